@@ -1,0 +1,72 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Events, GatewayIntentBits } from 'discord.js';
+import { commands } from './commands/index.js';
+import { applicationIdOf, type Config } from './config.js';
+import type { BotContext } from './context.js';
+import { routeInteractions } from './discord/router.js';
+import type { Logger } from './logger.js';
+import { ActiveJobs } from './services/active-jobs.js';
+import { JobRunner } from './services/job-runner.js';
+import { JobStore } from './services/job-store.js';
+import { ModelCatalog } from './services/model-catalog.js';
+import { QuotaService } from './services/quota.js';
+import { RelayDanceClient } from './services/relaydance/client.js';
+import { openStore } from './services/store.js';
+
+const MB = 1024 * 1024;
+
+/** Builds every service and the Discord client; `start` logs in, `stop` shuts down cleanly. */
+export async function createBot(config: Config, logger: Logger) {
+	const store = await openStore(config.STORE_URL);
+	const tmpDir = await mkdtemp(join(tmpdir(), 'relaydance-bot-'));
+	const client = new Client({
+		intents: [GatewayIntentBits.Guilds],
+		rest: { api: config.DISCORD_API_URL },
+		allowedMentions: { parse: [] },
+	});
+	const relaydance = new RelayDanceClient({ baseUrl: config.RELAYDANCE_BASE_URL, apiKey: config.RELAYDANCE_API_KEY });
+	const jobs = new JobStore(store);
+	const quota = new QuotaService(store, config.QUOTA_VIDEO_SECONDS, config.QUOTA_WINDOW_HOURS * 60 * 60_000);
+	const context: BotContext = {
+		config,
+		logger,
+		rest: client.rest,
+		applicationId: applicationIdOf(config),
+		quota,
+		jobs,
+		catalog: new ModelCatalog(() => relaydance.listModels(), config.VIDEO_MODELS, logger),
+		activeJobs: new ActiveJobs(config.MAX_ACTIVE_JOBS_PER_USER),
+		runner: new JobRunner({
+			client: relaydance,
+			jobs,
+			quota,
+			logger,
+			poll: { intervalMs: config.POLL_INTERVAL_MS, maxIntervalMs: config.POLL_MAX_INTERVAL_MS, timeoutMs: config.POLL_TIMEOUT_MS },
+			maxReferenceBytes: config.MAX_ATTACHMENT_MB * MB,
+			maxOutputBytes: config.MAX_OUTPUT_MB * MB,
+			tmpDir,
+		}),
+	};
+	client.on(Events.InteractionCreate, routeInteractions(commands, context));
+	client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
+
+	return {
+		client,
+		context,
+		async start(): Promise<void> {
+			const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+			await Promise.all([context.catalog.refresh(), client.login(config.DISCORD_TOKEN), ready]);
+			logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'bot ready');
+		},
+		/** Stops taking interactions, lets running jobs finish for up to `graceMs`, then closes the store. */
+		async stop(graceMs = 10_000): Promise<void> {
+			client.removeAllListeners(Events.InteractionCreate);
+			await Promise.race([context.runner.idle(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+			await client.destroy();
+			await store.disconnect();
+			await rm(tmpDir, { recursive: true, force: true });
+		},
+	};
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import type { BotContext } from '../context.js';
+import { InteractionReplyView } from '../discord/interaction-view.js';
+import type { Job } from '../services/job.js';
+import { API_MAX_SECONDS } from '../services/model-catalog.js';
+import {
+	MAX_REFERENCES,
+	PROMPT_MAX_LENGTH,
+	RATIOS,
+	RESOLUTIONS,
+	planVideo,
+	type ReferenceInput,
+	type ReferenceKind,
+	type VideoOptions,
+	type VideoPlan,
+} from '../services/video-request.js';
+import type { Command } from './command.js';
+
+const KINDS = ['image', 'video', 'audio'] as const satisfies ReferenceKind[];
+/** Discord's default upload limit, for the rare interaction that does not state its own. */
+const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
+
+const data = new SlashCommandBuilder()
+	.setName('video')
+	.setDescription('Generate a video with RelayDance from a prompt and optional reference media')
+	.addStringOption((option) =>
+		option.setName('prompt').setDescription('What happens; cite references as @image1, @video1, @audio1').setRequired(true).setMaxLength(PROMPT_MAX_LENGTH),
+	)
+	.addStringOption((option) => option.setName('model').setDescription('Video model').setAutocomplete(true))
+	.addIntegerOption((option) => option.setName('seconds').setDescription('Length of the clip in seconds').setMinValue(1).setMaxValue(API_MAX_SECONDS))
+	.addBooleanOption((option) => option.setName('audio').setDescription('Generate a soundtrack (on unless the server says otherwise)'))
+	.addStringOption((option) =>
+		option
+			.setName('ratio')
+			.setDescription('Aspect ratio')
+			.addChoices(...RATIOS.map((ratio) => ({ name: ratio, value: ratio }))),
+	)
+	.addStringOption((option) =>
+		option
+			.setName('resolution')
+			.setDescription('Output resolution')
+			.addChoices(...RESOLUTIONS.map((resolution) => ({ name: resolution, value: resolution }))),
+	);
+for (const kind of KINDS) {
+	for (let slot = 1; slot <= MAX_REFERENCES[kind]; slot++) {
+		data.addAttachmentOption((option) =>
+			option
+				.setName(`${kind}${slot}`)
+				.setDescription(`Reference ${kind} cited in the prompt as @${kind}${slot}`)
+				.setFileTypes(kind),
+		);
+	}
+}
+
+function readOptions(interaction: ChatInputCommandInteraction, { config }: BotContext): VideoOptions {
+	const { options } = interaction;
+	const references: ReferenceInput[] = [];
+	for (const kind of KINDS) {
+		for (let slot = 1; slot <= MAX_REFERENCES[kind]; slot++) {
+			const attachment = options.getAttachment(`${kind}${slot}`);
+			if (!attachment) continue;
+			const { name, contentType, size, url } = attachment;
+			references.push({ kind, slot, name, contentType: contentType ?? undefined, size, url });
+		}
+	}
+	return {
+		prompt: options.getString('prompt', true),
+		model: options.getString('model') ?? config.DEFAULT_VIDEO_MODEL,
+		seconds: options.getInteger('seconds') ?? config.DEFAULT_SECONDS,
+		audio: options.getBoolean('audio') ?? config.DEFAULT_AUDIO,
+		ratio: options.getString('ratio') ?? undefined,
+		resolution: options.getString('resolution') ?? undefined,
+		references,
+	};
+}
+
+function newJob(interaction: ChatInputCommandInteraction, context: BotContext, plan: VideoPlan, quota: Job['quota']): Job {
+	const now = Date.now();
+	return {
+		id: randomUUID(),
+		state: 'queued',
+		createdAt: now,
+		updatedAt: now,
+		origin: {
+			applicationId: interaction.applicationId,
+			interactionId: interaction.id,
+			interactionToken: interaction.token,
+			interactionCreatedAt: interaction.createdTimestamp,
+			userId: interaction.user.id,
+			guildId: interaction.guildId,
+			channelId: interaction.channelId,
+			attachmentSizeLimit: interaction.attachmentSizeLimit ?? DEFAULT_UPLOAD_LIMIT,
+		},
+		settings: {
+			prompt: plan.prompt,
+			model: plan.model,
+			seconds: plan.seconds,
+			audio: plan.audio,
+			ratio: plan.ratio,
+			resolution: plan.resolution,
+			references: plan.references.map(({ kind, slot, name, size }) => ({ kind, slot, name, size })),
+		},
+		quota,
+	};
+}
+
+/**
+ * `/video`: refuses bad input before anything slow, reserves quota, defers, then hands the job
+ * to the runner and returns; the runner edits the deferred reply until the video is there.
+ */
+export const video = {
+	data,
+	async execute(interaction, context) {
+		const plan = planVideo(readOptions(interaction, context), {
+			maxAttachmentBytes: context.config.MAX_ATTACHMENT_MB * 1024 * 1024,
+			isKnownModel: (model) => context.catalog.has(model),
+		});
+		const release = context.activeJobs.acquire(interaction.user.id);
+		let reservation;
+		try {
+			reservation = await context.quota.reserve(interaction.user.id, plan.seconds);
+		} catch (error) {
+			release();
+			throw error;
+		}
+		try {
+			await interaction.deferReply();
+		} catch (error) {
+			release();
+			await context.quota.refund(reservation);
+			throw error;
+		}
+		const job = newJob(interaction, context, plan, reservation);
+		const view = new InteractionReplyView(context.rest, job.origin, context.config.EDIT_INTERVAL_MS, context.logger);
+		void context.runner.start(job, plan, view).finally(release);
+	},
+	async autocomplete(interaction, context) {
+		const focused = interaction.options.getFocused();
+		await interaction.respond(context.catalog.search(focused).map((id) => ({ name: id, value: id })));
+	},
+} satisfies Command;

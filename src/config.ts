@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+const snowflake = z.string().regex(/^\d{17,20}$/, 'a Discord id (17–20 digits)');
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const bool = (fallback: boolean) =>
+	z
+		.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'true or false' })
+		.default(fallback ? 'true' : 'false')
+		.transform((value) => ['true', '1', 'yes', 'on'].includes(value));
+const list = (fallback: string) =>
+	z
+		.string()
+		.default(fallback)
+		.transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+		.pipe(z.array(z.string()).min(1, 'at least one comma-separated value'));
+
+/**
+ * Every setting the bot reads, with its default. The variable names are public interface:
+ * `.env.example` lists each one, and renaming one breaks every deployment.
+ */
+export const configSchema = z.object({
+	DISCORD_TOKEN: z.string({ message: 'the bot token from the Developer Portal (Bot → Reset Token)' }),
+	/** Derived from the token when unset (the token's first segment is the application id). */
+	DISCORD_APPLICATION_ID: snowflake.optional(),
+	/** Only `npm run register` reads it: set it to register commands in one guild instantly. */
+	DISCORD_GUILD_ID: snowflake.optional(),
+	/** Base of Discord's REST API; tests and the demo point it at the local stand-in. */
+	DISCORD_API_URL: z.url().default('https://discord.com/api'),
+	RELAYDANCE_API_KEY: z.string({ message: 'your RelayDance API key (relaydance.com/console)' }),
+	RELAYDANCE_BASE_URL: z.url().default('https://relaydance.com/v1'),
+	/** A Keyv connection URL. SQLite by default; a shared store (redis://, postgres://) when sharded. */
+	STORE_URL: z.string().default('sqlite://data/relaydance-bot.sqlite'),
+	/** First poll delay; it backs off towards POLL_MAX_INTERVAL_MS for long tasks. */
+	POLL_INTERVAL_MS: positiveInt(3_000),
+	POLL_MAX_INTERVAL_MS: positiveInt(15_000),
+	/** A task still unfinished after this long is given up on, and its quota refunded. */
+	POLL_TIMEOUT_MS: positiveInt(30 * 60_000),
+	/** Least time between two progress edits of one reply (Discord rate-limits webhook edits). */
+	EDIT_INTERVAL_MS: positiveInt(4_000),
+	/** Seconds of video each user may generate per quota window. */
+	QUOTA_VIDEO_SECONDS: positiveInt(60),
+	QUOTA_WINDOW_HOURS: positiveInt(24),
+	MAX_ACTIVE_JOBS_PER_USER: positiveInt(2),
+	DEFAULT_VIDEO_MODEL: z.string().default('doubao-seedance-2-0-1080p'),
+	/** Offered by autocomplete whenever `GET /v1/models` cannot be reached. */
+	VIDEO_MODELS: list('doubao-seedance-2-0-1080p,seedance-1-5-pro-with-audio'),
+	DEFAULT_SECONDS: positiveInt(5),
+	DEFAULT_AUDIO: bool(true),
+	/** Hard cap on any one reference attachment, whatever its kind allows. */
+	MAX_ATTACHMENT_MB: positiveInt(50),
+	/** Hard cap on a finished video the bot downloads before delivering it. */
+	MAX_OUTPUT_MB: positiveInt(500),
+	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+export class ConfigError extends Error {
+	override name = 'ConfigError';
+	constructor(readonly problems: string[]) {
+		super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+	}
+}
+
+/**
+ * Validates the environment in one pass and reports every problem together. `KEY=` counts as
+ * unset, as in t3-env's `emptyStringAsUndefined`, so a blank line in `.env` falls back to the default.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+	const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+	const result = configSchema.safeParse(cleaned);
+	if (!result.success) {
+		throw new ConfigError(
+			result.error.issues.map((issue) => {
+				const key = issue.path.join('.');
+				const missing = issue.code === 'invalid_type' && cleaned[key] === undefined;
+				return missing ? `${key} is required: ${issue.message}` : `${key}: ${issue.message}`;
+			}),
+		);
+	}
+	return result.data;
+}
+
+/** The application id is the base64 first segment of a bot token. */
+export function applicationIdOf(config: Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_APPLICATION_ID'>): string {
+	if (config.DISCORD_APPLICATION_ID) return config.DISCORD_APPLICATION_ID;
+	const decoded = Buffer.from(config.DISCORD_TOKEN.split('.')[0] ?? '', 'base64').toString('utf8');
+	if (!/^\d{17,20}$/.test(decoded)) throw new ConfigError(['DISCORD_APPLICATION_ID is required: it cannot be read from this token']);
+	return decoded;
+}
+
+/** Reads `.env` into the process environment when the file exists; real env vars win. */
+export function loadDotEnv(path = '.env'): void {
+	if (existsSync(path)) process.loadEnvFile(path);
+}

@@ -1,0 +1,21 @@
+import type { REST } from 'discord.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { ActiveJobs } from './services/active-jobs.js';
+import type { JobRunner } from './services/job-runner.js';
+import type { JobStore } from './services/job-store.js';
+import type { ModelCatalog } from './services/model-catalog.js';
+import type { QuotaService } from './services/quota.js';
+
+/** What a command may use. Built once in `src/bot.ts`. */
+export interface BotContext {
+	config: Config;
+	logger: Logger;
+	rest: REST;
+	applicationId: string;
+	quota: QuotaService;
+	catalog: ModelCatalog;
+	jobs: JobStore;
+	runner: JobRunner;
+	activeJobs: ActiveJobs;
+}

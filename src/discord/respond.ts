@@ -1,0 +1,29 @@
+import { MessageFlags, type APIAllowedMentions, type ChatInputCommandInteraction, type RESTPatchAPIWebhookWithTokenMessageJSONBody } from 'discord.js';
+import { clip, type Rendered } from './render.js';
+
+/** No message of this bot pings anyone, whatever the prompt says (`@everyone`, `<@&role>`). */
+export const NO_MENTIONS: APIAllowedMentions = { parse: [] };
+
+/** A rendered message as the raw API body: trimmed to Discord's limits, mentions blocked. */
+export function toMessageBody(rendered: Rendered): RESTPatchAPIWebhookWithTokenMessageJSONBody {
+	return {
+		content: rendered.content === undefined ? '' : clip(rendered.content, 2000),
+		embeds: (rendered.embeds ?? []).slice(0, 10),
+		allowed_mentions: NO_MENTIONS,
+	};
+}
+
+/**
+ * Answers an interaction, whatever state it is in: a fresh one gets a reply, a deferred one an
+ * edit, and an ephemeral answer to a deferred one a follow-up. Mentions are always blocked.
+ */
+export async function respond(interaction: ChatInputCommandInteraction, rendered: Rendered, options: { ephemeral: boolean }): Promise<void> {
+	const payload = { content: clip(rendered.content ?? '', 2000) || undefined, embeds: rendered.embeds ?? [], allowedMentions: NO_MENTIONS };
+	if (!interaction.deferred && !interaction.replied) {
+		await interaction.reply({ ...payload, flags: options.ephemeral ? MessageFlags.Ephemeral : undefined });
+	} else if (options.ephemeral) {
+		await interaction.followUp({ ...payload, flags: MessageFlags.Ephemeral });
+	} else {
+		await interaction.editReply(payload);
+	}
+}

@@ -1,0 +1,51 @@
+/**
+ * Sends the latest of a stream of message edits, at most one per `intervalMs`, skipping any edit
+ * identical to the last one sent: Discord rate-limits webhook edits (about 5 per 2 s per token),
+ * and an unchanged message is not worth a request. `final` cancels what is pending, waits for the
+ * edit in flight, then sends the last word.
+ */
+export class ThrottledEditor<T> {
+	private lastKey: string | undefined;
+	private lastAt = 0;
+	private pending: { payload: T; key: string } | undefined;
+	private timer: NodeJS.Timeout | undefined;
+	private inFlight: Promise<void> = Promise.resolve();
+	private closed = false;
+
+	constructor(
+		private readonly send: (payload: T) => Promise<void>,
+		private readonly intervalMs: number,
+		private readonly onError: (error: unknown) => void,
+	) {}
+
+	push(payload: T): void {
+		if (this.closed) return;
+		const key = JSON.stringify(payload);
+		if (key === this.lastKey) {
+			this.pending = undefined;
+			return;
+		}
+		this.pending = { payload, key };
+		if (this.timer) return;
+		const wait = Math.max(0, this.lastAt + this.intervalMs - Date.now());
+		this.timer = setTimeout(() => this.flush(), wait);
+	}
+
+	async final(send: () => Promise<void>): Promise<void> {
+		this.closed = true;
+		clearTimeout(this.timer);
+		this.pending = undefined;
+		await this.inFlight;
+		await send();
+	}
+
+	private flush(): void {
+		this.timer = undefined;
+		const next = this.pending;
+		this.pending = undefined;
+		if (!next || this.closed) return;
+		this.lastKey = next.key;
+		this.lastAt = Date.now();
+		this.inFlight = this.inFlight.then(() => this.send(next.payload)).catch(this.onError);
+	}
+}

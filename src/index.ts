@@ -1,0 +1,24 @@
+import { createBot } from './bot.js';
+import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { createLogger } from './logger.js';
+
+loadDotEnv();
+let config;
+try {
+	config = loadConfig();
+} catch (error) {
+	if (!(error instanceof ConfigError)) throw error;
+	console.error(`${error.message}\n\nSet these in the environment or in .env (see .env.example).`);
+	console.error('To see the bot work with no credentials at all, run: npm run demo');
+	process.exit(1);
+}
+
+const logger = createLogger(config.LOG_LEVEL);
+const bot = await createBot(config, logger);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+	process.once(signal, () => {
+		logger.info({ signal }, 'shutting down');
+		void bot.stop().then(() => process.exit(0));
+	});
+}
+await bot.start();

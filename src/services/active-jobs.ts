@@ -1,0 +1,25 @@
+import { UserError } from './user-error.js';
+
+/** Counts each user's unfinished jobs, so one member cannot fill the queue. Synchronous, so it is atomic. */
+export class ActiveJobs {
+	private readonly counts = new Map<string, number>();
+
+	constructor(private readonly maxPerUser: number) {}
+
+	/** Takes a slot or throws `TooManyActiveJobs`; call the returned function when the job ends. */
+	acquire(userId: string): () => void {
+		const count = this.counts.get(userId) ?? 0;
+		if (count >= this.maxPerUser) {
+			throw new UserError('TooManyActiveJobs', `You already have ${count} generation${count > 1 ? 's' : ''} running; wait for ${count > 1 ? 'one' : 'it'} to finish (at most ${this.maxPerUser} at a time).`);
+		}
+		this.counts.set(userId, count + 1);
+		let released = false;
+		return () => {
+			if (released) return;
+			released = true;
+			const left = (this.counts.get(userId) ?? 1) - 1;
+			if (left <= 0) this.counts.delete(userId);
+			else this.counts.set(userId, left);
+		};
+	}
+}

@@ -1,0 +1,53 @@
+import { DownloadError } from './http-download.js';
+import type { JobFailure } from './job.js';
+import { APIConnectionError, APIError, InvalidResponseError } from './relaydance/errors.js';
+import type { Task } from './relaydance/schemas.js';
+import { PollTimeoutError } from './task-poller.js';
+
+/** Failure codes RelayDance (Seedance upstream) reports, in words a user understands. */
+const TASK_CODES: Array<[RegExp, string]> = [
+	[/OutputVideoSensitive|OutputAudioSensitive/i, 'The finished video was blocked by the safety filter. Try a different prompt.'],
+	[/Input(Text|Image|Video|Audio)?Sensitive|SensitiveContent/i, 'The prompt or a reference was blocked by the safety filter. Try different wording or media.'],
+	[/InputImage|InvalidImage|image/i, 'A reference image could not be used (check its size and shape: sides over 300 px, aspect between 0.4 and 2.5).'],
+	[/timeout|expired/i, 'The generation timed out at RelayDance.'],
+	[/cancel/i, 'The generation was cancelled at RelayDance.'],
+];
+
+export function taskFailure(task: Task): JobFailure {
+	const known = TASK_CODES.find(([pattern]) => pattern.test(task.errorCode ?? ''));
+	const detail = task.errorMessage ? ` (${clip(task.errorMessage, 200)})` : '';
+	return {
+		kind: 'TaskFailed',
+		code: task.errorCode,
+		message: known ? known[1] : `RelayDance could not generate this video${detail}.`,
+	};
+}
+
+/** Maps anything thrown while running a job to what the user is told. */
+export function errorFailure(error: unknown, referenceId: string): JobFailure {
+	if (error instanceof DownloadError) {
+		return { kind: 'ReferenceUnreadable', message: `A reference attachment could not be read from Discord (${error.message}). Attach it again.` };
+	}
+	if (error instanceof PollTimeoutError) {
+		return { kind: 'Timeout', message: `RelayDance had not finished after ${Math.round(error.timeoutMs / 60_000)} minutes, so the bot stopped waiting.` };
+	}
+	if (error instanceof APIError) {
+		if (error.status === 400 || error.status === 422) {
+			return { kind: 'Rejected', code: error.code, message: `RelayDance refused the request: ${clip(error.apiMessage, 300)}` };
+		}
+		if (error.status === 429) return { kind: 'RateLimited', message: 'RelayDance is busy right now. Try again in a minute.' };
+		if (error.status === 401 || error.status === 403) {
+			return { kind: 'NotAllowed', code: error.code, message: `The bot's RelayDance account cannot run this right now; a server admin should check its API key and balance (ref \`${referenceId}\`).` };
+		}
+		if (error.status === 404) return { kind: 'NotFound', code: error.code, message: 'RelayDance no longer knows this task.' };
+		return { kind: 'Upstream', code: error.code, message: `RelayDance is having trouble (HTTP ${error.status}). Try again in a few minutes.` };
+	}
+	if (error instanceof APIConnectionError || error instanceof InvalidResponseError) {
+		return { kind: 'Upstream', message: `RelayDance could not be reached or answered oddly. Try again in a few minutes (ref \`${referenceId}\`).` };
+	}
+	return { kind: 'Internal', message: `Something went wrong on the bot's side (ref \`${referenceId}\`).` };
+}
+
+function clip(text: string, max: number): string {
+	return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -1,0 +1,89 @@
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { request } from 'undici';
+
+export class DownloadError extends Error {
+	override name = 'DownloadError';
+	constructor(
+		message: string,
+		readonly reason: 'status' | 'too-large' | 'wrong-type' | 'network',
+		options?: { cause?: unknown },
+	) {
+		super(message, options);
+	}
+}
+
+export interface DownloadLimits {
+	maxBytes: number;
+	/** When set, a `content-type` that does not start with it is refused. */
+	typePrefix?: string;
+	timeoutMs?: number;
+	signal?: AbortSignal;
+}
+
+async function open(url: string, limits: DownloadLimits) {
+	const signal = AbortSignal.any([AbortSignal.timeout(limits.timeoutMs ?? 120_000), ...(limits.signal ? [limits.signal] : [])]);
+	let response;
+	try {
+		response = await request(url, { method: 'GET', signal });
+	} catch (error) {
+		throw new DownloadError(`could not download: ${(error as Error).message}`, 'network', { cause: error });
+	}
+	if (response.statusCode !== 200) {
+		response.body.resume();
+		throw new DownloadError(`download answered HTTP ${response.statusCode}`, 'status');
+	}
+	const type = String(response.headers['content-type'] ?? '').toLowerCase();
+	if (limits.typePrefix && type && !type.startsWith(limits.typePrefix) && !type.startsWith('application/octet-stream')) {
+		response.body.destroy();
+		throw new DownloadError(`expected ${limits.typePrefix}*, got ${type}`, 'wrong-type');
+	}
+	const declared = Number(response.headers['content-length']);
+	if (Number.isFinite(declared) && declared > limits.maxBytes) {
+		response.body.destroy();
+		throw new DownloadError(`${declared} bytes is over the ${limits.maxBytes}-byte cap`, 'too-large');
+	}
+	return { body: response.body, contentType: type || undefined };
+}
+
+/** Counts bytes as they pass and fails the stream past the cap, whatever the server declared. */
+function byteCap(maxBytes: number, counter: { bytes: number }) {
+	return new Transform({
+		transform(chunk: Buffer, _encoding, callback) {
+			counter.bytes += chunk.length;
+			if (counter.bytes > maxBytes) callback(new DownloadError(`over the ${maxBytes}-byte cap`, 'too-large'));
+			else callback(null, chunk);
+		},
+	});
+}
+
+/** Downloads into memory: for reference attachments, which are capped at tens of MB. */
+export async function downloadBytes(url: string, limits: DownloadLimits): Promise<{ data: Buffer<ArrayBuffer>; contentType: string | undefined }> {
+	const { body, contentType } = await open(url, limits);
+	const chunks: Buffer[] = [];
+	const counter = { bytes: 0 };
+	try {
+		for await (const chunk of body.pipe(byteCap(limits.maxBytes, counter))) chunks.push(chunk as Buffer);
+	} catch (error) {
+		body.destroy();
+		if (error instanceof DownloadError) throw error;
+		throw new DownloadError(`download broke off: ${(error as Error).message}`, 'network', { cause: error });
+	}
+	return { data: Buffer.concat(chunks) as Buffer<ArrayBuffer>, contentType };
+}
+
+/** Streams a download to `path` without holding it in memory; removes the partial file on failure. */
+export async function downloadToFile(url: string, path: string, limits: DownloadLimits): Promise<{ bytes: number; contentType: string | undefined }> {
+	const { body, contentType } = await open(url, limits);
+	const counter = { bytes: 0 };
+	try {
+		await pipeline(body, byteCap(limits.maxBytes, counter), createWriteStream(path));
+	} catch (error) {
+		await rm(path, { force: true });
+		if (error instanceof DownloadError) throw error;
+		throw new DownloadError(`download broke off: ${(error as Error).message}`, 'network', { cause: error });
+	}
+	return { bytes: counter.bytes, contentType };
+}

@@ -1,0 +1,178 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../logger.js';
+import { errorFailure, taskFailure } from './failure.js';
+import { downloadBytes, downloadToFile } from './http-download.js';
+import type { Job, JobFailure, JobState } from './job.js';
+import type { JobStore } from './job-store.js';
+import type { QuotaService } from './quota.js';
+import type { RelayDanceClient } from './relaydance/client.js';
+import type { ContentItem, CreateVideoBody, Task } from './relaydance/schemas.js';
+import { waitForTask, type PollOptions } from './task-poller.js';
+import type { VideoPlan } from './video-request.js';
+
+/** The finished video, downloaded to a temporary file the view may stream from. */
+export interface DownloadedVideo {
+	path: string;
+	bytes: number;
+	fileName: string;
+	/** RelayDance's URL: it expires in about a day. */
+	url: string;
+}
+
+/** What the user sees of a job. The Discord layer implements it; the runner knows nothing of Discord. */
+export interface JobView {
+	/** The job moved. Cheap and synchronous: the view decides when to show it. */
+	update(job: Job): void;
+	/** Shows the finished video; returns whether it went out as a file or as a link. */
+	deliver(job: Job, video: DownloadedVideo): Promise<'attachment' | 'link'>;
+	/** Shows why the job failed. */
+	fail(job: Job): Promise<void>;
+}
+
+export interface JobRunnerDeps {
+	client: RelayDanceClient;
+	jobs: JobStore;
+	quota: QuotaService;
+	logger: Logger;
+	poll: Pick<PollOptions, 'intervalMs' | 'maxIntervalMs' | 'timeoutMs'> & Partial<PollOptions>;
+	maxReferenceBytes: number;
+	maxOutputBytes: number;
+	tmpDir: string;
+}
+
+/**
+ * Carries a job from `queued` to `delivered` or `failed`: uploads its references, submits the task,
+ * waits for it, downloads and hands the video to the view. It never throws: every failure ends in
+ * `failed`, with the quota refunded and the user told.
+ */
+export class JobRunner {
+	private readonly running = new Set<Promise<void>>();
+
+	constructor(private readonly deps: JobRunnerDeps) {}
+
+	get activeCount(): number {
+		return this.running.size;
+	}
+
+	start(job: Job, plan: VideoPlan, view: JobView): Promise<void> {
+		const run = this.run(job, plan, view).finally(() => this.running.delete(run));
+		this.running.add(run);
+		return run;
+	}
+
+	/** Resolves when every job started so far has ended. */
+	async idle(): Promise<void> {
+		while (this.running.size > 0) await Promise.allSettled([...this.running]);
+	}
+
+	private async run(job: Job, plan: VideoPlan, view: JobView): Promise<void> {
+		const log = this.deps.logger.child({ jobId: job.id, userId: job.origin.userId });
+		try {
+			await this.move(job, 'submitting', view);
+			const content = await this.uploadReferences(plan, log);
+			const submitted = await this.deps.client.createVideo(requestBody(plan, content));
+			job.taskId = submitted.taskId;
+			job.submittedAt = Date.now();
+			await this.move(job, 'submitted', view);
+			log.info({ taskId: job.taskId }, 'task submitted');
+
+			const final = await waitForTask(
+				(signal) => this.deps.client.getVideo(submitted.taskId, signal),
+				(task) => this.observe(job, task, view),
+				this.deps.poll,
+			);
+			if (final.status === 'failed') {
+				log.info({ taskId: job.taskId, code: final.errorCode }, 'task failed');
+				return await this.fail(job, taskFailure(final), view, log);
+			}
+			await this.move(job, 'delivering', view);
+			await this.deliver(job, final, view);
+			log.info({ taskId: job.taskId, delivery: job.result?.delivery, bytes: job.result?.bytes }, 'video delivered');
+		} catch (error) {
+			log.error({ err: error, state: job.state, taskId: job.taskId }, 'job failed');
+			await this.fail(job, errorFailure(error, job.id.slice(0, 8)), view, log);
+		}
+	}
+
+	private async observe(job: Job, task: Task, view: JobView): Promise<void> {
+		if (task.status !== 'running') return;
+		if (job.state === 'running' && task.progress === job.progress) return;
+		job.progress = task.progress;
+		await this.move(job, 'running', view);
+	}
+
+	/** Downloads each Discord attachment now (its URL is short-lived) and hands it to RelayDance. */
+	private async uploadReferences(plan: VideoPlan, log: Logger): Promise<ContentItem[]> {
+		const content: ContentItem[] = [];
+		for (const reference of plan.references) {
+			const limits = { maxBytes: Math.min(reference.size, this.deps.maxReferenceBytes), typePrefix: `${reference.kind}/` };
+			const file = await downloadBytes(reference.url, limits);
+			const contentType = file.contentType ?? reference.contentType ?? 'application/octet-stream';
+			const url = await this.deps.client.uploadFile({ data: file.data, name: reference.name, contentType });
+			log.debug({ kind: reference.kind, slot: reference.slot, bytes: file.data.length }, 'reference uploaded');
+			content.push(contentItem(reference.kind, url));
+		}
+		return content;
+	}
+
+	private async deliver(job: Job, task: Task, view: JobView): Promise<void> {
+		if (!task.url) throw new Error('RelayDance reported success without a video URL');
+		const fileName = `relaydance-${task.taskId.replace(/[^\w-]/g, '')}.mp4`;
+		const path = join(this.deps.tmpDir, `${job.id}.mp4`);
+		try {
+			const { bytes } = await downloadToFile(task.url, path, { maxBytes: this.deps.maxOutputBytes });
+			const delivery = await view.deliver(job, { path, bytes, fileName, url: task.url });
+			job.result = { fileName, bytes, url: task.url, delivery };
+			job.state = 'delivered';
+			await this.deps.jobs.save(job);
+		} finally {
+			await rm(path, { force: true });
+		}
+	}
+
+	private async fail(job: Job, failure: JobFailure, view: JobView, log: Logger): Promise<void> {
+		job.failure = failure;
+		job.state = 'failed';
+		try {
+			if (!job.refunded) {
+				await this.deps.quota.refund(job.quota);
+				job.refunded = true;
+			}
+			await this.deps.jobs.save(job);
+		} catch (error) {
+			log.error({ err: error }, 'could not refund or save a failed job');
+		}
+		try {
+			await view.fail(job);
+		} catch (error) {
+			log.error({ err: error }, 'could not tell the user their job failed');
+		}
+	}
+
+	private async move(job: Job, state: JobState, view: JobView): Promise<void> {
+		job.state = state;
+		await this.deps.jobs.save(job);
+		view.update(job);
+	}
+}
+
+function requestBody(plan: VideoPlan, content: ContentItem[]): CreateVideoBody {
+	return {
+		model: plan.model,
+		prompt: plan.apiPrompt,
+		seconds: String(plan.seconds),
+		metadata: {
+			generate_audio: plan.audio,
+			...(plan.ratio && { ratio: plan.ratio }),
+			...(plan.resolution && { resolution: plan.resolution }),
+			...(content.length > 0 && { content }),
+		},
+	};
+}
+
+function contentItem(kind: 'image' | 'video' | 'audio', url: string): ContentItem {
+	if (kind === 'image') return { type: 'image_url', image_url: { url }, role: 'reference_image' };
+	if (kind === 'video') return { type: 'video_url', video_url: { url }, role: 'reference_video' };
+	return { type: 'audio_url', audio_url: { url }, role: 'reference_audio' };
+}

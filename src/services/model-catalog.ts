@@ -1,0 +1,67 @@
+import type { Logger } from '../logger.js';
+
+/** Clip lengths each model family takes, from the contract; unknown models get the API's 1–15. */
+const SECONDS_RULES: Array<{ match: RegExp; min: number; max: number }> = [
+	{ match: /seedance-2/i, min: 4, max: 15 },
+	{ match: /seedance-1-5/i, min: 4, max: 12 },
+];
+export const API_MAX_SECONDS = 15;
+
+export interface SecondsRange {
+	min: number;
+	max: number;
+}
+
+export function secondsRange(model: string): SecondsRange {
+	return SECONDS_RULES.find((rule) => rule.match.test(model)) ?? { min: 1, max: API_MAX_SECONDS };
+}
+
+/**
+ * The video models offered by autocomplete: `GET /v1/models` cached for `ttlMs`, refreshed in the
+ * background so autocomplete (3 s, not deferrable) always answers from memory, and the configured
+ * list whenever RelayDance cannot be reached.
+ */
+export class ModelCatalog {
+	private cached: string[] | undefined;
+	private fetchedAt = 0;
+	private refreshing: Promise<void> | undefined;
+
+	constructor(
+		private readonly fetchModels: () => Promise<string[]>,
+		private readonly fallback: string[],
+		private readonly logger: Logger,
+		private readonly ttlMs = 10 * 60_000,
+		private readonly isVideoModel = (id: string) => !/image|gpt|chat|grok-(?!imagine-video)/i.test(id),
+	) {}
+
+	/** Every model known now; starts a background refresh when the cache is stale. */
+	list(): string[] {
+		if (Date.now() - this.fetchedAt > this.ttlMs) void this.refresh();
+		return this.cached ?? this.fallback;
+	}
+
+	has(model: string): boolean {
+		return this.list().includes(model) || this.fallback.includes(model);
+	}
+
+	search(query: string, limit = 25): string[] {
+		const needle = query.trim().toLowerCase();
+		return this.list()
+			.filter((id) => id.toLowerCase().includes(needle))
+			.slice(0, limit);
+	}
+
+	refresh(): Promise<void> {
+		this.refreshing ??= this.fetchModels()
+			.then((ids) => {
+				const videos = ids.filter(this.isVideoModel);
+				if (videos.length > 0) this.cached = videos;
+			})
+			.catch((error: unknown) => this.logger.warn({ err: error }, 'could not list RelayDance models; using the configured list'))
+			.finally(() => {
+				this.fetchedAt = Date.now();
+				this.refreshing = undefined;
+			});
+		return this.refreshing;
+	}
+}

@@ -1,0 +1,71 @@
+import { APIConnectionError, APIError, InvalidResponseError } from './relaydance/errors.js';
+import type { Task } from './relaydance/schemas.js';
+import { sleep } from './sleep.js';
+
+export interface PollOptions {
+	/** First delay; each poll that sees nothing new waits `backoff` times longer, up to `maxIntervalMs`. */
+	intervalMs: number;
+	maxIntervalMs: number;
+	/** Overall deadline from the first poll: a stuck task is given up on, not watched forever. */
+	timeoutMs: number;
+	backoff: number;
+	/** Transient failures in a row (5xx, 429, connection, malformed body) tolerated before giving up. */
+	maxConsecutiveErrors: number;
+	/** Waits between polls; a webhook-driven wait resolves early when the callback arrives. */
+	wait: (ms: number, signal?: AbortSignal) => Promise<void>;
+	signal?: AbortSignal;
+	now: () => number;
+}
+
+export const POLL_DEFAULTS = {
+	backoff: 1.3,
+	maxConsecutiveErrors: 6,
+	wait: sleep,
+	now: Date.now,
+} as const satisfies Partial<PollOptions>;
+
+export class PollTimeoutError extends Error {
+	override name = 'PollTimeoutError';
+	constructor(readonly timeoutMs: number) {
+		super(`task unfinished after ${Math.round(timeoutMs / 60_000)} min`);
+	}
+}
+
+/**
+ * Reads a task until it is `succeeded` or `failed`, calling `onTask` with every reading.
+ * Intermediate states keep it waiting; transient errors are tolerated up to a limit;
+ * anything else (401, 403, 404: the task is gone) ends the wait at once.
+ */
+export async function waitForTask(
+	read: (signal?: AbortSignal) => Promise<Task>,
+	onTask: (task: Task) => void | Promise<void>,
+	options: Pick<PollOptions, 'intervalMs' | 'maxIntervalMs' | 'timeoutMs'> & Partial<PollOptions>,
+): Promise<Task> {
+	const { intervalMs, maxIntervalMs, timeoutMs, backoff, maxConsecutiveErrors, wait, signal, now } = { ...POLL_DEFAULTS, ...options };
+	const deadline = now() + timeoutMs;
+	let delay = intervalMs;
+	let errors = 0;
+	let last = '';
+	for (;;) {
+		const remaining = deadline - now();
+		if (remaining <= 0) throw new PollTimeoutError(timeoutMs);
+		await wait(Math.min(delay, remaining), signal);
+		try {
+			const task = await read(signal);
+			errors = 0;
+			await onTask(task);
+			if (task.status === 'succeeded' || task.status === 'failed') return task;
+			const seen = `${task.status}:${task.progress ?? ''}`;
+			if (seen === last) delay = Math.min(delay * backoff, maxIntervalMs);
+			last = seen;
+		} catch (error) {
+			if (!isTransient(error) || ++errors > maxConsecutiveErrors) throw error;
+			delay = Math.min(delay * backoff, maxIntervalMs);
+		}
+	}
+}
+
+function isTransient(error: unknown): boolean {
+	if (error instanceof APIConnectionError || error instanceof InvalidResponseError) return true;
+	return error instanceof APIError && (error.status === 408 || error.status === 429 || error.status >= 500);
+}

@@ -1,0 +1,27 @@
+/**
+ * A refusal meant for the user: a stable `identifier` for logs and tests, and a message written
+ * for the person who typed the command. Anything else that goes wrong is logged with context,
+ * and the user gets a short generic reply with a reference id.
+ */
+export class UserError extends Error {
+	override name = 'UserError';
+	constructor(
+		readonly identifier: UserErrorId,
+		message: string,
+	) {
+		super(message);
+	}
+}
+
+export type UserErrorId =
+	| 'PromptBlank'
+	| 'PromptTooLong'
+	| 'UnknownModel'
+	| 'SecondsOutOfRange'
+	| 'AttachmentWrongType'
+	| 'AttachmentTooLarge'
+	| 'AttachmentUnreadable'
+	| 'CitationMissing'
+	| 'AudioOnlyReference'
+	| 'QuotaExceeded'
+	| 'TooManyActiveJobs';

@@ -1,0 +1,135 @@
+import { secondsRange } from './model-catalog.js';
+import { UserError } from './user-error.js';
+
+export type ReferenceKind = 'image' | 'video' | 'audio';
+
+/** Seedance reads about 500 characters of prompt and silently drops the rest: refuse instead. */
+export const PROMPT_MAX_LENGTH = 500;
+export const MAX_REFERENCES: Record<ReferenceKind, number> = { image: 9, video: 3, audio: 3 };
+export const RATIOS = ['16:9', '9:16', '1:1', '4:3', '3:4', '21:9', 'adaptive'] as const;
+export const RESOLUTIONS = ['480p', '720p', '1080p'] as const;
+
+const MB = 1024 * 1024;
+/** Upstream limits per reference (contract, [gw]); audio has none published, so it gets video's. */
+const KIND_MAX_BYTES: Record<ReferenceKind, number> = { image: 30 * MB, video: 50 * MB, audio: 50 * MB };
+const KIND_EXTENSIONS: Record<ReferenceKind, string[]> = {
+	image: ['png', 'jpg', 'jpeg', 'webp', 'bmp', 'gif', 'tif', 'tiff'],
+	video: ['mp4', 'mov', 'webm', 'm4v'],
+	audio: ['mp3', 'wav', 'm4a', 'aac', 'ogg', 'flac'],
+};
+
+/** One attachment option as Discord described it; nothing here has been downloaded yet. */
+export interface ReferenceInput {
+	kind: ReferenceKind;
+	/** The option's number: `image3` is `{ kind: 'image', slot: 3 }`. */
+	slot: number;
+	name: string;
+	contentType: string | undefined;
+	size: number;
+	url: string;
+}
+
+export interface VideoOptions {
+	prompt: string;
+	model: string;
+	seconds: number;
+	audio: boolean;
+	ratio?: string;
+	resolution?: string;
+	references: ReferenceInput[];
+}
+
+export interface VideoPlan extends VideoOptions {
+	/** The prompt with `@imageN` renumbered to the reference's place in `content[]`. */
+	apiPrompt: string;
+	/** Ordered as `content[]` will be: images, then videos, then audio, each by slot. */
+	references: ReferenceInput[];
+}
+
+export interface ValidationLimits {
+	maxAttachmentBytes: number;
+	isKnownModel: (model: string) => boolean;
+}
+
+/** Refuses, before any API call, what RelayDance would refuse, each with its own message. */
+export function planVideo(options: VideoOptions, limits: ValidationLimits): VideoPlan {
+	const prompt = options.prompt.trim();
+	if (!prompt) throw new UserError('PromptBlank', 'The prompt is empty. Describe the video you want, e.g. `a cat dancing in the rain`.');
+	if (prompt.length > PROMPT_MAX_LENGTH) {
+		throw new UserError('PromptTooLong', `The prompt is ${prompt.length} characters; the model reads at most ${PROMPT_MAX_LENGTH}. Shorten it and try again.`);
+	}
+	if (!limits.isKnownModel(options.model)) {
+		throw new UserError('UnknownModel', `\`${clip(options.model, 60)}\` is not a RelayDance video model. Pick one from the list as you type \`model\`.`);
+	}
+	const range = secondsRange(options.model);
+	if (!Number.isInteger(options.seconds) || options.seconds < range.min || options.seconds > range.max) {
+		throw new UserError('SecondsOutOfRange', `\`${options.model}\` makes clips of ${range.min}–${range.max} seconds; you asked for ${options.seconds}.`);
+	}
+
+	const references = [...options.references].sort((a, b) => kindOrder(a.kind) - kindOrder(b.kind) || a.slot - b.slot);
+	for (const reference of references) checkReference(reference, limits.maxAttachmentBytes);
+	for (const kind of ['image', 'video', 'audio'] as const) {
+		const count = references.filter((reference) => reference.kind === kind).length;
+		if (count > MAX_REFERENCES[kind]) {
+			throw new UserError('AttachmentWrongType', `At most ${MAX_REFERENCES[kind]} ${kind} references fit in one request; you attached ${count}.`);
+		}
+	}
+	if (references.length > 0 && references.every((reference) => reference.kind === 'audio')) {
+		throw new UserError('AudioOnlyReference', 'Audio cannot be the only reference: add an image or a video for it to go with.');
+	}
+	return { ...options, prompt, references, apiPrompt: renumberCitations(prompt, references) };
+}
+
+function checkReference(reference: ReferenceInput, hardCap: number): void {
+	const label = `\`${reference.kind}${reference.slot}\` (${clip(reference.name, 60)})`;
+	const extension = reference.name.split('.').pop()?.toLowerCase() ?? '';
+	const type = reference.contentType?.split(';')[0]?.trim().toLowerCase();
+	const typeMatches = type ? type.startsWith(`${reference.kind}/`) : KIND_EXTENSIONS[reference.kind].includes(extension);
+	if (!typeMatches) {
+		throw new UserError('AttachmentWrongType', `${label} is not ${article(reference.kind)} ${reference.kind} file${type ? ` (it is ${type})` : ''}. Attach ${formatsOf(reference.kind)}.`);
+	}
+	const max = Math.min(KIND_MAX_BYTES[reference.kind], hardCap);
+	if (reference.size > max) {
+		throw new UserError('AttachmentTooLarge', `${label} is ${formatBytes(reference.size)}; ${reference.kind} references may be at most ${formatBytes(max)}.`);
+	}
+}
+
+/**
+ * `@image3` means the `image3` option. RelayDance numbers references by their place in
+ * `content[]`, so with only `image1` and `image3` attached, `@image3` is sent as `@image2`.
+ */
+function renumberCitations(prompt: string, references: ReferenceInput[]): string {
+	return prompt.replace(/@(image|video|audio)(\d+)\b/gi, (citation, rawKind: string, rawSlot: string) => {
+		const kind = rawKind.toLowerCase() as ReferenceKind;
+		const slot = Number(rawSlot);
+		const sameKind = references.filter((reference) => reference.kind === kind);
+		const position = sameKind.findIndex((reference) => reference.slot === slot);
+		if (position === -1) {
+			const attached = sameKind.length === 0 ? `no ${kind} is attached` : `only ${sameKind.map((reference) => `${kind}${reference.slot}`).join(', ')} ${sameKind.length === 1 ? 'is' : 'are'} attached`;
+			throw new UserError('CitationMissing', `Your prompt cites ${citation}, but ${attached}. Attach it as the \`${kind}${slot}\` option or change the prompt.`);
+		}
+		return `@${kind}${position + 1}`;
+	});
+}
+
+function kindOrder(kind: ReferenceKind): number {
+	return kind === 'image' ? 0 : kind === 'video' ? 1 : 2;
+}
+
+function formatsOf(kind: ReferenceKind): string {
+	return KIND_EXTENSIONS[kind].map((extension) => `.${extension}`).join(', ');
+}
+
+function article(kind: ReferenceKind): string {
+	return kind === 'image' || kind === 'audio' ? 'an' : 'a';
+}
+
+function clip(text: string, max: number): string {
+	return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+export function formatBytes(bytes: number): string {
+	if (bytes < 1024) return `${bytes} B`;
+	if (bytes < MB) return `${(bytes / 1024).toFixed(0)} KB`;
+	return `${(bytes / MB).toFixed(1)} MB`;
+}

@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+
+const DISCORD_EPOCH = 1_420_070_400_000n;
+let increment = 0n;
+
+/** A real snowflake: milliseconds since Discord's epoch, shifted, with a counter. */
+export function snowflake(at = Date.now()): string {
+	increment = (increment + 1n) & 0xfffn;
+	return (((BigInt(at) - DISCORD_EPOCH) << 22n) | (1n << 17n) | increment).toString();
+}
+
+export function interactionToken(): string {
+	return `aW50ZXJhY3Rpb246${randomBytes(48).toString('base64url')}`;
+}
+
+export interface StandInWorld {
+	applicationId: string;
+	botUserId: string;
+	guildId: string;
+	channelId: string;
+}
+
+export function botUser(world: StandInWorld) {
+	return { id: world.botUserId, username: 'RelayDance', discriminator: '0', global_name: 'RelayDance', avatar: null, bot: true, flags: 0 };
+}
+
+export function memberUser(userId: string) {
+	return { id: userId, username: `user${userId.slice(-4)}`, discriminator: '0', global_name: `User ${userId.slice(-4)}`, avatar: null, public_flags: 0 };
+}
+
+export function guildPayload(world: StandInWorld) {
+	return {
+		id: world.guildId,
+		name: 'Stand-in Guild',
+		icon: null,
+		owner_id: world.botUserId,
+		afk_timeout: 300,
+		verification_level: 0,
+		default_message_notifications: 0,
+		explicit_content_filter: 0,
+		features: [],
+		mfa_level: 0,
+		premium_tier: 0,
+		preferred_locale: 'en-US',
+		nsfw_level: 0,
+		roles: [{ id: world.guildId, name: '@everyone', permissions: '2248473465835073', position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
+		emojis: [],
+		stickers: [],
+		channels: [{ id: world.channelId, type: 0, guild_id: world.guildId, name: 'generate', position: 0, permission_overwrites: [], nsfw: false, topic: null }],
+		threads: [],
+		members: [],
+		presences: [],
+		voice_states: [],
+		stage_instances: [],
+		guild_scheduled_events: [],
+		member_count: 2,
+		large: false,
+		unavailable: false,
+		joined_at: new Date().toISOString(),
+	};
+}
+
+/** Permissions the bot has in the channel: view, send, embed, attach, read history. */
+export const APP_PERMISSIONS = String((1n << 10n) | (1n << 11n) | (1n << 14n) | (1n << 15n) | (1n << 16n));

@@ -1,0 +1,44 @@
+/**
+ * Per-task behaviour, written into the prompt as `sim:name` or `sim:name=value`, so concurrent
+ * tests sharing one simulator never step on each other's knobs:
+ * - `sim:fail` or `sim:fail=CODE`: the task ends `failed` with that error code
+ * - `sim:stuck`: the task stays `running` forever
+ * - `sim:duration=MS`, `sim:queued=MS`: how long it runs, and waits before running
+ * - `sim:bytes=N`: size of the finished video
+ * - `sim:submit429=N`, `sim:submit503=N`: the first N submissions of this prompt answer 429 / 503
+ * - `sim:submit500`: every submission answers 500 (the task's fate unknown to the client)
+ * - `sim:poll500=N`, `sim:malformed=N`: the first N polls answer 500 / a body off the contract
+ * - `sim:gateway`: answers in the gateway variants (`{code, data}`, `IN_PROGRESS`, `"50%"`)
+ */
+export interface Directives {
+	fail?: string;
+	stuck: boolean;
+	durationMs?: number;
+	queuedMs?: number;
+	bytes?: number;
+	submit429: number;
+	submit503: number;
+	submit500: boolean;
+	poll500: number;
+	malformed: number;
+	gateway: boolean;
+}
+
+export function directivesOf(prompt: string): Directives {
+	const found = new Map<string, string>();
+	for (const match of prompt.matchAll(/\bsim:([a-z0-9]+)(?:=([\w.-]+))?/gi)) found.set(match[1]!.toLowerCase(), match[2] ?? '');
+	const number = (name: string, fallback?: number) => (found.has(name) ? Number(found.get(name)) || fallback : undefined);
+	return {
+		fail: found.has('fail') ? found.get('fail') || 'InternalServiceError' : undefined,
+		stuck: found.has('stuck'),
+		durationMs: number('duration'),
+		queuedMs: number('queued', 0),
+		bytes: number('bytes'),
+		submit429: number('submit429', 1) ?? 0,
+		submit503: number('submit503', 1) ?? 0,
+		submit500: found.has('submit500'),
+		poll500: number('poll500', 1) ?? 0,
+		malformed: number('malformed', 1) ?? 0,
+		gateway: found.has('gateway'),
+	};
+}

@@ -1,0 +1,292 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { directivesOf, type Directives } from './directives.js';
+import { validateVideoRequest } from './validate.js';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+export const SAMPLE_VIDEO = readFileSync(`${FIXTURES}sample.mp4`);
+const SAMPLE_IMAGE = readFileSync(`${FIXTURES}generated.png`);
+
+export const SIMULATED_MODELS = [
+	'doubao-seedance-2-0-1080p',
+	'doubao-seedance-2-0-720p',
+	'seedance-1-5-pro',
+	'seedance-1-5-pro-with-audio',
+	'grok-imagine-image',
+	'grok-imagine-image-quality',
+];
+
+/** Defaults for every task; a prompt's `sim:` directives override them per task. */
+export interface SimulatorKnobs {
+	/** Time a task spends `submitted` before it runs. */
+	queuedMs: number;
+	/** Time a task spends `running`. */
+	durationMs: number;
+	/** Size of the finished video; above the fixture's size it is padded with a valid MP4 `free` box. */
+	outputBytes: number;
+	/** When set, only this bearer key is accepted; otherwise any non-empty key is. */
+	apiKey?: string;
+	/** Delay before each callback POST. */
+	callbackDelayMs: number;
+}
+
+export interface RecordedRequest {
+	method: string;
+	path: string;
+	body?: unknown;
+	at: number;
+}
+
+interface SimTask {
+	id: string;
+	model: string;
+	createdAt: number;
+	directives: Directives;
+	callbackUrl?: string;
+	metadata: Record<string, unknown>;
+	polls: number;
+	callbackSent: boolean;
+}
+
+export type RelayDanceSimulator = Awaited<ReturnType<typeof startRelayDanceSimulator>>;
+
+/**
+ * A local RelayDance: the contract's routes, with knobs for timing, failures, 429/5xx, malformed
+ * bodies and stuck tasks. Per-request work is constant, so it stays cheap under benchmark load.
+ */
+export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> & { port?: number; host?: string; record?: boolean } = {}) {
+	const knobs: SimulatorKnobs = { queuedMs: 200, durationMs: 1_500, outputBytes: SAMPLE_VIDEO.length, callbackDelayMs: 0, ...options };
+	const tasks = new Map<string, SimTask>();
+	const files = new Map<string, { data: Buffer; type: string }>();
+	const requests: RecordedRequest[] = [];
+	const record = options.record ?? true;
+	const submitAttempts = new Map<string, number>();
+	let counter = 0;
+	let baseUrl = '';
+
+	const server = createServer((req, res) => {
+		handle(req, res).catch((error: unknown) => {
+			if (!res.headersSent) send(res, 500, { error: { message: String(error), type: 'server_error' } });
+			else res.destroy();
+		});
+	});
+	server.keepAliveTimeout = 60_000;
+
+	async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		const url = new URL(req.url ?? '/', 'http://localhost');
+		const path = url.pathname;
+		if (req.method === 'GET' && path.startsWith('/outputs/')) return serveOutput(path, res);
+		if (req.method === 'GET' && path.startsWith('/files/')) return serveFile(path, res);
+		if (!path.startsWith('/v1/')) return send(res, 404, { error: { message: `no route ${path}`, type: 'invalid_request_error' } });
+
+		const auth = req.headers.authorization ?? '';
+		const key = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+		if (!key || (knobs.apiKey && key !== knobs.apiKey)) {
+			req.resume();
+			return send(res, 401, { error: { message: 'The API key provided is invalid or has been revoked.', type: 'authentication_error' } });
+		}
+
+		if (req.method === 'POST' && path === '/v1/files') return uploadFile(req, res);
+		const body = req.method === 'POST' ? await readJson(req) : undefined;
+		if (record) requests.push({ method: req.method ?? 'GET', path, body, at: Date.now() });
+
+		if (req.method === 'GET' && path === '/v1/models') {
+			return send(res, 200, { object: 'list', data: SIMULATED_MODELS.map((id) => ({ id, object: 'model', owned_by: 'relaydance' })) });
+		}
+		if (req.method === 'POST' && path === '/v1/video/generations') return submitVideo(body, res);
+		const poll = /^\/v1\/video\/generations\/([^/]+)$/.exec(path);
+		if (req.method === 'GET' && poll) return readTask(decodeURIComponent(poll[1]!), res);
+		if (req.method === 'POST' && path === '/v1/images/generations') return generateImage(body, res);
+		return send(res, 404, { error: { message: `Invalid URL (${req.method} ${path})`, type: 'invalid_request_error' } });
+	}
+
+	function submitVideo(body: unknown, res: ServerResponse): void {
+		const prompt = typeof (body as { prompt?: unknown })?.prompt === 'string' ? (body as { prompt: string }).prompt : '';
+		const directives = directivesOf(prompt);
+		// Fault directives act on the first N submissions of the same prompt.
+		const attempt = (submitAttempts.get(prompt) ?? 0) + 1;
+		submitAttempts.set(prompt, attempt);
+		if (attempt <= directives.submit429) {
+			res.setHeader('retry-after', '0');
+			return send(res, 429, { error: { message: 'Rate limit reached for requests', type: 'rate_limit_error' } });
+		}
+		if (attempt <= directives.submit503) return send(res, 503, { error: { message: 'No available channel for model', type: 'server_error' } });
+		if (directives.submit500) return send(res, 500, { error: { message: 'upstream error: do request failed', type: 'server_error' } });
+
+		const problem = validateVideoRequest(body, SIMULATED_MODELS);
+		if (problem) return send(res, problem.status, { error: { message: problem.message, type: problem.type } });
+
+		const { model, metadata = {} } = body as { model: string; metadata?: Record<string, unknown> };
+		const id = `task_${(++counter).toString(36)}${randomBytes(4).toString('hex')}`;
+		const task: SimTask = {
+			id,
+			model,
+			createdAt: Date.now(),
+			directives,
+			callbackUrl: typeof metadata.callback_url === 'string' ? metadata.callback_url : undefined,
+			metadata: { ratio: metadata.ratio ?? '16:9', resolution: metadata.resolution ?? '720p' },
+			polls: 0,
+			callbackSent: false,
+		};
+		tasks.set(id, task);
+		scheduleCallback(task);
+		if (directives.gateway) return send(res, 200, { id, task_id: id, object: 'video', status: 'queued', progress: 0 });
+		send(res, 200, { task_id: id, status: 'submitted' });
+	}
+
+	function readTask(id: string, res: ServerResponse): void {
+		const task = tasks.get(id);
+		if (!task) return send(res, 404, { error: { message: `task ${id} not found`, type: 'invalid_request_error' } });
+		task.polls += 1;
+		if (task.polls <= task.directives.poll500) return send(res, 500, { error: { message: 'upstream poll failed', type: 'server_error' } });
+		if (task.polls <= task.directives.malformed) return send(res, 200, { unexpected: 'shape' });
+		send(res, 200, task.directives.gateway ? gatewayShape(taskJson(task)) : taskJson(task));
+	}
+
+	function taskJson(task: SimTask): Record<string, unknown> {
+		const elapsed = Date.now() - task.createdAt;
+		const queuedMs = task.directives.queuedMs ?? knobs.queuedMs;
+		const durationMs = task.directives.durationMs ?? knobs.durationMs;
+		const base = { task_id: task.id, format: 'mp4', metadata: task.metadata };
+		if (elapsed < queuedMs) return { ...base, status: 'submitted' };
+		if (task.directives.stuck || elapsed < queuedMs + durationMs) {
+			const progress = task.directives.stuck ? 42 : Math.floor(((elapsed - queuedMs) / durationMs) * 100);
+			return { ...base, status: 'running', progress: Math.min(99, progress) };
+		}
+		if (task.directives.fail) {
+			return { task_id: task.id, status: 'failed', error: { code: task.directives.fail, message: `Simulated failure: ${task.directives.fail}` } };
+		}
+		const bytes = task.directives.bytes ?? knobs.outputBytes;
+		return { ...base, status: 'succeeded', url: `${baseUrl}/outputs/${task.id}.mp4?bytes=${bytes}&expires=${Date.now() + 86_400_000}` };
+	}
+
+	function gatewayShape(task: Record<string, unknown>): Record<string, unknown> {
+		const status = { submitted: 'QUEUED', running: 'IN_PROGRESS', succeeded: 'SUCCESS', failed: 'FAILURE' }[task.status as string];
+		const { task_id, url, progress, ...rest } = task;
+		return { code: 'success', message: '', data: { ...rest, id: task_id, status, progress: progress === undefined ? undefined : `${progress}%`, result_url: url } };
+	}
+
+	/** Serves the fixture MP4, padded with a `free` box to the requested size, streamed. */
+	function serveOutput(path: string, res: ServerResponse): void {
+		const id = /^\/outputs\/([^/.]+)\.(mp4|png)$/.exec(path)?.[1];
+		if (path.endsWith('.png')) {
+			res.writeHead(200, { 'content-type': 'image/png', 'content-length': SAMPLE_IMAGE.length });
+			return void res.end(SAMPLE_IMAGE);
+		}
+		const task = id ? tasks.get(id) : undefined;
+		if (!task) return send(res, 404, { error: { message: 'output not found', type: 'invalid_request_error' } });
+		const bytes = Math.max(SAMPLE_VIDEO.length, task.directives.bytes ?? knobs.outputBytes);
+		res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': bytes });
+		Readable.from(paddedVideo(bytes)).pipe(res);
+	}
+
+	function serveFile(path: string, res: ServerResponse): void {
+		const file = files.get(path.slice('/files/'.length));
+		if (!file) return send(res, 404, { error: { message: 'file not found', type: 'invalid_request_error' } });
+		res.writeHead(200, { 'content-type': file.type, 'content-length': file.data.length });
+		res.end(file.data);
+	}
+
+	async function uploadFile(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		const form = await new Response(Readable.toWeb(req) as ReadableStream, { headers: { 'content-type': req.headers['content-type'] ?? '' } })
+			.formData()
+			.catch(() => undefined);
+		const file = form?.get('file');
+		if (!(file instanceof Blob)) return send(res, 400, { error: { message: "multipart field 'file' is required", type: 'invalid_request_error' } });
+		const id = `file_${(++counter).toString(36)}${randomBytes(4).toString('hex')}`;
+		files.set(id, { data: Buffer.from(await file.arrayBuffer()), type: file.type || 'application/octet-stream' });
+		if (record) requests.push({ method: 'POST', path: '/v1/files', body: { name: (file as File).name, type: file.type, bytes: file.size }, at: Date.now() });
+		send(res, 200, { id, object: 'file', bytes: file.size, url: `${baseUrl}/files/${id}` });
+	}
+
+	function generateImage(body: unknown, res: ServerResponse): void {
+		const { model, prompt, n = 1 } = (body ?? {}) as { model?: string; prompt?: string; n?: number };
+		if (!model || !SIMULATED_MODELS.includes(model)) return send(res, 404, { error: { message: `model ${model} not found`, type: 'invalid_request_error' } });
+		if (!prompt) return send(res, 400, { error: { message: 'prompt is required', type: 'invalid_request_error' } });
+		const data = Array.from({ length: Math.min(4, n) }, () => ({ url: `${baseUrl}/outputs/img_${randomBytes(4).toString('hex')}.png` }));
+		send(res, 200, { created: Math.floor(Date.now() / 1000), data });
+	}
+
+	const callbackTimers = new Set<NodeJS.Timeout>();
+	/** Posts the task to its callback URL once it reaches a final state (never, for a stuck task). */
+	function scheduleCallback(task: SimTask): void {
+		if (!task.callbackUrl || task.directives.stuck) return;
+		const due = (task.directives.queuedMs ?? knobs.queuedMs) + (task.directives.durationMs ?? knobs.durationMs) + knobs.callbackDelayMs;
+		const timer = setTimeout(() => {
+			callbackTimers.delete(timer);
+			task.callbackSent = true;
+			void deliverCallback(task.callbackUrl!, taskJson(task));
+		}, due);
+		callbackTimers.add(timer);
+	}
+
+	async function deliverCallback(url: string, json: Record<string, unknown>): Promise<void> {
+		for (let attempt = 0; attempt < 3; attempt++) {
+			if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, attempt * 500));
+			const ok = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) })
+				.then((response) => response.ok)
+				.catch(() => false);
+			if (ok) return;
+		}
+	}
+
+	await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	baseUrl = `http://${options.host ?? '127.0.0.1'}:${port}`;
+
+	return {
+		url: baseUrl,
+		/** What the bot's `RELAYDANCE_BASE_URL` should be. */
+		apiUrl: `${baseUrl}/v1`,
+		knobs,
+		requests,
+		tasks,
+		/** Requests whose JSON body's prompt contains `marker`, to follow one test's traffic. */
+		requestsFor(marker: string): RecordedRequest[] {
+			return requests.filter((request) => JSON.stringify(request.body ?? '').includes(marker));
+		},
+		async close(): Promise<void> {
+			for (const timer of callbackTimers) clearTimeout(timer);
+			server.closeAllConnections();
+			await new Promise((resolve) => server.close(resolve));
+		},
+	};
+}
+
+function* paddedVideo(bytes: number): Generator<Buffer> {
+	yield SAMPLE_VIDEO;
+	let left = bytes - SAMPLE_VIDEO.length;
+	if (left < 8) return void (left > 0 && (yield Buffer.alloc(left)));
+	const header = Buffer.alloc(8);
+	header.writeUInt32BE(left, 0);
+	header.write('free', 4, 'latin1');
+	yield header;
+	left -= 8;
+	const zeros = Buffer.alloc(64 * 1024);
+	while (left > 0) {
+		const size = Math.min(left, zeros.length);
+		yield size === zeros.length ? zeros : zeros.subarray(0, size);
+		left -= size;
+	}
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+	const chunks: Buffer[] = [];
+	for await (const chunk of req) chunks.push(chunk as Buffer);
+	if (chunks.length === 0) return undefined;
+	try {
+		return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+	} catch {
+		return Symbol.for('malformed');
+	}
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+	const text = JSON.stringify(body);
+	res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-request-id': `req_${randomBytes(6).toString('hex')}` });
+	res.end(text);
+}
