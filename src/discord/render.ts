@@ -25,17 +25,15 @@ const HEADLINES: Record<JobState, string> = {
 
 /** The reply while a job is under way: status, elapsed time as a live Discord timestamp, settings. */
 export function renderProgress(job: Job): Rendered {
-	const lines = [quote(job.settings.prompt)];
-	const started = job.submittedAt ?? job.createdAt;
 	const progress = job.state === 'running' && job.progress !== undefined ? ` · ${Math.round(job.progress)}%` : '';
-	lines.push('', `**${HEADLINES[job.state]}**${progress} · started ${time(new Date(started), TimestampStyles.RelativeTime)}`);
-	return { embeds: [embed(job, COLORS.working, 'Video', lines)] };
+	const lines = [quote(job.settings.prompt), '', `Started ${time(new Date(job.createdAt), TimestampStyles.RelativeTime)}`];
+	return { embeds: [embed(job, COLORS.working, `${HEADLINES[job.state]}${progress}`, lines)] };
 }
 
 /** The final message around a delivered video: an attachment, or a link when it was too large. */
 export function renderDelivered(job: Job, video: DownloadedVideo, delivery: 'attachment' | 'link', sizeLimit: number): Rendered {
 	const took = Math.max(1, Math.round((Date.now() - job.createdAt) / 1000));
-	const lines = [quote(job.settings.prompt), '', `**${HEADLINES.delivered}** in ${took} s · ${formatBytes(video.bytes)}`];
+	const lines = [quote(job.settings.prompt), '', `Made in ${took} s · ${formatBytes(video.bytes)}`];
 	if (delivery === 'link') {
 		const expires = new Date(Date.now() + 24 * 60 * 60_000);
 		lines.push(
@@ -44,13 +42,13 @@ export function renderDelivered(job: Job, video: DownloadedVideo, delivery: 'att
 			`The link expires ${time(expires, TimestampStyles.RelativeTime)}: save the video before then.`,
 		);
 	}
-	return { embeds: [embed(job, COLORS.done, 'Video', lines)] };
+	return { embeds: [embed(job, COLORS.done, HEADLINES.delivered, lines)] };
 }
 
 export function renderFailed(job: Job): Rendered {
-	const lines = [quote(job.settings.prompt), '', `**${HEADLINES.failed}**`, job.failure?.message ?? 'The video could not be made.'];
+	const lines = [quote(job.settings.prompt), '', job.failure?.message ?? 'The video could not be made.'];
 	if (job.refunded) lines.push(`Your ${job.quota.amount} s of quota were given back.`);
-	return { embeds: [embed(job, COLORS.failed, 'Video', lines)] };
+	return { embeds: [embed(job, COLORS.failed, HEADLINES.failed, lines)] };
 }
 
 /** A refusal shown only to the user who asked (ephemeral). */

@@ -123,9 +123,9 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		handle.callback = { type, data, at };
 		if (type === 8) handle.choices = (data?.choices as InteractionHandle['choices']) ?? [];
 		if (type === 4) setOriginal(handle, toMessage(data, [], Boolean(Number(data?.flags ?? 0) & 64)));
-		if (type === 5) setOriginal(handle, { ...toMessage({ content: '' }, [], Boolean(Number(data?.flags ?? 0) & 64)), content: '' });
+		if (type === 5) setOriginal(handle, toMessage({ content: '' }, [], Boolean(Number(data?.flags ?? 0) & 64)));
 		res.writeHead(204).end();
-		handle.changed();
+		if (type !== 4 && type !== 5) handle.changed();
 	}
 
 	function webhook(method: string, token: string, messageId: string | undefined, body: unknown, files: SentFile[], res: ServerResponse): void {
@@ -163,6 +163,7 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 	function setOriginal(handle: InteractionHandle, message: SentMessage): void {
 		handle.original = message;
 		handle.history.push(message);
+		handle.changed();
 	}
 
 	function serveAttachment(path: string, res: ServerResponse): void {

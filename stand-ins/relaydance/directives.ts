@@ -7,7 +7,7 @@
  * - `sim:bytes=N`: size of the finished video
  * - `sim:submit429=N`, `sim:submit503=N`: the first N submissions of this prompt answer 429 / 503
  * - `sim:submit500`: every submission answers 500 (the task's fate unknown to the client)
- * - `sim:poll500=N`, `sim:malformed=N`: the first N polls answer 500 / a body off the contract
+ * - `sim:poll500=N`, `sim:malformed=M`: the first N polls answer 500, the M after them a body off the contract
  * - `sim:gateway`: answers in the gateway variants (`{code, data}`, `IN_PROGRESS`, `"50%"`)
  */
 export interface Directives {

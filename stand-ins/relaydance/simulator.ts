@@ -143,7 +143,7 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		if (!task) return send(res, 404, { error: { message: `task ${id} not found`, type: 'invalid_request_error' } });
 		task.polls += 1;
 		if (task.polls <= task.directives.poll500) return send(res, 500, { error: { message: 'upstream poll failed', type: 'server_error' } });
-		if (task.polls <= task.directives.malformed) return send(res, 200, { unexpected: 'shape' });
+		if (task.polls <= task.directives.poll500 + task.directives.malformed) return send(res, 200, { unexpected: 'shape' });
 		send(res, 200, task.directives.gateway ? gatewayShape(taskJson(task)) : taskJson(task));
 	}
 

@@ -1,0 +1,120 @@
+/**
+ * `npm run demo`: the whole job offline, with no credentials. Starts the Discord stand-in and the
+ * RelayDance simulator, registers the commands and starts the real bot process against them,
+ * plays a `/video` with a reference image and audio on, and prints what a Discord user would see.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDiscordStandIn, textOf, type SentMessage } from '../stand-ins/discord/stand-in.js';
+import { startRelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+const started = Date.now();
+const since = () => `+${((Date.now() - started) / 1000).toFixed(1)} s`.padStart(8);
+
+/** `<t:1700000000:R>` is a live timestamp in Discord; print it the way a client shows it. */
+function showTimestamps(text: string): string {
+	return text.replace(/<t:(\d+):R>/g, (_, seconds: string) => {
+		const delta = Math.round(Number(seconds) - Date.now() / 1000);
+		if (Math.abs(delta) < 2) return 'just now';
+		const amount = Math.abs(delta) < 3600 ? `${Math.abs(delta)} seconds` : `${Math.round(Math.abs(delta) / 3600)} hours`;
+		return delta < 0 ? `${amount} ago` : `in ${amount}`;
+	}).replace(/<@(\d+)>/g, '@demo-user');
+}
+
+/** Prints a message as a card the first and last time, and only its headline in between. */
+function show(label: string, message: SentMessage, full: boolean): void {
+	const body = showTimestamps(textOf(message));
+	if (!full) return console.log(`${since()}  ${label} ${body.split('\n')[0]} (${/Started (.*)/.exec(body)?.[1] ?? ''})`);
+	console.log(`${since()}  ${label}`);
+	for (const line of body.split('\n')) console.log(`           │ ${line}`);
+	for (const file of message.files) console.log(`           │ 📎 ${file.filename} (${(file.size / 1024).toFixed(0)} KB, ${file.contentType})`);
+	if (message.pinged) console.log('           │ (this message would have pinged someone!)');
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv) {
+	return spawn(command, args, { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+const discord = await startDiscordStandIn();
+const relaydance = await startRelayDanceSimulator({ queuedMs: 1_500, durationMs: 5_000 });
+const env = {
+	DISCORD_TOKEN: discord.botToken,
+	DISCORD_API_URL: discord.apiUrl,
+	DISCORD_GUILD_ID: discord.world.guildId,
+	RELAYDANCE_API_KEY: 'sk-demo-not-a-real-key',
+	RELAYDANCE_BASE_URL: relaydance.apiUrl,
+	STORE_URL: `sqlite://${join(mkdtempSync(join(tmpdir(), 'relaydance-demo-')), 'demo.sqlite')}`,
+	POLL_INTERVAL_MS: '1000',
+	POLL_MAX_INTERVAL_MS: '2000',
+	EDIT_INTERVAL_MS: '1500',
+	LOG_LEVEL: 'warn',
+};
+console.log('relaydance-bot demo: everything runs on this machine; no Discord or RelayDance account is used.');
+console.log(`  Discord stand-in      ${discord.apiUrl}`);
+console.log(`  RelayDance simulator  ${relaydance.apiUrl}\n`);
+
+const register = run(tsx, ['src/register.ts'], env);
+let registerOutput = '';
+register.stdout.on('data', (chunk) => (registerOutput += chunk));
+register.stderr.on('data', (chunk) => (registerOutput += chunk));
+const registered = await new Promise<number>((resolve) => register.on('exit', (code) => resolve(code ?? 1)));
+console.log(`npm run register → ${registerOutput.trim()}`);
+if (registered !== 0) process.exit(1);
+
+const bot = run(tsx, ['src/index.ts'], env);
+let botErrors = '';
+bot.stdout.on('data', (chunk: Buffer) => process.stdout.write(`  [bot] ${chunk}`));
+bot.stderr.on('data', (chunk: Buffer) => (botErrors += chunk));
+const botExited = new Promise<number>((resolve) => bot.on('exit', (code) => resolve(code ?? 1)));
+const connected = await Promise.race([discord.whenBotConnected().then(() => true), botExited.then(() => false)]);
+if (!connected) {
+	console.error(`The bot process exited before connecting:\n${botErrors}`);
+	process.exit(1);
+}
+console.log(`npm start → bot process ${bot.pid} connected to the gateway.\n`);
+
+const image = { data: readFileSync(join(root, 'stand-ins/fixtures/cat.png')), name: 'cat.png', contentType: 'image/png' };
+console.log('A member types:  /video prompt:"@image1 dances in the rain" image1:cat.png seconds:5 audio:True\n');
+const interaction = await discord.invoke('video', { prompt: '@image1 dances in the rain', seconds: 5, audio: true, image1: image });
+let shown = 0;
+interaction.on('change', () => {
+	if (interaction.callback && shown === 0 && interaction.callback.type === 5) {
+		console.log(`${since()}  bot deferred the reply after ${interaction.firstResponseMs?.toFixed(0)} ms: "RelayDance is thinking…"`);
+	}
+	while (shown < interaction.history.length) {
+		const message = interaction.history[shown]!;
+		const final = /ready|failed/.test(textOf(message));
+		if (shown > 0) show(final ? 'final message:' : 'reply edited:', message, final || shown === 1);
+		shown++;
+	}
+});
+try {
+	await interaction.finished(60_000);
+} catch (error) {
+	console.error(`The demo did not finish: ${(error as Error).message}\n${botErrors}`);
+	process.exitCode = 1;
+}
+
+const file = interaction.original?.files[0];
+if (file?.data) {
+	mkdirSync(join(root, 'demo-output'), { recursive: true });
+	const path = join('demo-output', file.filename);
+	writeFileSync(join(root, path), file.data);
+	console.log(`\nDelivered ${file.filename}: ${file.size} bytes, ${file.contentType}. Saved to ${path}.`);
+} else if (!process.exitCode) {
+	console.error('\nThe final message held no video.');
+	process.exitCode = 1;
+}
+const pings = [...interaction.history, ...interaction.followups].filter((message) => message.pinged).length;
+console.log(`RelayDance calls: ${relaydance.requests.map((request) => `${request.method} ${request.path.replace(/task_\w+/, '{task}')}`).filter((line, index, all) => all.indexOf(line) === index).join(', ')}`);
+console.log(`Discord bodies off the official OpenAPI spec: ${discord.violations.length}; messages that pinged anyone: ${pings}.`);
+if (discord.violations.length > 0) console.error(discord.violations.join('\n'));
+
+bot.kill('SIGTERM');
+await botExited;
+await Promise.all([discord.close(), relaydance.close()]);
