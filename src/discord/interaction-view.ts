@@ -24,7 +24,7 @@ export class InteractionReplyView implements JobView {
 		private readonly origin: JobOrigin,
 		editIntervalMs: number,
 		private readonly logger: Logger,
-		private readonly now: () => number = Date.now,
+		private readonly now: () => number = () => Date.now(),
 	) {
 		this.editor = new ThrottledEditor((rendered) => this.send(rendered), editIntervalMs, (error) =>
 			this.logger.warn({ err: error, interactionId: origin.interactionId }, 'progress edit failed'),

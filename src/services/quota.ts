@@ -45,7 +45,7 @@ export class QuotaService {
 		private readonly store: Keyv,
 		private readonly limit: number,
 		private readonly windowMs: number,
-		private readonly now: () => number = Date.now,
+		private readonly now: () => number = () => Date.now(),
 	) {}
 
 	status(userId: string): Promise<QuotaStatus> {

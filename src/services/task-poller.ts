@@ -21,7 +21,7 @@ export const POLL_DEFAULTS = {
 	backoff: 1.3,
 	maxConsecutiveErrors: 6,
 	wait: sleep,
-	now: Date.now,
+	now: () => Date.now(),
 } as const satisfies Partial<PollOptions>;
 
 export class PollTimeoutError extends Error {

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 
-/** The official OpenAPI spec, from `../shared/reference` beside the checkout, or a copy given by path. */
+/** Discord's official OpenAPI spec (discord/discord-api-spec, MIT), vendored beside this file. */
 export function defaultSpecPath(): string {
-	return process.env.DISCORD_OPENAPI_SPEC ?? new URL('../../../shared/reference/discord-openapi.json', import.meta.url).pathname;
+	return process.env.DISCORD_OPENAPI_SPEC ?? fileURLToPath(new URL('./spec/discord-openapi.json', import.meta.url));
 }
 
 /** A route the stand-in checks: the spec's path template, method, and a regex for real paths. */

@@ -2,13 +2,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { createBot } from '../../src/bot.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startDiscordStandIn, type CommandAttachment } from '../../stand-ins/discord/stand-in.js';
 import { startRelayDanceSimulator } from '../../stand-ins/relaydance/simulator.js';
 
-const FIXTURES = new URL('../../stand-ins/fixtures/', import.meta.url).pathname;
+const FIXTURES = fileURLToPath(new URL('../../stand-ins/fixtures/', import.meta.url));
 
 export const fixtures = {
 	catPng: (): CommandAttachment => ({ data: readFileSync(join(FIXTURES, 'cat.png')), name: 'cat.png', contentType: 'image/png' }),

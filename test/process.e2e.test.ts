@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDiscordStandIn, textOf, type DiscordStandIn } from '../stand-ins/discord/stand-in.js';
+import { startRelayDanceSimulator, type RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
+import { fixtures } from './support/harness.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+
+/** Runs a script the way `npm start` / `npm run register` do, with exactly `env` (no .env file: cwd is empty). */
+function runScript(script: string, env: Record<string, string>) {
+	const child = spawn(tsx, [join(root, script)], { cwd: mkdtempSync(join(tmpdir(), 'rd-proc-')), env: { PATH: process.env.PATH!, ...env } });
+	let stdout = '';
+	let stderr = '';
+	child.stdout.on('data', (chunk) => (stdout += chunk));
+	child.stderr.on('data', (chunk) => (stderr += chunk));
+	const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+	return { child, exit, output: () => ({ stdout, stderr }) };
+}
+
+let discord: DiscordStandIn;
+let relaydance: RelayDanceSimulator;
+beforeAll(async () => {
+	[discord, relaydance] = await Promise.all([startDiscordStandIn(), startRelayDanceSimulator({ queuedMs: 50, durationMs: 200 })]);
+});
+afterAll(async () => {
+	await Promise.all([discord?.close(), relaydance?.close()]);
+});
+
+describe('npm start', () => {
+	it('lists every missing setting in one message and points to the demo', async () => {
+		const run = runScript('src/index.ts', { POLL_INTERVAL_MS: 'often' });
+		expect(await run.exit).toBe(1);
+		const { stderr } = run.output();
+		expect(stderr).toContain('DISCORD_TOKEN is required');
+		expect(stderr).toContain('RELAYDANCE_API_KEY is required');
+		expect(stderr).toContain('POLL_INTERVAL_MS');
+		expect(stderr).toContain('npm run demo');
+	});
+
+	it('runs the real bot process: connects, delivers a /video, and stops cleanly on SIGTERM', async () => {
+		const run = runScript('src/index.ts', {
+			DISCORD_TOKEN: discord.botToken,
+			DISCORD_API_URL: discord.apiUrl,
+			RELAYDANCE_API_KEY: 'sk-process-test',
+			RELAYDANCE_BASE_URL: relaydance.apiUrl,
+			STORE_URL: `sqlite://${join(mkdtempSync(join(tmpdir(), 'rd-proc-store-')), 'store.sqlite')}`,
+			POLL_INTERVAL_MS: '50',
+			EDIT_INTERVAL_MS: '50',
+		});
+		await Promise.race([discord.whenBotConnected(), run.exit.then(() => Promise.reject(new Error(run.output().stderr)))]);
+		const handle = await discord.invoke('video', { prompt: '@image1 waves from the process test', image1: fixtures.catPng() });
+		await handle.finished();
+		expect(textOf(handle.original)).toContain('✅ Video ready');
+		expect(handle.original!.files).toHaveLength(1);
+		run.child.kill('SIGTERM');
+		expect(await run.exit).toBe(0);
+		expect(run.output().stdout).not.toContain('sk-process-test');
+	});
+});
+
+describe('npm run register', () => {
+	it('registers /video in the guild, required option first, attachments typed, per the OpenAPI spec', async () => {
+		const run = runScript('src/register.ts', { DISCORD_TOKEN: discord.botToken, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.world.guildId });
+		expect(await run.exit).toBe(0);
+		expect(run.output().stdout).toContain('Registered /video');
+		const [command] = discord.registered.guild as Array<{ name: string; options: Array<{ name: string; type: number; required?: boolean; file_types?: string[] }> }>;
+		expect(command!.name).toBe('video');
+		const names = command!.options.map((option) => option.name);
+		expect(names.slice(0, 6)).toEqual(['prompt', 'model', 'seconds', 'audio', 'ratio', 'resolution']);
+		expect(names.filter((name) => /^(image|video|audio)\d$/.test(name))).toHaveLength(15);
+		expect(command!.options[0]!.required).toBe(true);
+		expect(command!.options.find((option) => option.name === 'video2')!.file_types).toEqual(['video']);
+		expect(discord.violations).toEqual([]);
+	});
+});
