@@ -1,19 +1,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Events, GatewayIntentBits } from 'discord.js';
+import { Client, Events, GatewayIntentBits, REST } from 'discord.js';
 import { commands } from './commands/index.js';
 import { applicationIdOf, type Config } from './config.js';
 import type { BotContext } from './context.js';
 import { routeInteractions } from './discord/router.js';
 import type { Logger } from './logger.js';
 import { ActiveJobs } from './services/active-jobs.js';
+import { CallbackSigner, startCallbackServer } from './services/callback-server.js';
 import { JobRunner } from './services/job-runner.js';
 import { JobStore } from './services/job-store.js';
 import { ModelCatalog } from './services/model-catalog.js';
 import { QuotaService } from './services/quota.js';
 import { RelayDanceClient } from './services/relaydance/client.js';
 import { openStore } from './services/store.js';
+import { TaskWaker } from './services/task-waker.js';
 
 const MB = 1024 * 1024;
 
@@ -29,10 +31,14 @@ export async function createBot(config: Config, logger: Logger) {
 	const relaydance = new RelayDanceClient({ baseUrl: config.RELAYDANCE_BASE_URL, apiKey: config.RELAYDANCE_API_KEY });
 	const jobs = new JobStore(store);
 	const quota = new QuotaService(store, config.QUOTA_VIDEO_SECONDS, config.QUOTA_WINDOW_HOURS * 60 * 60_000);
+	const signer = config.WEBHOOK_PUBLIC_URL ? new CallbackSigner(config.RELAYDANCE_API_KEY, config.WEBHOOK_PUBLIC_URL) : undefined;
+	const waker = new TaskWaker();
+	let callbackServer: Awaited<ReturnType<typeof startCallbackServer>> | undefined;
 	const context: BotContext = {
 		config,
 		logger,
 		rest: client.rest,
+		interactionRest: new REST({ api: config.DISCORD_API_URL, globalRequestsPerSecond: Number.MAX_SAFE_INTEGER }),
 		applicationId: applicationIdOf(config),
 		quota,
 		jobs,
@@ -47,6 +53,7 @@ export async function createBot(config: Config, logger: Logger) {
 			maxReferenceBytes: config.MAX_ATTACHMENT_MB * MB,
 			maxOutputBytes: config.MAX_OUTPUT_MB * MB,
 			tmpDir,
+			callbacks: signer && { urlFor: (jobId) => signer.urlFor(jobId), waker, fallbackPollMs: config.WEBHOOK_FALLBACK_POLL_MS },
 		}),
 	};
 	client.on(Events.InteractionCreate, routeInteractions(commands, context));
@@ -56,6 +63,10 @@ export async function createBot(config: Config, logger: Logger) {
 		client,
 		context,
 		async start(): Promise<void> {
+			if (signer) {
+				const onCallback = (jobId: string) => void waker.wake(jobId);
+				callbackServer = await startCallbackServer({ port: config.WEBHOOK_PORT, host: config.WEBHOOK_HOST, signer, onCallback, logger });
+			}
 			const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
 			await Promise.all([context.catalog.refresh(), client.login(config.DISCORD_TOKEN), ready]);
 			logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'bot ready');
@@ -65,6 +76,7 @@ export async function createBot(config: Config, logger: Logger) {
 			client.removeAllListeners(Events.InteractionCreate);
 			await Promise.race([context.runner.idle(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
 			await client.destroy();
+			await callbackServer?.close();
 			await store.disconnect();
 			await rm(tmpDir, { recursive: true, force: true });
 		},

@@ -42,6 +42,15 @@ export const configSchema = z.object({
 	QUOTA_VIDEO_SECONDS: positiveInt(60),
 	QUOTA_WINDOW_HOURS: positiveInt(24),
 	MAX_ACTIVE_JOBS_PER_USER: positiveInt(2),
+	/**
+	 * Public base URL at which RelayDance can reach this bot (e.g. `https://bot.example.com`).
+	 * When set, tasks carry a `callback_url` and the bot waits for the callback instead of polling,
+	 * with one safety poll every WEBHOOK_FALLBACK_POLL_MS in case a callback is lost.
+	 */
+	WEBHOOK_PUBLIC_URL: z.url().optional(),
+	WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+	WEBHOOK_HOST: z.string().default('0.0.0.0'),
+	WEBHOOK_FALLBACK_POLL_MS: positiveInt(120_000),
 	DEFAULT_VIDEO_MODEL: z.string().default('doubao-seedance-2-0-1080p'),
 	/** Offered by autocomplete whenever `GET /v1/models` cannot be reached. */
 	VIDEO_MODELS: list('doubao-seedance-2-0-1080p,seedance-1-5-pro-with-audio'),

@@ -11,7 +11,10 @@ import type { QuotaService } from './services/quota.js';
 export interface BotContext {
 	config: Config;
 	logger: Logger;
+	/** Bot-token REST (channel messages, registration). */
 	rest: REST;
+	/** REST for interaction webhooks: token-authenticated, outside Discord's global rate limit. */
+	interactionRest: REST;
 	applicationId: string;
 	quota: QuotaService;
 	catalog: ModelCatalog;

@@ -132,7 +132,7 @@ export const video = {
 			throw error;
 		}
 		const job = newJob(interaction, context, plan, reservation);
-		const view = new InteractionReplyView(context.rest, job.origin, context.config.EDIT_INTERVAL_MS, context.logger);
+		const view = new InteractionReplyView({ interactions: context.interactionRest, bot: context.rest }, job.origin, context.config.EDIT_INTERVAL_MS, context.logger);
 		void context.runner.start(job, plan, view).finally(release);
 	},
 	async autocomplete(interaction, context) {

@@ -20,7 +20,7 @@ export class InteractionReplyView implements JobView {
 	private readonly editor: ThrottledEditor<Rendered>;
 
 	constructor(
-		private readonly rest: REST,
+		private readonly rest: { interactions: REST; bot: REST },
 		private readonly origin: JobOrigin,
 		editIntervalMs: number,
 		private readonly logger: Logger,
@@ -69,7 +69,7 @@ export class InteractionReplyView implements JobView {
 		const route = expired
 			? Routes.channelMessages(this.origin.channelId!)
 			: Routes.webhookMessage(this.origin.applicationId, this.origin.interactionToken, '@original');
-		const request = expired ? this.rest.post.bind(this.rest) : this.rest.patch.bind(this.rest);
+		const request = expired ? this.rest.bot.post.bind(this.rest.bot) : this.rest.interactions.patch.bind(this.rest.interactions);
 		if (!video) {
 			await request(route, { body: expired ? { ...body, attachments: undefined } : { ...body, attachments: [] }, auth: expired });
 			return;

@@ -6,6 +6,7 @@ import { downloadBytes, downloadToFile } from './http-download.js';
 import type { Job, JobFailure, JobState } from './job.js';
 import type { JobStore } from './job-store.js';
 import type { QuotaService } from './quota.js';
+import type { TaskWaker } from './task-waker.js';
 import type { RelayDanceClient } from './relaydance/client.js';
 import type { ContentItem, CreateVideoBody, Task } from './relaydance/schemas.js';
 import { waitForTask, type PollOptions } from './task-poller.js';
@@ -39,6 +40,8 @@ export interface JobRunnerDeps {
 	maxReferenceBytes: number;
 	maxOutputBytes: number;
 	tmpDir: string;
+	/** Webhook mode: tasks carry a callback URL, and a callback wakes the wait for its job. */
+	callbacks?: { urlFor: (jobId: string) => string; waker: TaskWaker; fallbackPollMs: number };
 }
 
 /**
@@ -68,10 +71,12 @@ export class JobRunner {
 
 	private async run(job: Job, plan: VideoPlan, view: JobView): Promise<void> {
 		const log = this.deps.logger.child({ jobId: job.id, userId: job.origin.userId });
+		const { callbacks } = this.deps;
+		callbacks?.waker.register(job.id);
 		try {
 			await this.move(job, 'submitting', view);
 			const content = await this.uploadReferences(plan, log);
-			const submitted = await this.deps.client.createVideo(requestBody(plan, content));
+			const submitted = await this.deps.client.createVideo(requestBody(plan, content, callbacks?.urlFor(job.id)));
 			job.taskId = submitted.taskId;
 			job.submittedAt = Date.now();
 			await this.move(job, 'submitted', view);
@@ -80,7 +85,14 @@ export class JobRunner {
 			const final = await waitForTask(
 				(signal) => this.deps.client.getVideo(submitted.taskId, signal),
 				(task) => this.observe(job, task, view),
-				this.deps.poll,
+				callbacks
+					? {
+							...this.deps.poll,
+							intervalMs: callbacks.fallbackPollMs,
+							maxIntervalMs: callbacks.fallbackPollMs,
+							wait: (ms, signal) => callbacks.waker.wait(job.id, ms, signal),
+						}
+					: this.deps.poll,
 			);
 			if (final.status === 'failed') {
 				log.info({ taskId: job.taskId, code: final.errorCode }, 'task failed');
@@ -92,6 +104,8 @@ export class JobRunner {
 		} catch (error) {
 			log.error({ err: error, state: job.state, taskId: job.taskId }, 'job failed');
 			await this.fail(job, errorFailure(error, job.id.slice(0, 8)), view, log);
+		} finally {
+			callbacks?.waker.unregister(job.id);
 		}
 	}
 
@@ -157,7 +171,7 @@ export class JobRunner {
 	}
 }
 
-function requestBody(plan: VideoPlan, content: ContentItem[]): CreateVideoBody {
+function requestBody(plan: VideoPlan, content: ContentItem[], callbackUrl: string | undefined): CreateVideoBody {
 	return {
 		model: plan.model,
 		prompt: plan.apiPrompt,
@@ -166,6 +180,7 @@ function requestBody(plan: VideoPlan, content: ContentItem[]): CreateVideoBody {
 			generate_audio: plan.audio,
 			...(plan.ratio && { ratio: plan.ratio }),
 			...(plan.resolution && { resolution: plan.resolution }),
+			...(callbackUrl && { callback_url: callbackUrl }),
 			...(content.length > 0 && { content }),
 		},
 	};

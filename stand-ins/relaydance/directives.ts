@@ -9,6 +9,7 @@
  * - `sim:submit500`: every submission answers 500 (the task's fate unknown to the client)
  * - `sim:poll500=N`, `sim:malformed=M`: the first N polls answer 500, the M after them a body off the contract
  * - `sim:gateway`: answers in the gateway variants (`{code, data}`, `IN_PROGRESS`, `"50%"`)
+ * - `sim:nocallback`: the callback is never delivered (a lost webhook)
  */
 export interface Directives {
 	fail?: string;
@@ -22,6 +23,7 @@ export interface Directives {
 	poll500: number;
 	malformed: number;
 	gateway: boolean;
+	noCallback: boolean;
 }
 
 export function directivesOf(prompt: string): Directives {
@@ -40,5 +42,6 @@ export function directivesOf(prompt: string): Directives {
 		poll500: number('poll500', 1) ?? 0,
 		malformed: number('malformed', 1) ?? 0,
 		gateway: found.has('gateway'),
+		noCallback: found.has('nocallback'),
 	};
 }

@@ -39,6 +39,8 @@ export interface RecordedRequest {
 	path: string;
 	body?: unknown;
 	at: number;
+	/** For a submission that created a task: its id. */
+	taskId?: string;
 }
 
 interface SimTask {
@@ -97,14 +99,14 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		if (req.method === 'GET' && path === '/v1/models') {
 			return send(res, 200, { object: 'list', data: SIMULATED_MODELS.map((id) => ({ id, object: 'model', owned_by: 'relaydance' })) });
 		}
-		if (req.method === 'POST' && path === '/v1/video/generations') return submitVideo(body, res);
+		if (req.method === 'POST' && path === '/v1/video/generations') return submitVideo(body, res, requests.at(-1));
 		const poll = /^\/v1\/video\/generations\/([^/]+)$/.exec(path);
 		if (req.method === 'GET' && poll) return readTask(decodeURIComponent(poll[1]!), res);
 		if (req.method === 'POST' && path === '/v1/images/generations') return generateImage(body, res);
 		return send(res, 404, { error: { message: `Invalid URL (${req.method} ${path})`, type: 'invalid_request_error' } });
 	}
 
-	function submitVideo(body: unknown, res: ServerResponse): void {
+	function submitVideo(body: unknown, res: ServerResponse, recorded: RecordedRequest | undefined): void {
 		const prompt = typeof (body as { prompt?: unknown })?.prompt === 'string' ? (body as { prompt: string }).prompt : '';
 		const directives = directivesOf(prompt);
 		// Fault directives act on the first N submissions of the same prompt.
@@ -133,6 +135,7 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 			callbackSent: false,
 		};
 		tasks.set(id, task);
+		if (recorded) recorded.taskId = id;
 		scheduleCallback(task);
 		if (directives.gateway) return send(res, 200, { id, task_id: id, object: 'video', status: 'queued', progress: 0 });
 		send(res, 200, { task_id: id, status: 'submitted' });
@@ -214,7 +217,7 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 	const callbackTimers = new Set<NodeJS.Timeout>();
 	/** Posts the task to its callback URL once it reaches a final state (never, for a stuck task). */
 	function scheduleCallback(task: SimTask): void {
-		if (!task.callbackUrl || task.directives.stuck) return;
+		if (!task.callbackUrl || task.directives.stuck || task.directives.noCallback) return;
 		const due = (task.directives.queuedMs ?? knobs.queuedMs) + (task.directives.durationMs ?? knobs.durationMs) + knobs.callbackDelayMs;
 		const timer = setTimeout(() => {
 			callbackTimers.delete(timer);
@@ -248,6 +251,11 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		/** Requests whose JSON body's prompt contains `marker`, to follow one test's traffic. */
 		requestsFor(marker: string): RecordedRequest[] {
 			return requests.filter((request) => JSON.stringify(request.body ?? '').includes(marker));
+		},
+		/** Polls of the task created by the submission whose prompt holds `marker`. */
+		pollsFor(marker: string): RecordedRequest[] {
+			const taskIds = new Set(requests.filter((request) => request.taskId && JSON.stringify(request.body).includes(marker)).map((request) => request.taskId));
+			return requests.filter((request) => request.method === 'GET' && taskIds.has(request.path.split('/').pop()));
 		},
 		async close(): Promise<void> {
 			for (const timer of callbackTimers) clearTimeout(timer);

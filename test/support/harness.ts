@@ -1,4 +1,6 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -30,7 +32,7 @@ export class LogCapture extends Writable {
  * Both stand-ins and the real bot, wired as in production but on loopback: one set per test
  * file, shared by its tests. Each test uses its own user id, so quotas never collide.
  */
-export async function startHarness(overrides: Partial<Record<keyof Config, string>> = {}) {
+export async function startHarness(overrides: Partial<Record<keyof Config, string>> | ((ports: { free: number }) => Partial<Record<keyof Config, string>>) = {}) {
 	const discord = await startDiscordStandIn();
 	const relaydance = await startRelayDanceSimulator({ queuedMs: 50, durationMs: 300 });
 	const logs = new LogCapture();
@@ -46,7 +48,7 @@ export async function startHarness(overrides: Partial<Record<keyof Config, strin
 		QUOTA_VIDEO_SECONDS: '30',
 		MAX_ACTIVE_JOBS_PER_USER: '3',
 		LOG_LEVEL: 'info',
-		...overrides,
+		...(typeof overrides === 'function' ? overrides({ free: await freePort() }) : overrides),
 	});
 	const bot = await createBot(config, createLogger(config.LOG_LEVEL, logs));
 	await bot.start();
@@ -63,3 +65,12 @@ export async function startHarness(overrides: Partial<Record<keyof Config, strin
 	};
 }
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
+
+/** A loopback port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+	const server = createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	await new Promise((resolve) => server.close(resolve));
+	return port;
+}
