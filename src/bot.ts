@@ -12,9 +12,9 @@ import { CallbackSigner, startCallbackServer } from './services/callback-server.
 import { JobRunner } from './services/job-runner.js';
 import { JobStore } from './services/job-store.js';
 import { ModelCatalog } from './services/model-catalog.js';
-import { QuotaService } from './services/quota.js';
+import { QUOTA_KEY_PREFIX, QuotaService, type QuotaRecord } from './services/quota.js';
 import { RelayDanceClient } from './services/relaydance/client.js';
-import { openStore } from './services/store.js';
+import { openStore, scanStore } from './services/store.js';
 import { TaskWaker } from './services/task-waker.js';
 
 const MB = 1024 * 1024;
@@ -30,7 +30,9 @@ export async function createBot(config: Config, logger: Logger) {
 	});
 	const relaydance = new RelayDanceClient({ baseUrl: config.RELAYDANCE_BASE_URL, apiKey: config.RELAYDANCE_API_KEY });
 	const jobs = new JobStore(store);
-	const quota = new QuotaService(store, config.QUOTA_VIDEO_SECONDS, config.QUOTA_WINDOW_HOURS * 60 * 60_000);
+	const quota = new QuotaService(store, config.QUOTA_VIDEO_SECONDS, config.QUOTA_WINDOW_HOURS * 60 * 60_000, (error) =>
+		logger.error({ err: error }, 'could not save a quota change'),
+	).load(await scanStore<QuotaRecord>(store, QUOTA_KEY_PREFIX));
 	const signer = config.WEBHOOK_PUBLIC_URL ? new CallbackSigner(config.RELAYDANCE_API_KEY, config.WEBHOOK_PUBLIC_URL) : undefined;
 	const waker = new TaskWaker();
 	let callbackServer: Awaited<ReturnType<typeof startCallbackServer>> | undefined;
@@ -76,6 +78,7 @@ export async function createBot(config: Config, logger: Logger) {
 			client.removeAllListeners(Events.InteractionCreate);
 			await Promise.race([context.runner.idle(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
 			await client.destroy();
+			await quota.flush();
 			await callbackServer?.close();
 			await store.disconnect();
 			await rm(tmpDir, { recursive: true, force: true });

@@ -76,13 +76,13 @@ describe('/video', () => {
 		expect(text).toContain('blocked by the safety filter');
 		expect(text).toContain('Your 8 s of quota were given back.');
 		expect(handle.original!.files).toHaveLength(0);
-		expect((await h.bot.context.quota.status(userId)).used).toBe(0);
+		expect(h.bot.context.quota.status(userId).used).toBe(0);
 	});
 
 	it('refuses before any API call when the quota is spent, saying what is left and when it resets', async () => {
 		const tag = marker();
 		const userId = snowflake();
-		await h.bot.context.quota.reserve(userId, 27);
+		h.bot.context.quota.reserve(userId, 27);
 		const before = h.relaydance.requests.length;
 		const handle = await h.discord.invoke('video', { prompt: `one more ${tag}`, seconds: 5 }, { userId });
 		await handle.waitFor((handle) => handle.callback !== undefined);
@@ -90,7 +90,7 @@ describe('/video', () => {
 		expect(message).toContain('This needs 5 s of video; you have 3 s of your 30 s left.');
 		expect(message).toMatch(/resets <t:\d+:R>/);
 		expect(h.relaydance.requests.length).toBe(before);
-		expect((await h.bot.context.quota.status(userId)).used).toBe(27);
+		expect(h.bot.context.quota.status(userId).used).toBe(27);
 	});
 
 	it('never lets concurrent requests from one user overspend', async () => {
@@ -103,7 +103,7 @@ describe('/video', () => {
 		expect(accepted).toHaveLength(2);
 		expect(refusal(handles.find((handle) => !isDeferred(handle))!)).toContain('you have 6 s of your 30 s left');
 		await Promise.all(accepted.map((handle) => handle.finished()));
-		expect((await h.bot.context.quota.status(userId)).used).toBe(24);
+		expect(h.bot.context.quota.status(userId).used).toBe(24);
 	});
 
 	describe('refuses bad input with its own ephemeral message, before any API call', () => {
@@ -129,7 +129,7 @@ describe('/video', () => {
 			await handle.waitFor((handle) => handle.callback !== undefined);
 			expect(refusal(handle)).toContain(expected);
 			expect(h.relaydance.requests.length).toBe(before);
-			expect((await h.bot.context.quota.status(userId)).used).toBe(0);
+			expect(h.bot.context.quota.status(userId).used).toBe(0);
 		});
 	});
 
@@ -183,7 +183,7 @@ describe('/video', () => {
 		await handle.finished();
 		expect(submissions(tag)).toHaveLength(1);
 		expect(textOf(handle.original)).toContain('RelayDance is having trouble (HTTP 500)');
-		expect((await h.bot.context.quota.status(userId)).used).toBe(0);
+		expect(h.bot.context.quota.status(userId).used).toBe(0);
 	});
 
 	it('rides out poll errors and malformed bodies, and reads gateway-style answers', async () => {
@@ -198,7 +198,7 @@ describe('/video', () => {
 		const handle = await h.discord.invoke('video', { prompt: `frozen sim:stuck ${marker()}` }, { userId });
 		await handle.finished();
 		expect(textOf(handle.original)).toContain('RelayDance had not finished after');
-		expect((await h.bot.context.quota.status(userId)).used).toBe(0);
+		expect(h.bot.context.quota.status(userId).used).toBe(0);
 	});
 
 	it('refuses a third concurrent job from one user', async () => {

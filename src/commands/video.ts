@@ -119,7 +119,7 @@ export const video = {
 		const release = context.activeJobs.acquire(interaction.user.id);
 		let reservation;
 		try {
-			reservation = await context.quota.reserve(interaction.user.id, plan.seconds);
+			reservation = context.quota.reserve(interaction.user.id, plan.seconds);
 		} catch (error) {
 			release();
 			throw error;
@@ -128,7 +128,7 @@ export const video = {
 			await interaction.deferReply();
 		} catch (error) {
 			release();
-			await context.quota.refund(reservation);
+			context.quota.refund(reservation);
 			throw error;
 		}
 		const job = newJob(interaction, context, plan, reservation);

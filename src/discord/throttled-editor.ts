@@ -1,12 +1,14 @@
 /**
- * Sends the latest of a stream of message edits, at most one per `intervalMs`, skipping any edit
- * identical to the last one sent: Discord rate-limits webhook edits (about 5 per 2 s per token),
- * and an unchanged message is not worth a request. `final` cancels what is pending, waits for the
+ * Sends the latest of a stream of message edits, at most one per `intervalMs` (counting from the
+ * deferral), skipping any edit identical to the last one sent: Discord rate-limits webhook edits
+ * (about 5 per 2 s per token), an unchanged message is not worth a request, and a burst of new
+ * commands gets its deferrals out before any of them spends a request on progress. `final` cancels what is pending, waits for the
  * edit in flight, then sends the last word.
  */
 export class ThrottledEditor<T> {
 	private lastKey: string | undefined;
-	private lastAt = 0;
+	/** The deferred reply counts as the first edit: the next one waits a full interval. */
+	private lastAt = Date.now();
 	private pending: { payload: T; key: string } | undefined;
 	private timer: NodeJS.Timeout | undefined;
 	private inFlight: Promise<void> = Promise.resolve();

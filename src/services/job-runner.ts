@@ -150,7 +150,7 @@ export class JobRunner {
 		job.state = 'failed';
 		try {
 			if (!job.refunded) {
-				await this.deps.quota.refund(job.quota);
+				this.deps.quota.refund(job.quota);
 				job.refunded = true;
 			}
 			await this.deps.jobs.save(job);

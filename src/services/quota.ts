@@ -3,7 +3,7 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { UserError } from './user-error.js';
 
 /** One user's usage in the current window. */
-interface QuotaRecord {
+export interface QuotaRecord {
 	windowStart: number;
 	used: number;
 }
@@ -32,57 +32,97 @@ export class QuotaExceededError extends UserError {
 	}
 }
 
+export const QUOTA_KEY_PREFIX = 'quota:video:';
+
 /**
- * Per-user seconds of video per fixed window (it starts with the user's first request), kept in
- * Keyv. Reserve before submitting, keep on success, refund on failure: RelayDance never bills a
- * failure, so neither does the bot. Within one process a per-user lock makes reserve atomic;
- * across shards the store itself must provide atomicity (see README, "Quotas").
+ * Per-user seconds of video per fixed window (it starts with the user's first request). Reserve
+ * before submitting, keep on success, refund on failure: RelayDance never bills a failure, so
+ * neither does the bot.
+ *
+ * The process holds every live record in memory (loaded from Keyv at start) and decides there,
+ * synchronously: a reservation is atomic within the process without a lock, and costs no store
+ * round trip before the interaction is deferred. Each change is then written to Keyv, in order per
+ * user, so quotas survive a restart. Across shards this is not atomic: see README, "Quotas".
  */
 export class QuotaService {
-	private readonly lock = new KeyedMutex();
+	private readonly records = new Map<string, QuotaRecord>();
+	private readonly writes = new KeyedMutex();
+	private readonly pending = new Set<Promise<unknown>>();
+	private readonly queued = new Set<string>();
+	private operations = 0;
 
 	constructor(
 		private readonly store: Keyv,
 		private readonly limit: number,
 		private readonly windowMs: number,
+		private readonly onWriteError: (error: unknown) => void = () => {},
 		private readonly now: () => number = () => Date.now(),
 	) {}
 
-	status(userId: string): Promise<QuotaStatus> {
-		return this.lock.run(userId, async () => this.toStatus(await this.current(userId)));
+	/** Takes the live records a scan of the store found (see `scanStore`). Call once, before serving. */
+	load(records: Iterable<[userId: string, record: QuotaRecord]>): this {
+		for (const [userId, record] of records) this.records.set(userId, record);
+		return this;
+	}
+
+	status(userId: string): QuotaStatus {
+		return this.toStatus(this.current(userId));
 	}
 
 	/** Takes `amount` from the user's window, or throws `QuotaExceededError` and takes nothing. */
-	reserve(userId: string, amount: number): Promise<Reservation> {
-		return this.lock.run(userId, async () => {
-			const record = await this.current(userId);
-			if (record.used + amount > this.limit) throw new QuotaExceededError(this.toStatus(record), amount);
-			record.used += amount;
-			await this.save(userId, record);
-			return { userId, amount, windowStart: record.windowStart };
-		});
+	reserve(userId: string, amount: number): Reservation {
+		const record = this.current(userId);
+		if (record.used + amount > this.limit) throw new QuotaExceededError(this.toStatus(record), amount);
+		this.records.set(userId, { windowStart: record.windowStart, used: record.used + amount });
+		this.persist(userId);
+		if (++this.operations % 1000 === 0) this.sweep();
+		return { userId, amount, windowStart: record.windowStart };
 	}
 
 	/** Gives a reservation back, unless its window has already reset. */
-	refund(reservation: Reservation): Promise<void> {
-		return this.lock.run(reservation.userId, async () => {
-			const record = await this.current(reservation.userId);
-			if (record.windowStart !== reservation.windowStart) return;
-			record.used = Math.max(0, record.used - reservation.amount);
-			await this.save(reservation.userId, record);
-		});
+	refund(reservation: Reservation): void {
+		const record = this.current(reservation.userId);
+		if (record.windowStart !== reservation.windowStart) return;
+		this.records.set(reservation.userId, { ...record, used: Math.max(0, record.used - reservation.amount) });
+		this.persist(reservation.userId);
 	}
 
-	private async current(userId: string): Promise<QuotaRecord> {
-		const stored = await this.store.get<QuotaRecord>(key(userId));
+	/** Resolves once every change so far is in the store. */
+	async flush(): Promise<void> {
+		while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+	}
+
+	/** Forgets records whose window has ended (their store entries expire by TTL). */
+	private sweep(): void {
 		const now = this.now();
-		if (!stored || now >= stored.windowStart + this.windowMs) return { windowStart: now, used: 0 };
-		return stored;
+		for (const [userId, record] of this.records) if (now >= record.windowStart + this.windowMs) this.records.delete(userId);
 	}
 
-	private save(userId: string, record: QuotaRecord): Promise<boolean> {
-		const ttl = record.windowStart + this.windowMs - this.now();
-		return this.store.set(key(userId), record, Math.max(ttl, 1));
+	private current(userId: string): QuotaRecord {
+		const record = this.records.get(userId);
+		if (record && this.now() < record.windowStart + this.windowMs) return record;
+		if (record) this.records.delete(userId);
+		return { windowStart: this.now(), used: 0 };
+	}
+
+	/**
+	 * Writes the user's latest record; writes for one user never overtake each other, and changes
+	 * made while a write is still queued ride along with it.
+	 */
+	private persist(userId: string): void {
+		if (this.queued.has(userId)) return;
+		this.queued.add(userId);
+		const write = this.writes
+			.run(userId, async () => {
+				this.queued.delete(userId);
+				const record = this.records.get(userId);
+				if (!record) return;
+				const ttl = record.windowStart + this.windowMs - this.now();
+				await this.store.set(`${QUOTA_KEY_PREFIX}${userId}`, record, Math.max(ttl, 1));
+			})
+			.catch(this.onWriteError)
+			.finally(() => this.pending.delete(write));
+		this.pending.add(write);
 	}
 
 	private toStatus(record: QuotaRecord): QuotaStatus {
@@ -94,5 +134,3 @@ export class QuotaService {
 		};
 	}
 }
-
-const key = (userId: string) => `quota:video:${userId}`;

@@ -85,6 +85,10 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		const route = (pattern: RegExp) => pattern.exec(path);
 		let match: RegExpExecArray | null;
 
+		if (method === 'POST' && path === '/bench/sink') {
+			// A plain upload target with the same multipart handling, for the delivery benchmark's baseline.
+			return json(res, 200, { files: files.map((file) => ({ filename: file.filename, size: file.size })) });
+		}
 		if (method === 'GET' && path === '/gateway/bot') {
 			return json(res, 200, { url: `${baseUrl.replace('http', 'ws')}/gateway`, shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } });
 		}

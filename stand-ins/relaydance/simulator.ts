@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { directivesOf, type Directives } from './directives.js';
@@ -52,6 +53,8 @@ interface SimTask {
 	metadata: Record<string, unknown>;
 	polls: number;
 	callbackSent: boolean;
+	/** When a poll first answered `succeeded` (performance.now()). */
+	succeededServedAt?: number;
 }
 
 export type RelayDanceSimulator = Awaited<ReturnType<typeof startRelayDanceSimulator>>;
@@ -69,6 +72,8 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 	const submitAttempts = new Map<string, number>();
 	let counter = 0;
 	let baseUrl = '';
+	/** Requests under /v1, counted even when `record` is off. */
+	const stats = { requests: 0 };
 
 	const server = createServer((req, res) => {
 		handle(req, res).catch((error: unknown) => {
@@ -84,6 +89,7 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		if (req.method === 'GET' && path.startsWith('/outputs/')) return serveOutput(path, res);
 		if (req.method === 'GET' && path.startsWith('/files/')) return serveFile(path, res);
 		if (!path.startsWith('/v1/')) return send(res, 404, { error: { message: `no route ${path}`, type: 'invalid_request_error' } });
+		stats.requests += 1;
 
 		const auth = req.headers.authorization ?? '';
 		const key = auth.startsWith('Bearer ') ? auth.slice(7) : '';
@@ -147,7 +153,9 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		task.polls += 1;
 		if (task.polls <= task.directives.poll500) return send(res, 500, { error: { message: 'upstream poll failed', type: 'server_error' } });
 		if (task.polls <= task.directives.poll500 + task.directives.malformed) return send(res, 200, { unexpected: 'shape' });
-		send(res, 200, task.directives.gateway ? gatewayShape(taskJson(task)) : taskJson(task));
+		const json = taskJson(task);
+		if (json.status === 'succeeded') task.succeededServedAt ??= performance.now();
+		send(res, 200, task.directives.gateway ? gatewayShape(json) : json);
 	}
 
 	function taskJson(task: SimTask): Record<string, unknown> {
@@ -246,6 +254,7 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		/** What the bot's `RELAYDANCE_BASE_URL` should be. */
 		apiUrl: `${baseUrl}/v1`,
 		knobs,
+		stats,
 		requests,
 		tasks,
 		/** Requests whose JSON body's prompt contains `marker`, to follow one test's traffic. */

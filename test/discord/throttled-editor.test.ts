@@ -13,10 +13,13 @@ function editor(intervalMs = 3_000) {
 }
 
 describe('ThrottledEditor', () => {
-	it('sends the first edit at once and the latest of a burst after the interval', async () => {
+	it('waits an interval after the deferral, then sends the latest of a burst each interval', async () => {
 		const { sent, throttled } = editor();
 		throttled.push('a');
-		await vi.advanceTimersByTimeAsync(0);
+		await vi.advanceTimersByTimeAsync(2_999);
+		expect(sent).toEqual([]);
+		await vi.advanceTimersByTimeAsync(1);
+		expect(sent).toEqual(['a']);
 		throttled.push('b');
 		throttled.push('c');
 		await vi.advanceTimersByTimeAsync(2_999);
@@ -28,7 +31,7 @@ describe('ThrottledEditor', () => {
 	it('skips an edit identical to the last one sent', async () => {
 		const { sent, throttled } = editor();
 		throttled.push('same');
-		await vi.advanceTimersByTimeAsync(0);
+		await vi.advanceTimersByTimeAsync(3_000);
 		throttled.push('same');
 		await vi.advanceTimersByTimeAsync(10_000);
 		expect(sent).toEqual(['same']);
@@ -37,7 +40,7 @@ describe('ThrottledEditor', () => {
 	it('lets the final word cancel a pending edit and go out at once', async () => {
 		const { sent, throttled } = editor();
 		throttled.push('a');
-		await vi.advanceTimersByTimeAsync(0);
+		await vi.advanceTimersByTimeAsync(3_000);
 		throttled.push('b');
 		await throttled.final(async () => void sent.push('done'));
 		await vi.advanceTimersByTimeAsync(10_000);

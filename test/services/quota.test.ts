@@ -3,75 +3,106 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Keyv } from 'keyv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QuotaExceededError, QuotaService } from '../../src/services/quota.js';
-import { openStore } from '../../src/services/store.js';
+import { QUOTA_KEY_PREFIX, QuotaExceededError, QuotaService, type QuotaRecord } from '../../src/services/quota.js';
+import { openStore, scanStore } from '../../src/services/store.js';
 
+const HOUR = 60 * 60_000;
+const tempStore = () => openStore(`sqlite://${join(mkdtempSync(join(tmpdir(), 'rd-quota-')), 'q.sqlite')}`);
 let store: Keyv;
 beforeAll(async () => {
-	store = await openStore(`sqlite://${join(mkdtempSync(join(tmpdir(), 'rd-quota-')), 'q.sqlite')}`);
+	store = await tempStore();
 });
 afterAll(() => store.disconnect());
 
-const HOUR = 60 * 60_000;
 let users = 0;
 const user = () => `user-${++users}`;
+const refusal = (action: () => unknown) => {
+	try {
+		action();
+	} catch (error) {
+		return error as QuotaExceededError;
+	}
+	throw new Error('expected a refusal');
+};
 
-describe('QuotaService on SQLite', () => {
-	it('reserves, refuses what is over the limit, and says what is left and when it resets', async () => {
+describe('QuotaService', () => {
+	it('reserves, refuses what is over the limit, and says what is left and when it resets', () => {
 		let now = 1_000_000;
-		const quota = new QuotaService(store, 20, HOUR, () => now);
+		const quota = new QuotaService(store, 20, HOUR, undefined, () => now);
 		const id = user();
-		await quota.reserve(id, 15);
+		quota.reserve(id, 15);
 		now += 60_000;
-		const error = await quota.reserve(id, 10).catch((caught: unknown) => caught);
+		const error = refusal(() => quota.reserve(id, 10));
 		expect(error).toBeInstanceOf(QuotaExceededError);
-		expect((error as QuotaExceededError).status).toEqual({ limit: 20, used: 15, remaining: 5, resetsAt: new Date(1_000_000 + HOUR) });
-		expect((error as QuotaExceededError).message).toBe('This needs 10 s of video; you have 5 s of your 20 s left.');
+		expect(error.status).toEqual({ limit: 20, used: 15, remaining: 5, resetsAt: new Date(1_000_000 + HOUR) });
+		expect(error.message).toBe('This needs 10 s of video; you have 5 s of your 20 s left.');
 	});
 
-	it('refunds a reservation', async () => {
+	it('refunds a reservation', () => {
 		const quota = new QuotaService(store, 20, HOUR);
 		const id = user();
-		const reservation = await quota.reserve(id, 12);
-		await quota.refund(reservation);
-		expect((await quota.status(id)).used).toBe(0);
+		quota.refund(quota.reserve(id, 12));
+		expect(quota.status(id).used).toBe(0);
 	});
 
-	it('does not refund into a window that has since reset', async () => {
+	it('does not refund into a window that has since reset', () => {
 		let now = 5_000_000;
-		const quota = new QuotaService(store, 20, HOUR, () => now);
+		const quota = new QuotaService(store, 20, HOUR, undefined, () => now);
 		const id = user();
-		const old = await quota.reserve(id, 10);
+		const old = quota.reserve(id, 10);
 		now += HOUR + 1;
-		await quota.reserve(id, 4);
-		await quota.refund(old);
-		expect((await quota.status(id)).used).toBe(4);
+		quota.reserve(id, 4);
+		quota.refund(old);
+		expect(quota.status(id).used).toBe(4);
 	});
 
-	it('starts a fresh window once the old one ends', async () => {
+	it('starts a fresh window once the old one ends', () => {
 		let now = 9_000_000;
-		const quota = new QuotaService(store, 20, HOUR, () => now);
+		const quota = new QuotaService(store, 20, HOUR, undefined, () => now);
 		const id = user();
-		await quota.reserve(id, 20);
+		quota.reserve(id, 20);
 		now += HOUR;
-		await expect(quota.reserve(id, 20)).resolves.toMatchObject({ amount: 20 });
+		expect(quota.reserve(id, 20)).toMatchObject({ amount: 20, windowStart: 9_000_000 + HOUR });
 	});
 
-	it('never overspends under concurrent reservations in one process', async () => {
+	it('never overspends when many reservations race', async () => {
 		const quota = new QuotaService(store, 60, HOUR);
 		const id = user();
-		const results = await Promise.allSettled(Array.from({ length: 25 }, () => quota.reserve(id, 5)));
+		const results = await Promise.allSettled(Array.from({ length: 25 }, async () => quota.reserve(id, 5)));
 		expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(12);
-		expect((await quota.status(id)).used).toBe(60);
+		expect(quota.status(id).used).toBe(60);
 	});
 
-	it('survives a reopen of the store (the record is in SQLite, not memory)', async () => {
-		const file = join(mkdtempSync(join(tmpdir(), 'rd-quota-')), 'reopen.sqlite');
-		const first = await openStore(`sqlite://${file}`);
-		await new QuotaService(first, 30, HOUR).reserve('same-user', 25);
-		await first.disconnect();
-		const second = await openStore(`sqlite://${file}`);
-		expect((await new QuotaService(second, 30, HOUR).status('same-user')).remaining).toBe(5);
-		await second.disconnect();
+	it('writes every change to the store, so a restarted process loads what was used', async () => {
+		const file = await tempStore();
+		const quota = new QuotaService(file, 30, HOUR);
+		quota.reserve('kept', 25);
+		quota.refund(quota.reserve('refunded', 10));
+		await quota.flush();
+		const records = await scanStore<QuotaRecord>(file, QUOTA_KEY_PREFIX);
+		expect(Object.fromEntries(records.map(([id, record]) => [id, record.used]))).toEqual({ kept: 25, refunded: 0 });
+		const restarted = new QuotaService(file, 30, HOUR).load(records);
+		expect(restarted.status('kept').remaining).toBe(5);
+		await file.disconnect();
+	});
+
+	it('does not load records whose window has ended', async () => {
+		const file = await tempStore();
+		const quota = new QuotaService(file, 30, 50);
+		quota.reserve('short-lived', 10);
+		await quota.flush();
+		await new Promise((resolve) => setTimeout(resolve, 60));
+		expect(await scanStore<QuotaRecord>(file, QUOTA_KEY_PREFIX)).toEqual([]);
+		await file.disconnect();
+	});
+
+	it('reports a failed write instead of losing it silently', async () => {
+		const broken = await tempStore();
+		await broken.disconnect();
+		const errors: unknown[] = [];
+		const quota = new QuotaService(broken, 30, HOUR, (error) => errors.push(error));
+		quota.reserve('someone', 5);
+		await quota.flush();
+		expect(errors).toHaveLength(1);
 	});
 });

@@ -1,0 +1,205 @@
+/**
+ * `npm run bench`: runs the real bot process against the two stand-ins and prints what it
+ * measured. Figures, not pass/fail: bench/RESULTS.md records a run and reads it against targets.
+ * `npm run bench -- first-response capacity economy delivery quota` picks parts (default: all).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { FormData, request } from 'undici';
+import { snowflake } from '../stand-ins/discord/payloads.js';
+import type { DiscordStandIn, InteractionHandle } from '../stand-ins/discord/stand-in.js';
+import { startRelayDanceSimulator, type RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
+import { QuotaService } from '../src/services/quota.js';
+import { openStore } from '../src/services/store.js';
+import { freePortForBench } from './ports.js';
+import { fmt, MB, percentile, root, startBot, startFloor } from './harness.js';
+
+const lines: string[] = [];
+function print(line = ''): void {
+	lines.push(line);
+	console.log(line);
+}
+function table(header: string[], rows: Array<Array<string | number>>): void {
+	print(`| ${header.join(' | ')} |`);
+	print(`|${header.map(() => '---').join('|')}|`);
+	for (const row of rows) print(`| ${row.join(' | ')} |`);
+	print();
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends `count` /video commands at once, each from its own member; resolves when each has its first response. */
+async function burst(discord: DiscordStandIn, count: number, prompt: string, options: { attachmentSizeLimit?: number } = {}): Promise<InteractionHandle[]> {
+	const handles = await Promise.all(Array.from({ length: count }, () => discord.invoke('video', { prompt }, { userId: snowflake(), ...options })));
+	await Promise.all(handles.map((handle) => handle.waitFor((handle) => handle.callback !== undefined || handle.rejections.length > 0, 120_000)));
+	return handles;
+}
+
+function latencyRow(label: string, values: number[], floor?: number[]): Array<string | number> {
+	const p99 = percentile(values, 99);
+	const floorP99 = floor ? percentile(floor, 99) : Number.NaN;
+	return [label, values.length, fmt(percentile(values, 50)), fmt(p99), fmt(Math.max(...values)), `${fmt((p99 / 3000) * 100)} %`, floor ? `${fmt(p99 / floorP99, 2)}×` : '—'];
+}
+
+async function firstResponse(): Promise<void> {
+	print('## 1. First response (INTERACTION_CREATE sent → callback received), ms');
+	const relaydance = await startRelayDanceSimulator({ queuedMs: 100, durationMs: 400, record: false });
+	const { floor, discord: floorDiscord } = await startFloor();
+	const { bot, discord } = await startBot(relaydance, { POLL_INTERVAL_MS: '500', EDIT_INTERVAL_MS: '4000' });
+	const rows: Array<Array<string | number>> = [];
+	for (const size of [1, 100, 500]) {
+		const rounds = size === 1 ? 30 : size === 100 ? 5 : 3;
+		const measured = { floor: [] as number[], bot: [] as number[] };
+		for (let round = 0; round < rounds; round++) {
+			const floorHandles = await burst(floorDiscord, size, 'floor');
+			measured.floor.push(...floorHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY));
+			floorHandles.forEach((handle) => floorDiscord.forget(handle));
+			const botHandles = await burst(discord, size, 'a lighthouse at dusk, bench');
+			measured.bot.push(...botHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY));
+			await Promise.all(botHandles.map((handle) => handle.finished(120_000)));
+			botHandles.forEach((handle) => discord.forget(handle));
+		}
+		rows.push(latencyRow(`floor × ${size}`, measured.floor), latencyRow(`bot × ${size}`, measured.bot, measured.floor));
+	}
+	table(['clients at once', 'n', 'p50', 'p99', 'max', 'p99 / 3,000 ms', 'p99 / floor p99'], rows);
+	await Promise.all([bot.stop(), floor.stop()]);
+	await Promise.all([discord.close(), floorDiscord.close(), relaydance.close()]);
+}
+
+async function capacity(): Promise<void> {
+	print('## 2. Tracking capacity (tasks kept running at the simulator; production poll settings)');
+	const rows: Array<Array<string | number>> = [];
+	for (const size of [1000, 5000]) {
+		const relaydance = await startRelayDanceSimulator({ queuedMs: 0, durationMs: 0, record: false });
+		const { bot, discord } = await startBot(relaydance, { MAX_ACTIVE_JOBS_PER_USER: '1' });
+		const idle = await bot.ask('reset');
+		const started = performance.now();
+		const handles = await burst(discord, size, 'an endless waterfall sim:stuck');
+		const accepted = handles.filter((handle) => handle.callback?.type === 5).length;
+		while (relaydance.tasks.size < accepted && performance.now() - started < 120_000) await sleep(100);
+		const acceptMs = performance.now() - started;
+		const burstStats = await bot.ask('reset');
+		const rampStart = relaydance.stats.requests;
+		await sleep(Math.max(0, 60_000 - acceptMs));
+		const rampRequests = relaydance.stats.requests - rampStart;
+		const rampSeconds = (performance.now() - started - acceptMs) / 1000;
+		const rampStats = await bot.ask('reset');
+		const steadyStart = relaydance.stats.requests;
+		await sleep(20_000);
+		const steadyRate = (relaydance.stats.requests - steadyStart) / 20;
+		const steadyStats = await bot.ask('stats');
+		const peak = Math.max(burstStats.rssPeak, rampStats.rssPeak, steadyStats.rssPeak);
+		rows.push([
+			size,
+			`${accepted} in ${fmt(acceptMs / 1000)} s`,
+			`${fmt(idle.rssNow / MB, 0)} → ${fmt(peak / MB, 0)} MB (${fmt(((peak - idle.rssNow) / size) / 1024, 1)} KB/job)`,
+			`${fmt(peak / (300 * MB) * 100, 0)} %`,
+			`${fmt(burstStats.delayP99Ms)} / ${fmt(rampStats.delayP99Ms)} / ${fmt(steadyStats.delayP99Ms)}`,
+			`${fmt(rampRequests / rampSeconds, 0)} → ${fmt(steadyRate, 0)}`,
+			`1 per ${fmt(accepted / steadyRate, 1)} s`,
+		]);
+		await bot.stop();
+		await Promise.all([discord.close(), relaydance.close()]);
+	}
+	table(['jobs', 'accepted', 'RSS idle → peak', 'peak / 300 MB', 'event-loop p99 ms (accept / ramp / steady)', 'RelayDance req/s (first min → steady)', 'steady polls per task'], rows);
+}
+
+async function economy(): Promise<void> {
+	print('## 3. Request economy: RelayDance requests per delivered job, 60 s task');
+	const relaydance = await startRelayDanceSimulator({ queuedMs: 0, durationMs: 60_000 });
+	const port = await freePortForBench();
+	const polling = await startBot(relaydance);
+	const webhook = await startBot(relaydance, { WEBHOOK_PUBLIC_URL: `http://127.0.0.1:${port}`, WEBHOOK_PORT: String(port), WEBHOOK_HOST: '127.0.0.1' });
+	const jobs = 5;
+	const run = async (mode: string, discord: DiscordStandIn) => {
+		const tag = `economy-${mode}-${snowflake()}`;
+		const handles = await Promise.all(Array.from({ length: jobs }, (_, index) => discord.invoke('video', { prompt: `${tag}-${index} a slow sunrise` }, { userId: snowflake() })));
+		await Promise.all(handles.map((handle) => handle.finished(180_000)));
+		const delivered = handles.filter((handle) => (handle.original?.files.length ?? 0) > 0).length;
+		const submits = relaydance.requestsFor(tag).filter((r) => r.path === '/v1/video/generations').length;
+		const polls = relaydance.pollsFor(tag).length;
+		return [mode, delivered, fmt((submits + polls) / delivered, 1), fmt(submits / delivered, 1), fmt(polls / delivered, 1), mode === 'webhook' ? '2–3' : '≈ every few s'];
+	};
+	const rows = await Promise.all([run('polling', polling.discord), run('webhook', webhook.discord)]);
+	table(['mode', 'delivered', 'requests / job', 'submits / job', 'reads / job', 'target'], rows);
+	print('Polling mode uses the production defaults (POLL_INTERVAL_MS 3000, ×1.3 back-off while unchanged, POLL_MAX_INTERVAL_MS 15000). The limit is 2 (one submit, one read).');
+	print();
+	await Promise.all([polling.bot.stop(), webhook.bot.stop()]);
+	await Promise.all([polling.discord.close(), webhook.discord.close(), relaydance.close()]);
+}
+
+async function delivery(): Promise<void> {
+	print('## 4. Delivery of a 20 MiB video (succeeded seen → upload finished)');
+	const bytes = 20 * MB;
+	const relaydance = await startRelayDanceSimulator({ queuedMs: 0, durationMs: 200 });
+	const { bot, discord } = await startBot(relaydance, { POLL_INTERVAL_MS: '100', EDIT_INTERVAL_MS: '1000' });
+	const rows: Array<Array<string | number>> = [];
+	const samples = { bot: [] as number[], copy: [] as number[], extra: [] as number[] };
+	for (let round = 0; round < 3; round++) {
+		await bot.ask('gc');
+		const before = await bot.ask('reset');
+		const tag = `delivery-${snowflake()}`;
+		const [handle] = await Promise.all([discord.invoke('video', { prompt: `${tag} sim:bytes=${bytes}` }, { attachmentSizeLimit: 50 * MB })]);
+		await handle!.finished(120_000);
+		const after = await bot.ask('stats');
+		const taskId = relaydance.requestsFor(tag).find((r) => r.taskId)!.taskId!;
+		const task = relaydance.tasks.get(taskId)!;
+		samples.bot.push(handle!.original!.at - task.succeededServedAt!);
+		samples.extra.push(after.rssPeak - before.rssNow);
+		// Baseline: the same bytes, fetched from the simulator and posted as multipart to the same stand-in.
+		const copyStart = performance.now();
+		const download = await request(`${relaydance.url}/outputs/${taskId}.mp4`);
+		const form = new FormData();
+		form.append('payload_json', '{}');
+		form.append('files[0]', new Blob([Buffer.from(await download.body.arrayBuffer())], { type: 'video/mp4' }), 'copy.mp4');
+		const upload = await request(`${discord.apiUrl}/v10/bench/sink`, { method: 'POST', body: form });
+		await upload.body.text();
+		samples.copy.push(performance.now() - copyStart);
+		discord.forget(handle!);
+	}
+	const botMs = percentile(samples.bot, 50);
+	const copyMs = percentile(samples.copy, 50);
+	const extra = percentile(samples.extra, 50);
+	rows.push(['time (median of 3)', `${fmt(botMs, 0)} ms`, `${fmt(copyMs, 0)} ms (plain copy)`, `${fmt(botMs / copyMs, 2)}×`, '< 1.5×']);
+	rows.push(['peak extra RSS (median of 3)', `${fmt(extra / MB)} MB`, `${fmt(bytes / MB, 0)} MB (file)`, `${fmt(extra / bytes, 2)}×`, '< 1.5×']);
+	table(['measure', 'bot', 'reference', 'ratio', 'target'], rows);
+	await bot.stop();
+	await Promise.all([discord.close(), relaydance.close()]);
+}
+
+async function quota(): Promise<void> {
+	print('## 5. Quota on SQLite (WAL): decided in memory, every change written to Keyv in order per member');
+	const store = await openStore(`sqlite://${join(mkdtempSync(join(tmpdir(), 'rd-bench-quota-')), 'quota.sqlite')}`);
+	const service = new QuotaService(store, 1_000_000_000, 60 * 60_000);
+	const rows: Array<Array<string | number>> = [];
+	const measure = async (label: string, total: number, op: (index: number) => void) => {
+		const latencies: number[] = [];
+		const start = performance.now();
+		for (let index = 0; index < total; index++) {
+			const t = performance.now();
+			op(index);
+			latencies.push(performance.now() - t);
+		}
+		const decided = performance.now() - start;
+		await service.flush();
+		const persisted = performance.now() - start;
+		rows.push([label, total, fmt(total / (decided / 1000), 0), fmt(percentile(latencies, 50), 4), fmt(percentile(latencies, 99), 4), fmt(total / (persisted / 1000), 0)]);
+	};
+	await measure('reserve (kept = committed), 5,000 members', 5000, (index) => service.reserve(`member-${index}`, 5));
+	await measure('reserve + refund, 5,000 members', 5000, (index) => service.refund(service.reserve(`pair-${index}`, 5)));
+	await measure('reserve, 5,000 requests from one member', 5000, () => service.reserve('busy', 1));
+	await measure('reserve, 20,000 requests over 200 members', 20_000, (index) => service.reserve(`crowd-${index % 200}`, 1));
+	table(['operation', 'ops', 'decisions/s', 'decision p50 ms', 'decision p99 ms', 'persisted ops/s (until all written)'], rows);
+	await store.disconnect();
+}
+
+const parts = { 'first-response': firstResponse, capacity, economy, delivery, quota } as const;
+const chosen = process.argv.slice(2).filter((name): name is keyof typeof parts => name in parts);
+print(`# relaydance-bot benchmark, ${new Date().toISOString()}`);
+print(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${fmt(totalmem() / 1024 / MB, 0)} GiB, Node ${process.version}. Stand-ins run in this process; the bot (and the floor client) in their own.`);
+print();
+for (const name of chosen.length > 0 ? chosen : (Object.keys(parts) as Array<keyof typeof parts>)) await parts[name]();
+writeFileSync(join(root, 'bench', 'last-run.md'), `${lines.join('\n')}\n`);
+console.log('Written to bench/last-run.md.');
+process.exit(0);

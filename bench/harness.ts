@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDiscordStandIn, type DiscordStandIn } from '../stand-ins/discord/stand-in.js';
+import type { RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
+import type { ProbeStats } from './probe.js';
+
+export const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** A child process that answers the probe over IPC. */
+export class Probed {
+	constructor(readonly child: ChildProcess) {}
+
+	ask(probe: 'stats' | 'reset' | 'gc'): Promise<ProbeStats> {
+		return new Promise((resolve) => {
+			const onMessage = (message: { probe?: string; stats?: ProbeStats }) => {
+				if (message?.probe !== probe || !message.stats) return;
+				this.child.off('message', onMessage);
+				resolve(message.stats);
+			};
+			this.child.on('message', onMessage);
+			this.child.send({ probe });
+		});
+	}
+
+	async stop(): Promise<void> {
+		if (this.child.exitCode !== null) return;
+		const exited = new Promise((resolve) => this.child.once('exit', resolve));
+		this.child.kill('SIGTERM');
+		const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+		await exited;
+		clearTimeout(timer);
+	}
+}
+
+/** Starts the real bot process (`src/index.ts`) against a fresh Discord stand-in, with the probe preloaded. */
+export async function startBot(relaydance: RelayDanceSimulator, env: Record<string, string> = {}): Promise<{ bot: Probed; discord: DiscordStandIn }> {
+	const discord = await startDiscordStandIn({ keepFiles: false });
+	const nodeArgs = process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+	const child = spawn(process.execPath, [...nodeArgs, '--expose-gc', '--import', 'tsx', '--import', './bench/probe.ts', 'src/index.ts'], {
+		cwd: root,
+		stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+		env: {
+			PATH: process.env.PATH,
+			DISCORD_TOKEN: discord.botToken,
+			DISCORD_API_URL: discord.apiUrl,
+			RELAYDANCE_API_KEY: 'sk-bench',
+			RELAYDANCE_BASE_URL: relaydance.apiUrl,
+			STORE_URL: `sqlite://${join(mkdtempSync(join(tmpdir(), 'rd-bench-')), 'bench.sqlite')}`,
+			QUOTA_VIDEO_SECONDS: '1000',
+			LOG_LEVEL: 'error',
+			...env,
+		},
+	});
+	let stderr = '';
+	child.stderr!.on('data', (chunk) => (stderr += chunk));
+	if (process.env.BENCH_TRACE) child.stderr!.pipe(process.stderr);
+	const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`bot exited (${code}): ${stderr}`))));
+	await Promise.race([discord.whenBotConnected(), exited]);
+	exited.catch(() => {});
+	return { bot: new Probed(child), discord };
+}
+
+/** The floor client: a bare gateway client that only defers. */
+export async function startFloor(): Promise<{ floor: Probed; discord: DiscordStandIn }> {
+	const discord = await startDiscordStandIn({ keepFiles: false });
+	const child = spawn(process.execPath, ['--import', 'tsx', 'bench/floor-client.ts', discord.apiUrl], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+	await discord.whenBotConnected();
+	return { floor: new Probed(child), discord };
+}
+
+export function percentile(values: number[], p: number): number {
+	if (values.length === 0) return Number.NaN;
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export const MB = 1024 * 1024;
+export const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
