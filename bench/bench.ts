@@ -119,11 +119,11 @@ async function economy(): Promise<void> {
 		const delivered = handles.filter((handle) => (handle.original?.files.length ?? 0) > 0).length;
 		const submits = relaydance.requestsFor(tag).filter((r) => r.path === '/v1/video/generations').length;
 		const polls = relaydance.pollsFor(tag).length;
-		return [mode, delivered, fmt((submits + polls) / delivered, 1), fmt(submits / delivered, 1), fmt(polls / delivered, 1), mode === 'webhook' ? '2–3' : '≈ every few s'];
+		return [mode, delivered, fmt((submits + polls) / delivered, 1), fmt(submits / delivered, 1), fmt(polls / delivered, 1), mode === 'webhook' ? '2–3' : 'every 3 s rising to 15 s'];
 	};
 	const rows = await Promise.all([run('polling', polling.discord), run('webhook', webhook.discord)]);
 	table(['mode', 'delivered', 'requests / job', 'submits / job', 'reads / job', 'target'], rows);
-	print('Polling mode uses the production defaults (POLL_INTERVAL_MS 3000, ×1.3 back-off while unchanged, POLL_MAX_INTERVAL_MS 15000). The limit is 2 (one submit, one read).');
+	print('Polling mode uses the production defaults (POLL_INTERVAL_MS 3000, ×1.3 longer after each poll, POLL_MAX_INTERVAL_MS 15000). The limit is 2 (one submit, one read).');
 	print();
 	await Promise.all([polling.bot.stop(), webhook.bot.stop()]);
 	await Promise.all([polling.discord.close(), webhook.discord.close(), relaydance.close()]);

@@ -13,7 +13,7 @@ export const root = fileURLToPath(new URL('..', import.meta.url));
 export class Probed {
 	constructor(readonly child: ChildProcess) {}
 
-	ask(probe: 'stats' | 'reset' | 'gc'): Promise<ProbeStats> {
+	ask(probe: 'stats' | 'reset' | 'gc' | 'snapshot'): Promise<ProbeStats> {
 		return new Promise((resolve) => {
 			const onMessage = (message: { probe?: string; stats?: ProbeStats }) => {
 				if (message?.probe !== probe || !message.stats) return;

@@ -3,6 +3,7 @@
  * samples RSS and event-loop delay, and answers over IPC. The bot's own code knows nothing of it.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 
 const delay = monitorEventLoopDelay({ resolution: 5 });
 delay.enable();
@@ -21,13 +22,11 @@ export interface ProbeStats {
 	delayMaxMs: number;
 }
 
-process.on('message', (message: { probe?: 'stats' | 'reset' | 'gc' }) => {
+/** `stats` reads; `reset` reads, then starts a new measuring window; `gc` collects, then reads. */
+process.on('message', (message: { probe?: 'stats' | 'reset' | 'gc' | 'snapshot' }) => {
 	if (!message?.probe) return;
-	if (message.probe === 'reset') {
-		delay.reset();
-		rssPeak = process.memoryUsage.rss();
-	}
 	if (message.probe === 'gc') (globalThis as { gc?: () => void }).gc?.();
+	if (message.probe === 'snapshot') writeHeapSnapshot('/tmp/bot.heapsnapshot');
 	const stats: ProbeStats = {
 		rssNow: process.memoryUsage.rss(),
 		rssPeak,
@@ -36,5 +35,9 @@ process.on('message', (message: { probe?: 'stats' | 'reset' | 'gc' }) => {
 		delayP99Ms: delay.percentile(99) / 1e6,
 		delayMaxMs: delay.max / 1e6,
 	};
+	if (message.probe === 'reset') {
+		delay.reset();
+		rssPeak = process.memoryUsage.rss();
+	}
 	process.send?.({ probe: message.probe, stats });
 });

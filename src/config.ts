@@ -31,7 +31,7 @@ export const configSchema = z.object({
 	RELAYDANCE_BASE_URL: z.url().default('https://relaydance.com/v1'),
 	/** A Keyv connection URL. SQLite by default; a shared store (redis://, postgres://) when sharded. */
 	STORE_URL: z.string().default('sqlite://data/relaydance-bot.sqlite'),
-	/** First poll delay; it backs off towards POLL_MAX_INTERVAL_MS for long tasks. */
+	/** First poll delay; each later one is 1.3× longer, up to POLL_MAX_INTERVAL_MS (gateways refresh every ~15 s). */
 	POLL_INTERVAL_MS: positiveInt(3_000),
 	POLL_MAX_INTERVAL_MS: positiveInt(15_000),
 	/** A task still unfinished after this long is given up on, and its quota refunded. */

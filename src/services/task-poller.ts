@@ -3,7 +3,10 @@ import type { Task } from './relaydance/schemas.js';
 import { sleep } from './sleep.js';
 
 export interface PollOptions {
-	/** First delay; each poll that sees nothing new waits `backoff` times longer, up to `maxIntervalMs`. */
+	/**
+	 * First delay; each later one is `backoff` times longer, up to `maxIntervalMs`. Long tasks are
+	 * polled less often: gateways refresh a task from upstream only every ~15 s anyway.
+	 */
 	intervalMs: number;
 	maxIntervalMs: number;
 	/** Overall deadline from the first poll: a stuck task is given up on, not watched forever. */
@@ -45,7 +48,6 @@ export async function waitForTask(
 	const deadline = now() + timeoutMs;
 	let delay = intervalMs;
 	let errors = 0;
-	let last = '';
 	for (;;) {
 		const remaining = deadline - now();
 		if (remaining <= 0) throw new PollTimeoutError(timeoutMs);
@@ -55,13 +57,10 @@ export async function waitForTask(
 			errors = 0;
 			await onTask(task);
 			if (task.status === 'succeeded' || task.status === 'failed') return task;
-			const seen = `${task.status}:${task.progress ?? ''}`;
-			if (seen === last) delay = Math.min(delay * backoff, maxIntervalMs);
-			last = seen;
 		} catch (error) {
 			if (!isTransient(error) || ++errors > maxConsecutiveErrors) throw error;
-			delay = Math.min(delay * backoff, maxIntervalMs);
 		}
+		delay = Math.min(delay * backoff, maxIntervalMs);
 	}
 }
 

@@ -31,16 +31,16 @@ describe('waitForTask', () => {
 		expect(seen).toEqual(['submitted:', 'running:10', 'running:60', 'succeeded:']);
 	});
 
-	it('backs off while nothing changes, up to the cap', async () => {
-		const { read, times } = scripted([...Array.from({ length: 8 }, () => task('running', 5)), task('succeeded')]);
+	it('backs off with each poll, up to the cap', async () => {
+		const { read, times } = scripted([...Array.from({ length: 8 }, (_, index) => task('running', index * 10)), task('succeeded')]);
 		const start = Date.now();
 		const done = waitForTask(read, () => {}, options);
 		await vi.runAllTimersAsync();
 		await done;
 		const gaps = times.map((time, index) => time - (index === 0 ? start : times[index - 1]!));
 		expect(gaps[0]).toBe(1_000);
-		expect(gaps[1]).toBe(1_000);
-		expect(gaps[2]).toBe(1_300);
+		expect(gaps[1]).toBe(1_300);
+		expect(gaps[2]).toBe(1_690);
 		expect(Math.max(...gaps)).toBe(4_000);
 		expect(gaps.every((gap, index) => index === 0 || gap >= gaps[index - 1]!)).toBe(true);
 	});

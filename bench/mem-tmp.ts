@@ -1,0 +1,13 @@
+import { startRelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
+import { snowflake } from '../stand-ins/discord/payloads.js';
+import { startBot, MB } from './harness.js';
+const relaydance = await startRelayDanceSimulator({ queuedMs: 0, durationMs: 0, record: false });
+const { bot, discord } = await startBot(relaydance, JSON.parse(process.argv[2] ?? '{}'));
+const idle = await bot.ask('gc');
+const hs = await Promise.all(Array.from({ length: 2000 }, () => discord.invoke('video', { prompt: 'x sim:stuck' }, { userId: snowflake() })));
+await Promise.all(hs.map(h => h.waitFor(h => !!h.callback || h.rejections.length > 0, 60000)));
+await new Promise(r => setTimeout(r, 8000));
+const after = await bot.ask('gc');
+console.log('rss', (idle.rssNow/MB).toFixed(0), '->', (after.rssNow/MB).toFixed(0), 'heap', (idle.heapUsed/MB).toFixed(1), '->', (after.heapUsed/MB).toFixed(1), 'per job KB heap', ((after.heapUsed-idle.heapUsed)/2000/1024).toFixed(1), 'rss', ((after.rssNow-idle.rssNow)/2000/1024).toFixed(1));
+if (process.env.SNAP) await bot.ask('snapshot');
+await bot.stop(); process.exit(0);
