@@ -1,13 +1,28 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDiscordStandIn, type DiscordStandIn } from '../stand-ins/discord/stand-in.js';
 import type { RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
-import type { ProbeStats } from './probe.js';
+/** What `bench/probe.mjs` reports from inside the bot process. */
+export interface ProbeStats {
+	rssNow: number;
+	rssPeak: number;
+	heapUsed: number;
+	heapTotal: number;
+	external: number;
+	delayP50Ms: number;
+	delayP99Ms: number;
+	delayMaxMs: number;
+}
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** The Node flags `npm start` runs the bot with, read from package.json so the two never drift. */
+const START_FLAGS = (/node (.*?)\s*dist\/index\.js/.exec((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start)?.[1] ?? '')
+	.split(' ')
+	.filter(Boolean);
 
 /** A child process that answers the probe over IPC. */
 export class Probed {
@@ -35,11 +50,11 @@ export class Probed {
 	}
 }
 
-/** Starts the real bot process (`src/index.ts`) against a fresh Discord stand-in, with the probe preloaded. */
+/** Starts the real bot process as `npm start` does (`node dist/index.js`) against a fresh Discord stand-in, with the probe preloaded. */
 export async function startBot(relaydance: RelayDanceSimulator, env: Record<string, string> = {}): Promise<{ bot: Probed; discord: DiscordStandIn }> {
 	const discord = await startDiscordStandIn({ keepFiles: false });
 	const nodeArgs = process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-	const child = spawn(process.execPath, [...nodeArgs, '--expose-gc', '--import', 'tsx', '--import', './bench/probe.ts', 'src/index.ts'], {
+	const child = spawn(process.execPath, [...START_FLAGS, ...nodeArgs, '--expose-gc', '--import', './bench/probe.mjs', 'dist/index.js'], {
 		cwd: root,
 		stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
 		env: {
@@ -66,7 +81,7 @@ export async function startBot(relaydance: RelayDanceSimulator, env: Record<stri
 /** The floor client: a bare gateway client that only defers. */
 export async function startFloor(): Promise<{ floor: Probed; discord: DiscordStandIn }> {
 	const discord = await startDiscordStandIn({ keepFiles: false });
-	const child = spawn(process.execPath, ['--import', 'tsx', 'bench/floor-client.ts', discord.apiUrl], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+	const child = spawn(process.execPath, ['bench/floor-client.mjs', discord.apiUrl], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 	await discord.whenBotConnected();
 	return { floor: new Probed(child), discord };
 }

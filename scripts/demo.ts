@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: the whole job offline, with no credentials. Starts the Discord stand-in and the
- * RelayDance simulator, registers the commands and starts the real bot process against them,
+ * RelayDance simulator, registers the commands and starts the real bot process (the build that
+ * `npm start` runs) against them,
  * plays a `/video` with a reference image and audio on, and prints what a Discord user would see.
  */
 import { spawn } from 'node:child_process';
@@ -12,7 +13,6 @@ import { startDiscordStandIn, textOf, type SentMessage } from '../stand-ins/disc
 import { startRelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
 const started = Date.now();
 const since = () => `+${((Date.now() - started) / 1000).toFixed(1)} s`.padStart(8);
 
@@ -58,7 +58,7 @@ console.log('relaydance-bot demo: everything runs on this machine; no Discord or
 console.log(`  Discord stand-in      ${discord.apiUrl}`);
 console.log(`  RelayDance simulator  ${relaydance.apiUrl}\n`);
 
-const register = run(tsx, ['src/register.ts'], env);
+const register = run(process.execPath, ['dist/register.js'], env);
 let registerOutput = '';
 register.stdout.on('data', (chunk) => (registerOutput += chunk));
 register.stderr.on('data', (chunk) => (registerOutput += chunk));
@@ -66,7 +66,7 @@ const registered = await new Promise<number>((resolve) => register.on('exit', (c
 console.log(`npm run register → ${registerOutput.trim()}`);
 if (registered !== 0) process.exit(1);
 
-const bot = run(tsx, ['src/index.ts'], env);
+const bot = run(process.execPath, ['--optimize-for-size', 'dist/index.js'], env);
 let botErrors = '';
 bot.stdout.on('data', (chunk: Buffer) => process.stdout.write(`  [bot] ${chunk}`));
 bot.stderr.on('data', (chunk: Buffer) => (botErrors += chunk));

@@ -17,8 +17,11 @@ import { QUOTA_KEY_PREFIX, QuotaService, type QuotaRecord } from './services/quo
 import { RelayDanceClient } from './services/relaydance/client.js';
 import { openStore, scanStore } from './services/store.js';
 import { TaskWaker } from './services/task-waker.js';
+import { WriteBehind } from './services/write-behind.js';
 
 const MB = 1024 * 1024;
+/** Store writes made within this span go out as one statement. */
+const STORE_WRITE_DELAY_MS = 50;
 
 /** The Agent of the undici that @discordjs/rest itself runs on (a major behind ours: mixing them breaks multipart bodies). */
 const require = createRequire(import.meta.url);
@@ -44,10 +47,11 @@ export async function createBot(config: Config, logger: Logger) {
 		allowedMentions: { parse: [] },
 	});
 	const relaydance = new RelayDanceClient({ baseUrl: config.RELAYDANCE_BASE_URL, apiKey: config.RELAYDANCE_API_KEY });
-	const jobs = new JobStore(store);
-	const quota = new QuotaService(store, config.QUOTA_VIDEO_SECONDS, config.QUOTA_WINDOW_HOURS * 60 * 60_000, (error) =>
-		logger.error({ err: error }, 'could not save a quota change'),
-	).load(await scanStore<QuotaRecord>(store, QUOTA_KEY_PREFIX));
+	const writer = new WriteBehind(store, STORE_WRITE_DELAY_MS, (error) => logger.error({ err: error }, 'could not write to the store'));
+	const jobs = new JobStore(store, writer);
+	const quota = new QuotaService(writer, config.QUOTA_VIDEO_SECONDS, config.QUOTA_WINDOW_HOURS * 60 * 60_000).load(
+		await scanStore<QuotaRecord>(store, QUOTA_KEY_PREFIX),
+	);
 	const signer = config.WEBHOOK_PUBLIC_URL ? new CallbackSigner(config.RELAYDANCE_API_KEY, config.WEBHOOK_PUBLIC_URL) : undefined;
 	const waker = new TaskWaker();
 	let callbackServer: Awaited<ReturnType<typeof startCallbackServer>> | undefined;
@@ -70,6 +74,7 @@ export async function createBot(config: Config, logger: Logger) {
 			maxReferenceBytes: config.MAX_ATTACHMENT_MB * MB,
 			maxOutputBytes: config.MAX_OUTPUT_MB * MB,
 			tmpDir,
+			maxSubmitting: config.MAX_SUBMITTING,
 			callbacks: signer && { urlFor: (jobId) => signer.urlFor(jobId), waker, fallbackPollMs: config.WEBHOOK_FALLBACK_POLL_MS },
 		}),
 	};
@@ -93,7 +98,7 @@ export async function createBot(config: Config, logger: Logger) {
 			client.removeAllListeners(Events.InteractionCreate);
 			await Promise.race([context.runner.idle(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
 			await client.destroy();
-			await quota.flush();
+			await writer.flush();
 			await callbackServer?.close();
 			await store.disconnect();
 			await rm(tmpDir, { recursive: true, force: true });

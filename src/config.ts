@@ -42,6 +42,8 @@ export const configSchema = z.object({
 	QUOTA_VIDEO_SECONDS: positiveInt(60),
 	QUOTA_WINDOW_HOURS: positiveInt(24),
 	MAX_ACTIVE_JOBS_PER_USER: positiveInt(2),
+	/** Jobs uploading references and submitting to RelayDance at once; the rest wait, shown as queued. */
+	MAX_SUBMITTING: positiveInt(8),
 	/**
 	 * Public base URL at which RelayDance can reach this bot (e.g. `https://bot.example.com`).
 	 * When set, tasks carry a `callback_url` and the bot waits for the callback instead of polling,

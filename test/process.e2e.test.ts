@@ -9,11 +9,13 @@ import { startRelayDanceSimulator, type RelayDanceSimulator } from '../stand-ins
 import { fixtures } from './support/harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
 
-/** Runs a script the way `npm start` / `npm run register` do, with exactly `env` (no .env file: cwd is empty). */
+/**
+ * Runs the build the way `npm start` / `npm run register` do (`npm test` builds first), with
+ * exactly `env`: no .env file, since cwd is an empty folder.
+ */
 function runScript(script: string, env: Record<string, string>) {
-	const child = spawn(tsx, [join(root, script)], { cwd: mkdtempSync(join(tmpdir(), 'rd-proc-')), env: { PATH: process.env.PATH!, ...env } });
+	const child = spawn(process.execPath, [join(root, script)], { cwd: mkdtempSync(join(tmpdir(), 'rd-proc-')), env: { PATH: process.env.PATH!, ...env } });
 	let stdout = '';
 	let stderr = '';
 	child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -33,7 +35,7 @@ afterAll(async () => {
 
 describe('npm start', () => {
 	it('lists every missing setting in one message and points to the demo', async () => {
-		const run = runScript('src/index.ts', { POLL_INTERVAL_MS: 'often' });
+		const run = runScript('dist/index.js', { POLL_INTERVAL_MS: 'often' });
 		expect(await run.exit).toBe(1);
 		const { stderr } = run.output();
 		expect(stderr).toContain('DISCORD_TOKEN is required');
@@ -43,7 +45,7 @@ describe('npm start', () => {
 	});
 
 	it('runs the real bot process: connects, delivers a /video, and stops cleanly on SIGTERM', async () => {
-		const run = runScript('src/index.ts', {
+		const run = runScript('dist/index.js', {
 			DISCORD_TOKEN: discord.botToken,
 			DISCORD_API_URL: discord.apiUrl,
 			RELAYDANCE_API_KEY: 'sk-process-test',
@@ -65,7 +67,7 @@ describe('npm start', () => {
 
 describe('npm run register', () => {
 	it('registers /video in the guild, required option first, attachments typed, per the OpenAPI spec', async () => {
-		const run = runScript('src/register.ts', { DISCORD_TOKEN: discord.botToken, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.world.guildId });
+		const run = runScript('dist/register.js', { DISCORD_TOKEN: discord.botToken, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.world.guildId });
 		expect(await run.exit).toBe(0);
 		expect(run.output().stdout).toContain('Registered /video');
 		const [command] = discord.registered.guild as Array<{ name: string; options: Array<{ name: string; type: number; required?: boolean; file_types?: string[] }> }>;

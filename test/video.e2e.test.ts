@@ -186,7 +186,7 @@ describe('/video', () => {
 	});
 
 	it('rides out poll errors and malformed bodies, and reads gateway-style answers', async () => {
-		const handle = await h.discord.invoke('video', { prompt: `bumpy sim:poll500=2 sim:malformed=1 sim:gateway sim:duration=1500 ${marker()}` });
+		const handle = await h.discord.invoke('video', { prompt: `bumpy sim:poll500=2 sim:malformed=1 sim:gateway sim:duration=3000 ${marker()}` });
 		await handle.finished();
 		expect(textOf(handle.original)).toContain('✅ Video ready');
 		expect(handle.history.some((message) => /Generating your video · \d+%/.test(String(message.embeds[0]?.title)))).toBe(true);

@@ -6,6 +6,7 @@ import { downloadBytes, downloadToFile } from './http-download.js';
 import type { Job, JobFailure, JobState } from './job.js';
 import type { JobStore } from './job-store.js';
 import type { QuotaService } from './quota.js';
+import { Semaphore } from './semaphore.js';
 import type { TaskWaker } from './task-waker.js';
 import type { RelayDanceClient } from './relaydance/client.js';
 import type { ContentItem, CreateVideoBody, Task } from './relaydance/schemas.js';
@@ -40,6 +41,11 @@ export interface JobRunnerDeps {
 	maxReferenceBytes: number;
 	maxOutputBytes: number;
 	tmpDir: string;
+	/**
+	 * Jobs uploading references and submitting at once. The rest wait `queued`, so a burst of
+	 * commands spends its first seconds deferring every interaction, not on HTTP for the first few.
+	 */
+	maxSubmitting: number;
 	/** Webhook mode: tasks carry a callback URL, and a callback wakes the wait for its job. */
 	callbacks?: { urlFor: (jobId: string) => string; waker: TaskWaker; fallbackPollMs: number };
 }
@@ -51,8 +57,11 @@ export interface JobRunnerDeps {
  */
 export class JobRunner {
 	private readonly running = new Set<Promise<void>>();
+	private readonly submitting: Semaphore;
 
-	constructor(private readonly deps: JobRunnerDeps) {}
+	constructor(private readonly deps: JobRunnerDeps) {
+		this.submitting = new Semaphore(deps.maxSubmitting);
+	}
 
 	get activeCount(): number {
 		return this.running.size;
@@ -74,9 +83,16 @@ export class JobRunner {
 		const { callbacks } = this.deps;
 		callbacks?.waker.register(job.id);
 		try {
-			await this.move(job, 'submitting', view);
-			const content = await this.uploadReferences(plan, log);
-			const submitted = await this.deps.client.createVideo(requestBody(plan, content, callbacks?.urlFor(job.id)));
+			await this.deps.jobs.save(job);
+			const release = await this.submitting.acquire();
+			let submitted;
+			try {
+				await this.move(job, 'submitting', view);
+				const content = await this.uploadReferences(plan, log);
+				submitted = await this.deps.client.createVideo(requestBody(plan, content, callbacks?.urlFor(job.id)));
+			} finally {
+				release();
+			}
 			job.taskId = submitted.taskId;
 			job.submittedAt = Date.now();
 			await this.move(job, 'submitted', view);
@@ -109,11 +125,12 @@ export class JobRunner {
 		}
 	}
 
+	/** Progress is shown, not saved: only a change of state is worth a store write. */
 	private async observe(job: Job, task: Task, view: JobView): Promise<void> {
-		if (task.status !== 'running') return;
-		if (job.state === 'running' && task.progress === job.progress) return;
+		if (task.status !== 'running' || (job.state === 'running' && task.progress === job.progress)) return;
 		job.progress = task.progress;
-		await this.move(job, 'running', view);
+		if (job.state === 'running') view.update(job);
+		else await this.move(job, 'running', view);
 	}
 
 	/** Downloads each Discord attachment now (its URL is short-lived) and hands it to RelayDance. */

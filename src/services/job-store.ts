@@ -1,15 +1,20 @@
 import type { Keyv } from 'keyv';
 import type { Job } from './job.js';
+import type { WriteBehind } from './write-behind.js';
 
 const RETENTION_MS = 7 * 24 * 60 * 60_000;
 
 /** Job records in Keyv under `job:<id>`, kept a week after their last move. */
 export class JobStore {
-	constructor(private readonly store: Keyv) {}
+	constructor(
+		private readonly store: Keyv,
+		private readonly writer: WriteBehind,
+	) {}
 
-	async save(job: Job): Promise<void> {
+	/** Resolves once the job, as it is when its batch goes out, is in the store. */
+	save(job: Job): Promise<void> {
 		job.updatedAt = Date.now();
-		await this.store.set(`job:${job.id}`, job, RETENTION_MS);
+		return this.writer.write(`job:${job.id}`, () => job, RETENTION_MS);
 	}
 
 	get(id: string): Promise<Job | undefined> {

@@ -1,6 +1,5 @@
-import type { Keyv } from 'keyv';
-import { KeyedMutex } from './keyed-mutex.js';
 import { UserError } from './user-error.js';
+import type { WriteBehind } from './write-behind.js';
 
 /** One user's usage in the current window. */
 export interface QuotaRecord {
@@ -41,21 +40,18 @@ export const QUOTA_KEY_PREFIX = 'quota:video:';
  *
  * The process holds every live record in memory (loaded from Keyv at start) and decides there,
  * synchronously: a reservation is atomic within the process without a lock, and costs no store
- * round trip before the interaction is deferred. Each change is then written to Keyv, in order per
- * user, so quotas survive a restart. Across shards this is not atomic: see README, "Quotas".
+ * round trip before the interaction is deferred. Each change is then written to Keyv behind the
+ * decision (batched, in order), so quotas survive a restart. Across shards this is not atomic:
+ * see README, "Quotas".
  */
 export class QuotaService {
 	private readonly records = new Map<string, QuotaRecord>();
-	private readonly writes = new KeyedMutex();
-	private readonly pending = new Set<Promise<unknown>>();
-	private readonly queued = new Set<string>();
 	private operations = 0;
 
 	constructor(
-		private readonly store: Keyv,
+		private readonly writer: WriteBehind,
 		private readonly limit: number,
 		private readonly windowMs: number,
-		private readonly onWriteError: (error: unknown) => void = () => {},
 		private readonly now: () => number = () => Date.now(),
 	) {}
 
@@ -87,10 +83,6 @@ export class QuotaService {
 		this.persist(reservation.userId);
 	}
 
-	/** Resolves once every change so far is in the store. */
-	async flush(): Promise<void> {
-		while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
-	}
 
 	/** Forgets records whose window has ended (their store entries expire by TTL). */
 	private sweep(): void {
@@ -105,24 +97,10 @@ export class QuotaService {
 		return { windowStart: this.now(), used: 0 };
 	}
 
-	/**
-	 * Writes the user's latest record; writes for one user never overtake each other, and changes
-	 * made while a write is still queued ride along with it.
-	 */
+	/** Queues the user's record for the store; the writer reports a failed write. */
 	private persist(userId: string): void {
-		if (this.queued.has(userId)) return;
-		this.queued.add(userId);
-		const write = this.writes
-			.run(userId, async () => {
-				this.queued.delete(userId);
-				const record = this.records.get(userId);
-				if (!record) return;
-				const ttl = record.windowStart + this.windowMs - this.now();
-				await this.store.set(`${QUOTA_KEY_PREFIX}${userId}`, record, Math.max(ttl, 1));
-			})
-			.catch(this.onWriteError)
-			.finally(() => this.pending.delete(write));
-		this.pending.add(write);
+		const record = this.records.get(userId)!;
+		void this.writer.write(`${QUOTA_KEY_PREFIX}${userId}`, () => this.records.get(userId), record.windowStart + this.windowMs - this.now());
 	}
 
 	private toStatus(record: QuotaRecord): QuotaStatus {

@@ -5,6 +5,21 @@ import { Keyv } from 'keyv';
 
 const NAMESPACE = 'relaydance-bot';
 
+/** @keyv/sqlite with `setMany` as one multi-row upsert; Keyv uses it whenever a store has it. */
+class BatchingSqlite extends KeyvSqlite {
+	async setMany(entries: Array<{ key: string; value: unknown }>): Promise<boolean[]> {
+		for (let start = 0; start < entries.length; start += ROWS_PER_STATEMENT) {
+			const chunk = entries.slice(start, start + ROWS_PER_STATEMENT);
+			const rows = chunk.map(() => '(?, ?)').join(', ');
+			const sql = `INSERT INTO ${this.opts.table} (key, value) VALUES ${rows} ON CONFLICT(key) DO UPDATE SET value = excluded.value`;
+			await this.query(sql, ...chunk.flatMap((entry) => [entry.key, entry.value]));
+		}
+		return entries.map(() => true);
+	}
+}
+/** SQLite allows 32,766 bound variables per statement (999 before 3.32); two per row. */
+const ROWS_PER_STATEMENT = 400;
+
 /**
  * Opens the one Keyv store every service shares; each service prefixes its own keys
  * (`quota:`, `job:`). SQLite runs in WAL mode so a write costs no fsync of its own.
@@ -15,7 +30,7 @@ export async function openStore(url: string): Promise<Keyv> {
 	}
 	const file = url.slice('sqlite://'.length);
 	if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-	const sqlite = new KeyvSqlite({ uri: url, busyTimeout: 5_000 });
+	const sqlite = new BatchingSqlite({ uri: url, busyTimeout: 5_000 });
 	await sqlite.query('PRAGMA journal_mode = WAL');
 	await sqlite.query('PRAGMA synchronous = NORMAL');
 	// Errors reject the call that hit them, rather than only being emitted as events.

@@ -5,12 +5,15 @@ import type { Keyv } from 'keyv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUOTA_KEY_PREFIX, QuotaExceededError, QuotaService, type QuotaRecord } from '../../src/services/quota.js';
 import { openStore, scanStore } from '../../src/services/store.js';
+import { WriteBehind } from '../../src/services/write-behind.js';
 
 const HOUR = 60 * 60_000;
 const tempStore = () => openStore(`sqlite://${join(mkdtempSync(join(tmpdir(), 'rd-quota-')), 'q.sqlite')}`);
 let store: Keyv;
+let writer: WriteBehind;
 beforeAll(async () => {
 	store = await tempStore();
+	writer = new WriteBehind(store, 5);
 });
 afterAll(() => store.disconnect());
 
@@ -28,7 +31,7 @@ const refusal = (action: () => unknown) => {
 describe('QuotaService', () => {
 	it('reserves, refuses what is over the limit, and says what is left and when it resets', () => {
 		let now = 1_000_000;
-		const quota = new QuotaService(store, 20, HOUR, undefined, () => now);
+		const quota = new QuotaService(writer, 20, HOUR, () => now);
 		const id = user();
 		quota.reserve(id, 15);
 		now += 60_000;
@@ -39,7 +42,7 @@ describe('QuotaService', () => {
 	});
 
 	it('refunds a reservation', () => {
-		const quota = new QuotaService(store, 20, HOUR);
+		const quota = new QuotaService(writer, 20, HOUR);
 		const id = user();
 		quota.refund(quota.reserve(id, 12));
 		expect(quota.status(id).used).toBe(0);
@@ -47,7 +50,7 @@ describe('QuotaService', () => {
 
 	it('does not refund into a window that has since reset', () => {
 		let now = 5_000_000;
-		const quota = new QuotaService(store, 20, HOUR, undefined, () => now);
+		const quota = new QuotaService(writer, 20, HOUR, () => now);
 		const id = user();
 		const old = quota.reserve(id, 10);
 		now += HOUR + 1;
@@ -58,7 +61,7 @@ describe('QuotaService', () => {
 
 	it('starts a fresh window once the old one ends', () => {
 		let now = 9_000_000;
-		const quota = new QuotaService(store, 20, HOUR, undefined, () => now);
+		const quota = new QuotaService(writer, 20, HOUR, () => now);
 		const id = user();
 		quota.reserve(id, 20);
 		now += HOUR;
@@ -66,7 +69,7 @@ describe('QuotaService', () => {
 	});
 
 	it('never overspends when many reservations race', async () => {
-		const quota = new QuotaService(store, 60, HOUR);
+		const quota = new QuotaService(writer, 60, HOUR);
 		const id = user();
 		const results = await Promise.allSettled(Array.from({ length: 25 }, async () => quota.reserve(id, 5)));
 		expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(12);
@@ -75,22 +78,23 @@ describe('QuotaService', () => {
 
 	it('writes every change to the store, so a restarted process loads what was used', async () => {
 		const file = await tempStore();
-		const quota = new QuotaService(file, 30, HOUR);
+		const fileWriter = new WriteBehind(file, 5);
+		const quota = new QuotaService(fileWriter, 30, HOUR);
 		quota.reserve('kept', 25);
 		quota.refund(quota.reserve('refunded', 10));
-		await quota.flush();
+		await fileWriter.flush();
 		const records = await scanStore<QuotaRecord>(file, QUOTA_KEY_PREFIX);
 		expect(Object.fromEntries(records.map(([id, record]) => [id, record.used]))).toEqual({ kept: 25, refunded: 0 });
-		const restarted = new QuotaService(file, 30, HOUR).load(records);
+		const restarted = new QuotaService(fileWriter, 30, HOUR).load(records);
 		expect(restarted.status('kept').remaining).toBe(5);
 		await file.disconnect();
 	});
 
 	it('does not load records whose window has ended', async () => {
 		const file = await tempStore();
-		const quota = new QuotaService(file, 30, 50);
-		quota.reserve('short-lived', 10);
-		await quota.flush();
+		const fileWriter = new WriteBehind(file, 5);
+		new QuotaService(fileWriter, 30, 50).reserve('short-lived', 10);
+		await fileWriter.flush();
 		await new Promise((resolve) => setTimeout(resolve, 60));
 		expect(await scanStore<QuotaRecord>(file, QUOTA_KEY_PREFIX)).toEqual([]);
 		await file.disconnect();
@@ -100,9 +104,9 @@ describe('QuotaService', () => {
 		const broken = await tempStore();
 		await broken.disconnect();
 		const errors: unknown[] = [];
-		const quota = new QuotaService(broken, 30, HOUR, (error) => errors.push(error));
-		quota.reserve('someone', 5);
-		await quota.flush();
+		const brokenWriter = new WriteBehind(broken, 5, (error) => errors.push(error));
+		new QuotaService(brokenWriter, 30, HOUR).reserve('someone', 5);
+		await brokenWriter.flush();
 		expect(errors).toHaveLength(1);
 	});
 });

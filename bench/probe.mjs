@@ -1,6 +1,7 @@
 /**
- * Preloaded into the bot process by the benchmark (`node --import tsx --import ./bench/probe.ts`):
+ * Preloaded into the bot process by the benchmark (`node --import ./bench/probe.mjs dist/index.js`):
  * samples RSS and event-loop delay, and answers over IPC. The bot's own code knows nothing of it.
+ * Plain JavaScript, so the measured process runs no TypeScript loader.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
@@ -13,24 +14,18 @@ const sampler = setInterval(() => {
 }, 10);
 sampler.unref();
 
-export interface ProbeStats {
-	rssNow: number;
-	rssPeak: number;
-	heapUsed: number;
-	delayP50Ms: number;
-	delayP99Ms: number;
-	delayMaxMs: number;
-}
-
-/** `stats` reads; `reset` reads, then starts a new measuring window; `gc` collects, then reads. */
-process.on('message', (message: { probe?: 'stats' | 'reset' | 'gc' | 'snapshot' }) => {
+/** `stats` reads; `reset` reads, then starts a new window; `gc` collects, then reads; `snapshot` writes a heap snapshot. */
+process.on('message', (message) => {
 	if (!message?.probe) return;
-	if (message.probe === 'gc') (globalThis as { gc?: () => void }).gc?.();
+	if (message.probe === 'gc') globalThis.gc?.();
 	if (message.probe === 'snapshot') writeHeapSnapshot('/tmp/bot.heapsnapshot');
-	const stats: ProbeStats = {
+	const { heapUsed, heapTotal, external } = process.memoryUsage();
+	const stats = {
 		rssNow: process.memoryUsage.rss(),
 		rssPeak,
-		heapUsed: process.memoryUsage().heapUsed,
+		heapUsed,
+		heapTotal,
+		external,
 		delayP50Ms: delay.percentile(50) / 1e6,
 		delayP99Ms: delay.percentile(99) / 1e6,
 		delayMaxMs: delay.max / 1e6,
