@@ -66,7 +66,7 @@ const registered = await new Promise<number>((resolve) => register.on('exit', (c
 console.log(`npm run register → ${registerOutput.trim()}`);
 if (registered !== 0) process.exit(1);
 
-const bot = run(process.execPath, ['--optimize-for-size', 'dist/index.js'], env);
+const bot = run(process.execPath, ['dist/index.js'], env);
 let botErrors = '';
 bot.stdout.on('data', (chunk: Buffer) => process.stdout.write(`  [bot] ${chunk}`));
 bot.stderr.on('data', (chunk: Buffer) => (botErrors += chunk));

@@ -7,7 +7,7 @@ import { fixtures, startHarness, type Harness } from './support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
-	h = await startHarness({ POLL_TIMEOUT_MS: '2500' });
+	h = await startHarness({ POLL_TIMEOUT_MS: '4000' });
 });
 afterAll(async () => {
 	await h?.close();
@@ -186,7 +186,7 @@ describe('/video', () => {
 	});
 
 	it('rides out poll errors and malformed bodies, and reads gateway-style answers', async () => {
-		const handle = await h.discord.invoke('video', { prompt: `bumpy sim:poll500=2 sim:malformed=1 sim:gateway sim:duration=3000 ${marker()}` });
+		const handle = await h.discord.invoke('video', { prompt: `bumpy sim:poll500=2 sim:malformed=1 sim:gateway sim:duration=2000 ${marker()}` });
 		await handle.finished();
 		expect(textOf(handle.original)).toContain('✅ Video ready');
 		expect(handle.history.some((message) => /Generating your video · \d+%/.test(String(message.embeds[0]?.title)))).toBe(true);
@@ -196,7 +196,7 @@ describe('/video', () => {
 		const userId = snowflake();
 		const handle = await h.discord.invoke('video', { prompt: `frozen sim:stuck ${marker()}` }, { userId });
 		await handle.finished();
-		expect(textOf(handle.original)).toContain('RelayDance had not finished after');
+		expect(textOf(handle.original)).toContain('RelayDance had not finished after 4 seconds, so the bot stopped waiting.');
 		expect(h.bot.context.quota.status(userId).used).toBe(0);
 	});
 

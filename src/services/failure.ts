@@ -29,7 +29,7 @@ export function errorFailure(error: unknown, referenceId: string): JobFailure {
 		return { kind: 'ReferenceUnreadable', message: `A reference attachment could not be read from Discord (${error.message}). Attach it again.` };
 	}
 	if (error instanceof PollTimeoutError) {
-		return { kind: 'Timeout', message: `RelayDance had not finished after ${Math.round(error.timeoutMs / 60_000)} minutes, so the bot stopped waiting.` };
+		return { kind: 'Timeout', message: `RelayDance had not finished after ${duration(error.timeoutMs)}, so the bot stopped waiting.` };
 	}
 	if (error instanceof APIError) {
 		if (error.status === 400 || error.status === 422) {
@@ -46,6 +46,12 @@ export function errorFailure(error: unknown, referenceId: string): JobFailure {
 		return { kind: 'Upstream', message: `RelayDance could not be reached or answered oddly. Try again in a few minutes (ref \`${referenceId}\`).` };
 	}
 	return { kind: 'Internal', message: `Something went wrong on the bot's side (ref \`${referenceId}\`).` };
+}
+
+function duration(ms: number): string {
+	if (ms < 60_000) return `${Math.round(ms / 1000)} seconds`;
+	const minutes = Math.round(ms / 60_000);
+	return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }
 
 function clip(text: string, max: number): string {

@@ -30,7 +30,7 @@ export const POLL_DEFAULTS = {
 export class PollTimeoutError extends Error {
 	override name = 'PollTimeoutError';
 	constructor(readonly timeoutMs: number) {
-		super(`task unfinished after ${Math.round(timeoutMs / 60_000)} min`);
+		super(`task unfinished after ${timeoutMs} ms`);
 	}
 }
 
