@@ -71,7 +71,8 @@ async function firstResponse(): Promise<void> {
 async function capacity(): Promise<void> {
 	print('## 2. Tracking capacity (tasks kept running at the simulator; production poll settings)');
 	const rows: Array<Array<string | number>> = [];
-	for (const size of [1000, 5000]) {
+	const sizes = process.env.BENCH_CAPACITY_SIZES?.split(',').map(Number) ?? [1000, 5000];
+	for (const size of sizes) {
 		const relaydance = await startRelayDanceSimulator({ queuedMs: 0, durationMs: 0, record: false });
 		const { bot, discord } = await startBot(relaydance, { MAX_ACTIVE_JOBS_PER_USER: '1' });
 		const idle = await bot.ask('reset');
@@ -95,6 +96,7 @@ async function capacity(): Promise<void> {
 			size,
 			`${accepted} in ${fmt(acceptMs / 1000)} s`,
 			`${fmt(idle.rssNow / MB, 0)} → ${fmt(peak / MB, 0)} MB (${fmt(((peak - idle.rssNow) / size) / 1024, 1)} KB/job)`,
+			`${fmt(steadyStats.rssNow / MB, 0)} MB / ${fmt(steadyStats.heapUsed / MB, 0)} MB`,
 			`${fmt(peak / (300 * MB) * 100, 0)} %`,
 			`${fmt(burstStats.delayP99Ms)} / ${fmt(rampStats.delayP99Ms)} / ${fmt(steadyStats.delayP99Ms)}`,
 			`${fmt(rampRequests / rampSeconds, 0)} → ${fmt(steadyRate, 0)}`,
@@ -103,7 +105,7 @@ async function capacity(): Promise<void> {
 		await bot.stop();
 		await Promise.all([discord.close(), relaydance.close()]);
 	}
-	table(['jobs', 'accepted', 'RSS idle → peak', 'peak / 300 MB', 'event-loop p99 ms (accept / ramp / steady)', 'RelayDance req/s (first min → steady)', 'steady polls per task'], rows);
+	table(['jobs', 'accepted', 'RSS idle → peak', 'RSS / JS heap used at the end', 'peak / 300 MB', 'event-loop p99 ms (accept / ramp / steady)', 'RelayDance req/s (first min → steady)', 'steady polls per task'], rows);
 }
 
 async function economy(): Promise<void> {

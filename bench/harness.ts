@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startFlags } from '../scripts/start-flags.js';
 import { startDiscordStandIn, type DiscordStandIn } from '../stand-ins/discord/stand-in.js';
 import type { RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
 /** What `bench/probe.mjs` reports from inside the bot process. */
@@ -18,11 +19,6 @@ export interface ProbeStats {
 }
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
-
-/** The Node flags `npm start` runs the bot with, read from package.json so the two never drift. */
-const START_FLAGS = (/node (.*?)\s*dist\/index\.js/.exec((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start)?.[1] ?? '')
-	.split(' ')
-	.filter(Boolean);
 
 /** A child process that answers the probe over IPC. */
 export class Probed {
@@ -54,7 +50,7 @@ export class Probed {
 export async function startBot(relaydance: RelayDanceSimulator, env: Record<string, string> = {}): Promise<{ bot: Probed; discord: DiscordStandIn }> {
 	const discord = await startDiscordStandIn({ keepFiles: false });
 	const nodeArgs = process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-	const child = spawn(process.execPath, [...START_FLAGS, ...nodeArgs, '--expose-gc', '--import', './bench/probe.mjs', 'dist/index.js'], {
+	const child = spawn(process.execPath, [...startFlags(), ...nodeArgs, '--expose-gc', '--import', './bench/probe.mjs', 'dist/index.js'], {
 		cwd: root,
 		stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
 		env: {

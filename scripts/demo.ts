@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDiscordStandIn, textOf, type SentMessage } from '../stand-ins/discord/stand-in.js';
 import { startRelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
+import { startFlags } from './start-flags.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const started = Date.now();
@@ -66,7 +67,7 @@ const registered = await new Promise<number>((resolve) => register.on('exit', (c
 console.log(`npm run register → ${registerOutput.trim()}`);
 if (registered !== 0) process.exit(1);
 
-const bot = run(process.execPath, ['dist/index.js'], env);
+const bot = run(process.execPath, [...startFlags(), 'dist/index.js'], env);
 let botErrors = '';
 bot.stdout.on('data', (chunk: Buffer) => process.stdout.write(`  [bot] ${chunk}`));
 bot.stderr.on('data', (chunk: Buffer) => (botErrors += chunk));

@@ -141,6 +141,24 @@ describe('/video', () => {
 		expect(body.metadata.content).toHaveLength(2);
 	});
 
+	it('checks a reference against its declared size while downloading it, and refunds when it lies', async () => {
+		const tag = marker();
+		const userId = snowflake();
+		const handle = await h.discord.invoke('video', { prompt: `@image1 ${tag}`, image1: { ...fixtures.catPng(), size: 1000 } }, { userId });
+		await handle.finished();
+		expect(textOf(handle.original)).toContain('A reference attachment could not be read from Discord');
+		expect(submissions(tag)).toHaveLength(0);
+		expect(h.bot.context.quota.status(userId).used).toBe(0);
+	});
+
+	it('refuses a reference whose download is not the kind it claimed', async () => {
+		const tag = marker();
+		const handle = await h.discord.invoke('video', { prompt: `@image1 ${tag}`, image1: { ...fixtures.beatMp3(), name: 'cat.png', contentType: 'image/png' } });
+		await handle.finished();
+		expect(submissions(tag)).toHaveLength(0);
+		expect(textOf(handle.original)).toContain('A reference is not what its name says: image1 (cat.png) holds audio/mpeg, not an image');
+	});
+
 	it('posts a link with an expiry note, and tries no upload, when the video is over the upload limit', async () => {
 		const handle = await h.discord.invoke('video', { prompt: `huge sim:bytes=12000000 ${marker()}` }, { attachmentSizeLimit: 10 * 1024 * 1024 });
 		await handle.finished();

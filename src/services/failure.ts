@@ -25,6 +25,9 @@ export function taskFailure(task: Task): JobFailure {
 
 /** Maps anything thrown while running a job to what the user is told. */
 export function errorFailure(error: unknown, referenceId: string): JobFailure {
+	if (error instanceof DownloadError && error.reason === 'wrong-type') {
+		return { kind: 'ReferenceWrongType', message: `A reference is not what its name says: ${error.message}. Attach the right file.` };
+	}
 	if (error instanceof DownloadError) {
 		return { kind: 'ReferenceUnreadable', message: `A reference attachment could not be read from Discord (${error.message}). Attach it again.` };
 	}

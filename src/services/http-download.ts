@@ -31,18 +31,23 @@ async function open(url: string, limits: DownloadLimits) {
 	} catch (error) {
 		throw new DownloadError(`could not download: ${(error as Error).message}`, 'network', { cause: error });
 	}
+	/** Drops the body; undici reports a destroyed body as an 'error' event, which must not go unheard. */
+	const discard = () => {
+		response.body.on('error', () => {});
+		response.body.destroy();
+	};
 	if (response.statusCode !== 200) {
-		response.body.resume();
+		discard();
 		throw new DownloadError(`download answered HTTP ${response.statusCode}`, 'status');
 	}
 	const type = String(response.headers['content-type'] ?? '').toLowerCase();
 	if (limits.typePrefix && type && !type.startsWith(limits.typePrefix) && !type.startsWith('application/octet-stream')) {
-		response.body.destroy();
+		discard();
 		throw new DownloadError(`expected ${limits.typePrefix}*, got ${type}`, 'wrong-type');
 	}
 	const declared = Number(response.headers['content-length']);
 	if (Number.isFinite(declared) && declared > limits.maxBytes) {
-		response.body.destroy();
+		discard();
 		throw new DownloadError(`${declared} bytes is over the ${limits.maxBytes}-byte cap`, 'too-large');
 	}
 	return { body: response.body, contentType: type || undefined };
@@ -67,6 +72,7 @@ export async function downloadBytes(url: string, limits: DownloadLimits): Promis
 	try {
 		for await (const chunk of body.pipe(byteCap(limits.maxBytes, counter))) chunks.push(chunk as Buffer);
 	} catch (error) {
+		body.on('error', () => {});
 		body.destroy();
 		if (error instanceof DownloadError) throw error;
 		throw new DownloadError(`download broke off: ${(error as Error).message}`, 'network', { cause: error });

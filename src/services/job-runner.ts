@@ -2,7 +2,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { errorFailure, taskFailure } from './failure.js';
-import { downloadBytes, downloadToFile } from './http-download.js';
+import { DownloadError, downloadBytes, downloadToFile } from './http-download.js';
+import { sniffKind } from './media-sniff.js';
 import type { Job, JobFailure, JobState } from './job.js';
 import type { JobStore } from './job-store.js';
 import type { QuotaService } from './quota.js';
@@ -83,11 +84,11 @@ export class JobRunner {
 		const { callbacks } = this.deps;
 		callbacks?.waker.register(job.id);
 		try {
-			await this.deps.jobs.save(job);
+			this.save(job);
 			const release = await this.submitting.acquire();
 			let submitted;
 			try {
-				await this.move(job, 'submitting', view);
+				this.move(job, 'submitting', view);
 				const content = await this.uploadReferences(plan, log);
 				submitted = await this.deps.client.createVideo(requestBody(plan, content, callbacks?.urlFor(job.id)));
 			} finally {
@@ -95,7 +96,7 @@ export class JobRunner {
 			}
 			job.taskId = submitted.taskId;
 			job.submittedAt = Date.now();
-			await this.move(job, 'submitted', view);
+			this.move(job, 'submitted', view);
 			log.info({ taskId: job.taskId }, 'task submitted');
 
 			const final = await waitForTask(
@@ -114,7 +115,7 @@ export class JobRunner {
 				log.info({ taskId: job.taskId, code: final.errorCode }, 'task failed');
 				return await this.fail(job, taskFailure(final), view, log);
 			}
-			await this.move(job, 'delivering', view);
+			this.move(job, 'delivering', view);
 			await this.deliver(job, final, view);
 			log.info({ taskId: job.taskId, delivery: job.result?.delivery, bytes: job.result?.bytes }, 'video delivered');
 		} catch (error) {
@@ -126,11 +127,11 @@ export class JobRunner {
 	}
 
 	/** Progress is shown, not saved: only a change of state is worth a store write. */
-	private async observe(job: Job, task: Task, view: JobView): Promise<void> {
+	private observe(job: Job, task: Task, view: JobView): void {
 		if (task.status !== 'running' || (job.state === 'running' && task.progress === job.progress)) return;
 		job.progress = task.progress;
 		if (job.state === 'running') view.update(job);
-		else await this.move(job, 'running', view);
+		else this.move(job, 'running', view);
 	}
 
 	/** Downloads each Discord attachment now (its URL is short-lived) and hands it to RelayDance. */
@@ -139,6 +140,11 @@ export class JobRunner {
 		for (const reference of plan.references) {
 			const limits = { maxBytes: Math.min(reference.size, this.deps.maxReferenceBytes), typePrefix: `${reference.kind}/` };
 			const file = await downloadBytes(reference.url, limits);
+			const sniffed = sniffKind(file.data);
+			if (sniffed && sniffed.kind !== reference.kind) {
+				const expected = { image: 'an image', video: 'a video', audio: 'audio' }[reference.kind];
+				throw new DownloadError(`${reference.kind}${reference.slot} (${reference.name}) holds ${sniffed.mime}, not ${expected}`, 'wrong-type');
+			}
 			const contentType = file.contentType ?? reference.contentType ?? 'application/octet-stream';
 			const url = await this.deps.client.uploadFile({ data: file.data, name: reference.name, contentType });
 			log.debug({ kind: reference.kind, slot: reference.slot, bytes: file.data.length }, 'reference uploaded');
@@ -156,7 +162,7 @@ export class JobRunner {
 			const delivery = await view.deliver(job, { path, bytes, fileName, url: task.url });
 			job.result = { fileName, bytes, url: task.url, delivery };
 			job.state = 'delivered';
-			await this.deps.jobs.save(job);
+			this.save(job);
 		} finally {
 			await rm(path, { force: true });
 		}
@@ -165,15 +171,11 @@ export class JobRunner {
 	private async fail(job: Job, failure: JobFailure, view: JobView, log: Logger): Promise<void> {
 		job.failure = failure;
 		job.state = 'failed';
-		try {
-			if (!job.refunded) {
-				this.deps.quota.refund(job.quota);
-				job.refunded = true;
-			}
-			await this.deps.jobs.save(job);
-		} catch (error) {
-			log.error({ err: error }, 'could not refund or save a failed job');
+		if (!job.refunded) {
+			this.deps.quota.refund(job.quota);
+			job.refunded = true;
 		}
+		this.save(job);
 		try {
 			await view.fail(job);
 		} catch (error) {
@@ -181,10 +183,18 @@ export class JobRunner {
 		}
 	}
 
-	private async move(job: Job, state: JobState, view: JobView): Promise<void> {
+	private move(job: Job, state: JobState, view: JobView): void {
 		job.state = state;
-		await this.deps.jobs.save(job);
+		this.save(job);
 		view.update(job);
+	}
+
+	/**
+	 * Records the job's move without waiting for the store: the user's video does not wait on
+	 * bookkeeping, and the store's writer logs a failed write.
+	 */
+	private save(job: Job): void {
+		void this.deps.jobs.save(job);
 	}
 }
 
