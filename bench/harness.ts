@@ -47,7 +47,7 @@ export class Probed {
 }
 
 /** Starts the real bot process as `npm start` does (`node dist/index.js`) against a fresh Discord stand-in, with the probe preloaded. */
-export async function startBot(relaydance: RelayDanceSimulator, env: Record<string, string> = {}): Promise<{ bot: Probed; discord: DiscordStandIn }> {
+export async function startBot(relaydance: Pick<RelayDanceSimulator, 'apiUrl'>, env: Record<string, string> = {}): Promise<{ bot: Probed; discord: DiscordStandIn }> {
 	const discord = await startDiscordStandIn({ keepFiles: false });
 	const nodeArgs = process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 	const child = spawn(process.execPath, [...startFlags(), ...nodeArgs, '--expose-gc', '--import', './bench/probe.mjs', 'dist/index.js'], {
@@ -72,6 +72,26 @@ export async function startBot(relaydance: RelayDanceSimulator, env: Record<stri
 	await Promise.race([discord.whenBotConnected(), exited]);
 	exited.catch(() => {});
 	return { bot: new Probed(child), discord };
+}
+
+/**
+ * The simulator in a process of its own (`npm run simulator`), so its work does not share an
+ * event loop with the Discord stand-in that timestamps first responses.
+ */
+export async function startSimulatorProcess(env: Record<string, string>): Promise<{ apiUrl: string; stop: () => Promise<void> }> {
+	const child = spawn(process.execPath, ['--import', 'tsx', 'stand-ins/relaydance/main.ts'], {
+		cwd: root,
+		stdio: ['ignore', 'pipe', 'inherit'],
+		env: { PATH: process.env.PATH, SIM_PORT: '0', ...env },
+	});
+	const apiUrl = await new Promise<string>((resolve, reject) => {
+		child.stdout!.on('data', (chunk: Buffer) => {
+			const match = /listening on (\S+)/.exec(String(chunk));
+			if (match) resolve(match[1]!);
+		});
+		child.once('exit', (code) => reject(new Error(`simulator exited (${code})`)));
+	});
+	return { apiUrl, stop: () => new Probed(child).stop() };
 }
 
 /** The floor client: a bare gateway client that only defers. */

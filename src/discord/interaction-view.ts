@@ -32,7 +32,8 @@ export class InteractionReplyView implements JobView {
 	}
 
 	update(job: Job): void {
-		if (FINAL_STATES.has(job.state) || this.tokenExpired()) return;
+		// 'delivering' lasts about as long as one edit would take: the final message follows at once.
+		if (FINAL_STATES.has(job.state) || job.state === 'delivering' || this.tokenExpired()) return;
 		this.editor.push(renderProgress(job));
 	}
 

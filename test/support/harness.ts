@@ -1,6 +1,4 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -9,6 +7,7 @@ import { createBot } from '../../src/bot.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startDiscordStandIn, type CommandAttachment } from '../../stand-ins/discord/stand-in.js';
+import { freePort } from '../../stand-ins/free-port.js';
 import { startRelayDanceSimulator } from '../../stand-ins/relaydance/simulator.js';
 
 const FIXTURES = fileURLToPath(new URL('../../stand-ins/fixtures/', import.meta.url));
@@ -66,11 +65,3 @@ export async function startHarness(overrides: Partial<Record<keyof Config, strin
 }
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
-/** A loopback port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-	const server = createServer();
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as AddressInfo;
-	await new Promise((resolve) => server.close(resolve));
-	return port;
-}
