@@ -70,6 +70,9 @@ async function firstResponse(): Promise<void> {
 	await Promise.all([discord.close(), floorDiscord.close(), relaydance.stop()]);
 }
 
+/** Three whole poll intervals at POLL_MAX_INTERVAL_MS's default. */
+const STEADY_WINDOW_MS = 45_000;
+
 async function capacity(): Promise<void> {
 	print('## 2. Tracking capacity (tasks kept running at the simulator; production poll settings)');
 	const rows: Array<Array<string | number>> = [];
@@ -89,9 +92,10 @@ async function capacity(): Promise<void> {
 		const rampRequests = relaydance.stats.requests - rampStart;
 		const rampSeconds = (performance.now() - started - acceptMs) / 1000;
 		const rampStats = await bot.ask('reset');
+		// Every task started at once, so their polls stay in phase: measure over whole 15 s intervals.
 		const steadyStart = relaydance.stats.requests;
-		await sleep(20_000);
-		const steadyRate = (relaydance.stats.requests - steadyStart) / 20;
+		await sleep(STEADY_WINDOW_MS);
+		const steadyRate = (relaydance.stats.requests - steadyStart) / (STEADY_WINDOW_MS / 1000);
 		const steadyStats = await bot.ask('stats');
 		const peak = Math.max(burstStats.rssPeak, rampStats.rssPeak, steadyStats.rssPeak);
 		rows.push([

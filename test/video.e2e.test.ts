@@ -170,6 +170,21 @@ describe('/video', () => {
 		expect(handle.rejections).toEqual([]);
 	});
 
+	it('spools a video served without a length to disk, then attaches it whole', async () => {
+		const handle = await h.discord.invoke('video', { prompt: `unsized sim:chunked sim:bytes=3000000 ${marker()}` });
+		await handle.finished();
+		expect(handle.original!.files[0]!.size).toBe(3_000_000);
+		expect(handle.original!.files[0]!.data!.subarray(0, SAMPLE_VIDEO.length).equals(SAMPLE_VIDEO)).toBe(true);
+	});
+
+	it('waits out a 429 on the upload and sends the video again from the start', async () => {
+		const handle = await h.discord.invoke('video', { prompt: `throttled sim:bytes=2000000 ${marker()}` }, { rateLimitUploads: 1 });
+		await handle.finished();
+		expect(handle.rejections.map((rejection) => rejection.status)).toEqual([429]);
+		expect(handle.original!.files[0]!.size).toBe(2_000_000);
+		expect(handle.original!.files[0]!.data!.subarray(0, SAMPLE_VIDEO.length).equals(SAMPLE_VIDEO)).toBe(true);
+	});
+
 	it('uploads a video over 10 MB where the interaction allows it (boosted server)', async () => {
 		const handle = await h.discord.invoke('video', { prompt: `boosted sim:bytes=12000000 ${marker()}` }, { attachmentSizeLimit: 50 * 1024 * 1024 });
 		await handle.finished();

@@ -132,7 +132,9 @@ export const video = {
 			throw error;
 		}
 		const job = newJob(interaction, context, plan, reservation);
-		const view = new InteractionReplyView({ interactions: context.interactionRest, bot: context.rest }, job.origin, context.config.EDIT_INTERVAL_MS, context.logger);
+		const view = new InteractionReplyView(
+			{ interactions: context.interactionRest, bot: context.rest, api: context.config.DISCORD_API_URL, botToken: context.config.DISCORD_TOKEN },
+			job.origin, context.config.EDIT_INTERVAL_MS, context.logger);
 		void context.runner.start(job, plan, view).finally(release);
 	},
 	async autocomplete(interaction, context) {

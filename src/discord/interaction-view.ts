@@ -1,8 +1,10 @@
-import { openAsBlob } from 'node:fs';
 import { DiscordAPIError, HTTPError, Routes, type REST } from 'discord.js';
 import type { Logger } from '../logger.js';
 import { FINAL_STATES, type Job, type JobOrigin } from '../services/job.js';
-import type { DownloadedVideo, JobView } from '../services/job-runner.js';
+import type { FinishedVideo } from '../services/finished-video.js';
+import type { JobView } from '../services/job-runner.js';
+import { sleep } from '../services/sleep.js';
+import { uploadMessage, UploadRejectedError } from './multipart-upload.js';
 import { renderDelivered, renderFailed, renderProgress, type Rendered } from './render.js';
 import { toMessageBody } from './respond.js';
 import { ThrottledEditor } from './throttled-editor.js';
@@ -20,7 +22,7 @@ export class InteractionReplyView implements JobView {
 	private readonly editor: ThrottledEditor<Rendered>;
 
 	constructor(
-		private readonly rest: { interactions: REST; bot: REST },
+		private readonly rest: { interactions: REST; bot: REST; api: string; botToken: string },
 		private readonly origin: JobOrigin,
 		editIntervalMs: number,
 		private readonly logger: Logger,
@@ -37,13 +39,13 @@ export class InteractionReplyView implements JobView {
 		this.editor.push(renderProgress(job));
 	}
 
-	async deliver(job: Job, video: DownloadedVideo): Promise<'attachment' | 'link'> {
+	async deliver(job: Job, video: FinishedVideo): Promise<'attachment' | 'link'> {
 		const limit = this.origin.attachmentSizeLimit;
 		let delivery: 'attachment' | 'link' = video.bytes <= limit ? 'attachment' : 'link';
 		await this.editor.final(async () => {
 			if (delivery === 'attachment') {
 				try {
-					return await this.send(renderDelivered(job, video, 'attachment', limit), video);
+					return await this.upload(renderDelivered(job, video, 'attachment', limit), video);
 				} catch (error) {
 					if (!isTooLarge(error)) throw error;
 					this.logger.warn({ bytes: video.bytes, limit }, 'upload refused as too large; sending a link');
@@ -63,26 +65,47 @@ export class InteractionReplyView implements JobView {
 		return this.now() - this.origin.interactionCreatedAt > TOKEN_LIFETIME_MS;
 	}
 
-	private async send(rendered: Rendered, video?: DownloadedVideo): Promise<void> {
-		const body = toMessageBody(rendered);
+	/** The reply itself while the token lives; a new channel message (bot token) after. */
+	private target() {
 		const expired = this.tokenExpired();
 		if (expired && !this.origin.channelId) throw new Error('interaction token expired and no channel to post in');
-		const route = expired
-			? Routes.channelMessages(this.origin.channelId!)
-			: Routes.webhookMessage(this.origin.applicationId, this.origin.interactionToken, '@original');
-		const request = expired ? this.rest.bot.post.bind(this.rest.bot) : this.rest.interactions.patch.bind(this.rest.interactions);
-		if (!video) {
-			await request(route, { body: expired ? { ...body, attachments: undefined } : { ...body, attachments: [] }, auth: expired });
-			return;
+		return expired
+			? { expired, route: Routes.channelMessages(this.origin.channelId!) }
+			: { expired, route: Routes.webhookMessage(this.origin.applicationId, this.origin.interactionToken, '@original') };
+	}
+
+	private async send(rendered: Rendered): Promise<void> {
+		const body = toMessageBody(rendered);
+		const { expired, route } = this.target();
+		if (expired) await this.rest.bot.post(route, { body: { ...body, attachments: undefined } });
+		else await this.rest.interactions.patch(route, { body: { ...body, attachments: [] }, auth: false });
+	}
+
+	/** Streams the video into the message; a 429 is waited out and the upload started afresh. */
+	private async upload(rendered: Rendered, video: FinishedVideo): Promise<void> {
+		const payload = { ...toMessageBody(rendered), attachments: [{ id: '0', filename: video.fileName }] };
+		for (let attempt = 1; ; attempt++) {
+			const { expired, route } = this.target();
+			const stream = await video.open();
+			try {
+				return await uploadMessage({
+					url: `${this.rest.api}/v10${route}`,
+					method: expired ? 'POST' : 'PATCH',
+					authorization: expired ? `Bot ${this.rest.botToken}` : undefined,
+					payload,
+					file: { name: video.fileName, contentType: 'video/mp4', bytes: video.bytes, stream },
+				});
+			} catch (error) {
+				stream.on('error', () => {});
+				stream.destroy();
+				if (!(error instanceof UploadRejectedError && error.status === 429 && attempt < 3)) throw error;
+				await sleep(Math.min(error.retryAfterMs ?? 1_000, 30_000));
+			}
 		}
-		// Streams the file from disk: a Blob backed by the file, never a Buffer of the whole video.
-		const form = new FormData();
-		form.append('payload_json', JSON.stringify({ ...body, attachments: [{ id: '0', filename: video.fileName }] }));
-		form.append('files[0]', await openAsBlob(video.path, { type: 'video/mp4' }), video.fileName);
-		await request(route, { body: form, passThroughBody: true, auth: expired });
 	}
 }
 
 function isTooLarge(error: unknown): boolean {
+	if (error instanceof UploadRejectedError) return error.status === 413 || error.code === REQUEST_ENTITY_TOO_LARGE;
 	return (error instanceof DiscordAPIError && (error.code === REQUEST_ENTITY_TOO_LARGE || error.status === 413)) || (error instanceof HTTPError && error.status === 413);
 }

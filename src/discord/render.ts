@@ -1,6 +1,6 @@
 import { TimestampStyles, time, type APIEmbed } from 'discord.js';
 import type { Job, JobState } from '../services/job.js';
-import type { DownloadedVideo } from '../services/job-runner.js';
+import type { FinishedVideo } from '../services/finished-video.js';
 import { QuotaExceededError } from '../services/quota.js';
 import { UserError } from '../services/user-error.js';
 import { formatBytes } from '../services/video-request.js';
@@ -31,7 +31,7 @@ export function renderProgress(job: Job): Rendered {
 }
 
 /** The final message around a delivered video: an attachment, or a link when it was too large. */
-export function renderDelivered(job: Job, video: DownloadedVideo, delivery: 'attachment' | 'link', sizeLimit: number): Rendered {
+export function renderDelivered(job: Job, video: Pick<FinishedVideo, 'bytes' | 'fileName' | 'url'>, delivery: 'attachment' | 'link', sizeLimit: number): Rendered {
 	const took = Math.max(1, Math.round((Date.now() - job.createdAt) / 1000));
 	const lines = [quote(job.settings.prompt), '', `Made in ${took} s · ${formatBytes(video.bytes)}`];
 	if (delivery === 'link') {

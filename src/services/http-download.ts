@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { request } from 'undici';
 
@@ -23,7 +23,8 @@ export interface DownloadLimits {
 	signal?: AbortSignal;
 }
 
-async function open(url: string, limits: DownloadLimits) {
+/** Starts a download: checks status, type and declared size, and hands back the unread body. */
+export async function openDownload(url: string, limits: DownloadLimits): Promise<{ body: Readable; contentType: string | undefined; declaredBytes: number | undefined }> {
 	const signal = AbortSignal.any([AbortSignal.timeout(limits.timeoutMs ?? 120_000), ...(limits.signal ? [limits.signal] : [])]);
 	let response;
 	try {
@@ -50,11 +51,17 @@ async function open(url: string, limits: DownloadLimits) {
 		discard();
 		throw new DownloadError(`${declared} bytes is over the ${limits.maxBytes}-byte cap`, 'too-large');
 	}
-	return { body: response.body, contentType: type || undefined };
+	return { body: response.body, contentType: type || undefined, declaredBytes: Number.isFinite(declared) ? declared : undefined };
+}
+
+/** Drops a stream that will not be read; a destroyed stream's 'error' must not go unheard. */
+export function discardStream(stream: Readable): void {
+	stream.on('error', () => {});
+	stream.destroy();
 }
 
 /** Counts bytes as they pass and fails the stream past the cap, whatever the server declared. */
-function byteCap(maxBytes: number, counter: { bytes: number }) {
+export function byteCap(maxBytes: number, counter: { bytes: number } = { bytes: 0 }) {
 	return new Transform({
 		transform(chunk: Buffer, _encoding, callback) {
 			counter.bytes += chunk.length;
@@ -66,7 +73,7 @@ function byteCap(maxBytes: number, counter: { bytes: number }) {
 
 /** Downloads into memory: for reference attachments, which are capped at tens of MB. */
 export async function downloadBytes(url: string, limits: DownloadLimits): Promise<{ data: Buffer<ArrayBuffer>; contentType: string | undefined }> {
-	const { body, contentType } = await open(url, limits);
+	const { body, contentType } = await openDownload(url, limits);
 	const chunks: Buffer[] = [];
 	const counter = { bytes: 0 };
 	try {
@@ -82,7 +89,7 @@ export async function downloadBytes(url: string, limits: DownloadLimits): Promis
 
 /** Streams a download to `path` without holding it in memory; removes the partial file on failure. */
 export async function downloadToFile(url: string, path: string, limits: DownloadLimits): Promise<{ bytes: number; contentType: string | undefined }> {
-	const { body, contentType } = await open(url, limits);
+	const { body, contentType } = await openDownload(url, limits);
 	const counter = { bytes: 0 };
 	try {
 		await pipeline(body, byteCap(limits.maxBytes, counter), createWriteStream(path));

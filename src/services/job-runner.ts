@@ -1,8 +1,8 @@
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { errorFailure, taskFailure } from './failure.js';
-import { DownloadError, downloadBytes, downloadToFile } from './http-download.js';
+import { FinishedVideo } from './finished-video.js';
+import { DownloadError, downloadBytes } from './http-download.js';
 import { sniffKind } from './media-sniff.js';
 import type { Job, JobFailure, JobState } from './job.js';
 import type { JobStore } from './job-store.js';
@@ -14,21 +14,13 @@ import type { ContentItem, CreateVideoBody, Task } from './relaydance/schemas.js
 import { waitForTask, type PollOptions } from './task-poller.js';
 import type { VideoPlan } from './video-request.js';
 
-/** The finished video, downloaded to a temporary file the view may stream from. */
-export interface DownloadedVideo {
-	path: string;
-	bytes: number;
-	fileName: string;
-	/** RelayDance's URL: it expires in about a day. */
-	url: string;
-}
 
 /** What the user sees of a job. The Discord layer implements it; the runner knows nothing of Discord. */
 export interface JobView {
 	/** The job moved. Cheap and synchronous: the view decides when to show it. */
 	update(job: Job): void;
 	/** Shows the finished video; returns whether it went out as a file or as a link. */
-	deliver(job: Job, video: DownloadedVideo): Promise<'attachment' | 'link'>;
+	deliver(job: Job, video: FinishedVideo): Promise<'attachment' | 'link'>;
 	/** Shows why the job failed. */
 	fail(job: Job): Promise<void>;
 }
@@ -156,15 +148,15 @@ export class JobRunner {
 	private async deliver(job: Job, task: Task, view: JobView): Promise<void> {
 		if (!task.url) throw new Error('RelayDance reported success without a video URL');
 		const fileName = `relaydance-${task.taskId.replace(/[^\w-]/g, '')}.mp4`;
-		const path = join(this.deps.tmpDir, `${job.id}.mp4`);
+		const spoolPath = join(this.deps.tmpDir, `${job.id}.mp4`);
+		const video = await FinishedVideo.fetch(task.url, fileName, { maxBytes: this.deps.maxOutputBytes, spoolPath });
 		try {
-			const { bytes } = await downloadToFile(task.url, path, { maxBytes: this.deps.maxOutputBytes });
-			const delivery = await view.deliver(job, { path, bytes, fileName, url: task.url });
-			job.result = { fileName, bytes, url: task.url, delivery };
+			const delivery = await view.deliver(job, video);
+			job.result = { fileName, bytes: video.bytes, url: task.url, delivery };
 			job.state = 'delivered';
 			this.save(job);
 		} finally {
-			await rm(path, { force: true });
+			await video.dispose();
 		}
 	}
 

@@ -40,6 +40,8 @@ export class InteractionHandle extends EventEmitter {
 	readonly history: SentMessage[] = [];
 	readonly followups: SentMessage[] = [];
 	readonly rejections: Rejection[] = [];
+	/** Uploads still to be answered with 429. */
+	uploadRateLimits = 0;
 	/** Answer to an autocomplete interaction. */
 	choices: Array<{ name: string; value: string | number }> | undefined;
 

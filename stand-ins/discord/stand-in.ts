@@ -29,6 +29,8 @@ export interface InvokeOptions {
 	attachmentSizeLimit?: number;
 	/** Autocomplete: the option being typed. */
 	focused?: string;
+	/** Answer the first N file uploads to this interaction's webhook with 429. */
+	rateLimitUploads?: number;
 }
 
 /** JSON bodies the stand-in checks against the official OpenAPI spec. */
@@ -141,6 +143,12 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 			handle.original = undefined;
 			res.writeHead(204).end();
 			return void handle.changed();
+		}
+		if (files.length > 0 && handle.uploadRateLimits > 0) {
+			handle.uploadRateLimits -= 1;
+			handle.rejections.push({ status: 429, code: 0, route: `${method} webhook`, message: 'You are being rate limited.' });
+			handle.changed();
+			return json(res, 429, { message: 'You are being rate limited.', retry_after: 0.05, global: false });
 		}
 		if (tooLarge(files, handle.attachmentSizeLimit)) {
 			handle.rejections.push({ status: 413, code: 40005, route: `${method} webhook`, message: 'Request entity too large' });
@@ -264,6 +272,7 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 				return { name, type, value, ...(invokeOptions.focused === name && { focused: true }) };
 			});
 		const handle = new InteractionHandle(id, token, userId, limit);
+		handle.uploadRateLimits = invokeOptions.rateLimitUploads ?? 0;
 		byId.set(id, handle);
 		byToken.set(token, handle);
 		const member = { user: memberUser(userId), roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0, pending: false, nick: null, avatar: null };

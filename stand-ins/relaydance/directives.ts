@@ -10,6 +10,7 @@
  * - `sim:poll500=N`, `sim:malformed=M`: the first N polls answer 500, the M after them a body off the contract
  * - `sim:gateway`: answers in the gateway variants (`{code, data}`, `IN_PROGRESS`, `"50%"`)
  * - `sim:nocallback`: the callback is never delivered (a lost webhook)
+ * - `sim:chunked`: the finished video is served without a Content-Length
  */
 export interface Directives {
 	fail?: string;
@@ -24,6 +25,7 @@ export interface Directives {
 	malformed: number;
 	gateway: boolean;
 	noCallback: boolean;
+	chunked: boolean;
 }
 
 export function directivesOf(prompt: string): Directives {
@@ -43,5 +45,6 @@ export function directivesOf(prompt: string): Directives {
 		malformed: number('malformed', 1) ?? 0,
 		gateway: found.has('gateway'),
 		noCallback: found.has('nocallback'),
+		chunked: found.has('chunked'),
 	};
 }

@@ -191,7 +191,7 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		const task = id ? tasks.get(id) : undefined;
 		if (!task) return send(res, 404, { error: { message: 'output not found', type: 'invalid_request_error' } });
 		const bytes = Math.max(SAMPLE_VIDEO.length, task.directives.bytes ?? knobs.outputBytes);
-		res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': bytes });
+		res.writeHead(200, { 'content-type': 'video/mp4', ...(!task.directives.chunked && { 'content-length': bytes }) });
 		Readable.from(paddedVideo(bytes)).pipe(res);
 	}
 

@@ -38,7 +38,7 @@ describe('InteractionReplyView', () => {
 	it('posts the final word in the channel with the bot token once the interaction token has expired', async () => {
 		const rest = new REST({ api: discord.apiUrl }).setToken(discord.botToken);
 		const createdAt = Date.now() - TOKEN_LIFETIME_MS - 1_000;
-		const view = new InteractionReplyView({ interactions: rest, bot: rest }, jobFor(createdAt).origin, 10, createLogger('silent'));
+		const view = new InteractionReplyView({ interactions: rest, bot: rest, api: discord.apiUrl, botToken: discord.botToken }, jobFor(createdAt).origin, 10, createLogger('silent'));
 		await view.fail(jobFor(createdAt));
 		const posted = discord.channelMessages.at(-1);
 		expect(textOf(posted)).toContain('RelayDance had not finished after 30 minutes');
