@@ -7,7 +7,7 @@ import { fixtures, startHarness, type Harness } from './support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
-	h = await startHarness({ POLL_TIMEOUT_MS: '4000' });
+	h = await startHarness({ POLL_TIMEOUT_MS: '4000', MAX_OUTPUT_MB: '20' });
 });
 afterAll(async () => {
 	await h?.close();
@@ -168,6 +168,14 @@ describe('/video', () => {
 		expect(text).toMatch(/The link expires <t:\d+:R>/);
 		expect(handle.original!.files).toHaveLength(0);
 		expect(handle.rejections).toEqual([]);
+	});
+
+	it('says the video was made but could not be fetched when it is over MAX_OUTPUT_MB, and refunds', async () => {
+		const userId = snowflake();
+		const handle = await h.discord.invoke('video', { prompt: `enormous sim:bytes=30000000 ${marker()}` }, { userId, attachmentSizeLimit: 50 * 1024 * 1024 });
+		await handle.finished();
+		expect(textOf(handle.original)).toContain('The video was made, but the bot could not fetch it from RelayDance');
+		expect(h.bot.context.quota.status(userId).used).toBe(0);
 	});
 
 	it('spools a video served without a length to disk, then attaches it whole', async () => {

@@ -1,4 +1,4 @@
-import { DownloadError } from './http-download.js';
+import { DownloadError, OutputDownloadError } from './http-download.js';
 import type { JobFailure } from './job.js';
 import { APIConnectionError, APIError, InvalidResponseError } from './relaydance/errors.js';
 import type { Task } from './relaydance/schemas.js';
@@ -25,6 +25,9 @@ export function taskFailure(task: Task): JobFailure {
 
 /** Maps anything thrown while running a job to what the user is told. */
 export function errorFailure(error: unknown, referenceId: string): JobFailure {
+	if (error instanceof OutputDownloadError) {
+		return { kind: 'OutputUnreadable', message: `The video was made, but the bot could not fetch it from RelayDance (${error.message}). Try again later (ref \`${referenceId}\`).` };
+	}
 	if (error instanceof DownloadError && error.reason === 'wrong-type') {
 		return { kind: 'ReferenceWrongType', message: `A reference is not what its name says: ${error.message}. Attach the right file.` };
 	}

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { byteCap, discardStream, downloadToFile, openDownload } from './http-download.js';
+import { byteCap, discardStream, DownloadError, downloadToFile, OutputDownloadError, openDownload } from './http-download.js';
 
 /**
  * A finished video, ready to be streamed to Discord. When RelayDance states its size, the download
@@ -20,6 +20,15 @@ export class FinishedVideo {
 	) {}
 
 	static async fetch(url: string, fileName: string, options: { maxBytes: number; spoolPath: string }): Promise<FinishedVideo> {
+		try {
+			return await FinishedVideo.start(url, fileName, options);
+		} catch (error) {
+			if (!(error instanceof DownloadError)) throw error;
+			throw new OutputDownloadError(error.message, error.reason, { cause: error });
+		}
+	}
+
+	private static async start(url: string, fileName: string, options: { maxBytes: number; spoolPath: string }): Promise<FinishedVideo> {
 		const download = await openDownload(url, { maxBytes: options.maxBytes });
 		if (download.declaredBytes !== undefined) {
 			const capped = (body: Readable) => body.pipe(byteCap(options.maxBytes));

@@ -15,6 +15,11 @@ export class DownloadError extends Error {
 	}
 }
 
+/** The finished video could not be fetched from RelayDance (as opposed to a reference from Discord). */
+export class OutputDownloadError extends DownloadError {
+	override name = 'OutputDownloadError';
+}
+
 export interface DownloadLimits {
 	maxBytes: number;
 	/** When set, a `content-type` that does not start with it is refused. */
@@ -32,11 +37,7 @@ export async function openDownload(url: string, limits: DownloadLimits): Promise
 	} catch (error) {
 		throw new DownloadError(`could not download: ${(error as Error).message}`, 'network', { cause: error });
 	}
-	/** Drops the body; undici reports a destroyed body as an 'error' event, which must not go unheard. */
-	const discard = () => {
-		response.body.on('error', () => {});
-		response.body.destroy();
-	};
+	const discard = () => discardStream(response.body);
 	if (response.statusCode !== 200) {
 		discard();
 		throw new DownloadError(`download answered HTTP ${response.statusCode}`, 'status');

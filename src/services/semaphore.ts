@@ -17,8 +17,4 @@ export class Semaphore {
 			else this.active--;
 		};
 	}
-
-	get queued(): number {
-		return this.waiting.length;
-	}
 }

@@ -100,13 +100,4 @@ describe('QuotaService', () => {
 		await file.disconnect();
 	});
 
-	it('reports a failed write instead of losing it silently', async () => {
-		const broken = await tempStore();
-		await broken.disconnect();
-		const errors: unknown[] = [];
-		const brokenWriter = new WriteBehind(broken, 5, (error) => errors.push(error));
-		new QuotaService(brokenWriter, 30, HOUR).reserve('someone', 5);
-		await brokenWriter.flush();
-		expect(errors).toHaveLength(1);
-	});
 });
