@@ -2,11 +2,10 @@ import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { errorFailure, taskFailure } from './failure.js';
 import { FinishedVideo } from './finished-video.js';
-import { DownloadError, downloadBytes } from './http-download.js';
-import { sniffKind } from './media-sniff.js';
 import type { Job, JobFailure, JobState } from './job.js';
 import type { JobStore } from './job-store.js';
 import type { QuotaService } from './quota.js';
+import { contentItem, fetchReferences, type FetchedReference } from './references.js';
 import { Semaphore } from './semaphore.js';
 import type { TaskWaker } from './task-waker.js';
 import type { RelayDanceClient } from './relaydance/client.js';
@@ -77,11 +76,12 @@ export class JobRunner {
 		callbacks?.waker.register(job.id);
 		try {
 			this.save(job);
+			const references = await fetchReferences(plan.references, this.deps.maxReferenceBytes);
 			const release = await this.submitting.acquire();
 			let submitted;
 			try {
 				this.move(job, 'submitting', view);
-				const content = await this.uploadReferences(plan, log);
+				const content = await this.uploadReferences(references, log);
 				submitted = await this.deps.client.createVideo(requestBody(plan, content, callbacks?.urlFor(job.id)));
 			} finally {
 				release();
@@ -126,20 +126,12 @@ export class JobRunner {
 		else this.move(job, 'running', view);
 	}
 
-	/** Downloads each Discord attachment now (its URL is short-lived) and hands it to RelayDance. */
-	private async uploadReferences(plan: VideoPlan, log: Logger): Promise<ContentItem[]> {
+	/** Hands each fetched reference to RelayDance (`POST /v1/files`) and cites the URL it returns. */
+	private async uploadReferences(references: FetchedReference[], log: Logger): Promise<ContentItem[]> {
 		const content: ContentItem[] = [];
-		for (const reference of plan.references) {
-			const limits = { maxBytes: Math.min(reference.size, this.deps.maxReferenceBytes), typePrefix: `${reference.kind}/` };
-			const file = await downloadBytes(reference.url, limits);
-			const sniffed = sniffKind(file.data);
-			if (sniffed && sniffed.kind !== reference.kind) {
-				const expected = { image: 'an image', video: 'a video', audio: 'audio' }[reference.kind];
-				throw new DownloadError(`${reference.kind}${reference.slot} (${reference.name}) holds ${sniffed.mime}, not ${expected}`, 'wrong-type');
-			}
-			const contentType = file.contentType ?? reference.contentType ?? 'application/octet-stream';
-			const url = await this.deps.client.uploadFile({ data: file.data, name: reference.name, contentType });
-			log.debug({ kind: reference.kind, slot: reference.slot, bytes: file.data.length }, 'reference uploaded');
+		for (const { reference, data, contentType } of references) {
+			const url = await this.deps.client.uploadFile({ data, name: reference.name, contentType });
+			log.debug({ kind: reference.kind, slot: reference.slot, bytes: data.length }, 'reference uploaded');
 			content.push(contentItem(reference.kind, url));
 		}
 		return content;
@@ -203,10 +195,4 @@ function requestBody(plan: VideoPlan, content: ContentItem[], callbackUrl: strin
 			...(content.length > 0 && { content }),
 		},
 	};
-}
-
-function contentItem(kind: 'image' | 'video' | 'audio', url: string): ContentItem {
-	if (kind === 'image') return { type: 'image_url', image_url: { url }, role: 'reference_image' };
-	if (kind === 'video') return { type: 'video_url', video_url: { url }, role: 'reference_video' };
-	return { type: 'audio_url', audio_url: { url }, role: 'reference_audio' };
 }
