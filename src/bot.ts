@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Events, GatewayIntentBits, REST, type RESTOptions } from 'discord.js';
-import { createRequire } from 'node:module';
+import { Client, Events, GatewayIntentBits, REST } from 'discord.js';
 import { commands } from './commands/index.js';
 import { applicationIdOf, type Config } from './config.js';
 import type { BotContext } from './context.js';
+import { discordAgent } from './discord/rest-agent.js';
 import { routeInteractions } from './discord/router.js';
 import type { Logger } from './logger.js';
 import { ActiveJobs } from './services/active-jobs.js';
@@ -22,20 +22,6 @@ import { WriteBehind } from './services/write-behind.js';
 const MB = 1024 * 1024;
 /** Store writes made within this span go out as one statement. */
 const STORE_WRITE_DELAY_MS = 50;
-
-/** The Agent of the undici that @discordjs/rest itself runs on (a major behind ours: mixing them breaks multipart bodies). */
-const require = createRequire(import.meta.url);
-const { Agent: RestUndiciAgent } = createRequire(require.resolve('@discordjs/rest'))('undici') as { Agent: new (options: object) => NonNullable<RESTOptions['agent']> };
-
-/**
- * Connections to Discord for one REST instance. Left to its default, @discordjs/rest opens a
- * socket per concurrent request and keeps each for as long as the server allows: a burst of 2,000
- * commands left 900 idle sockets holding memory. A bounded pool that lets idle sockets go is enough
- * for loopback and for discord.com alike.
- */
-function discordAgent(): RESTOptions['agent'] {
-	return new RestUndiciAgent({ connections: 128, keepAliveTimeout: 10_000, keepAliveMaxTimeout: 30_000 });
-}
 
 /** Builds every service and the Discord client; `start` logs in, `stop` shuts down cleanly. */
 export async function createBot(config: Config, logger: Logger) {
