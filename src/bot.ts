@@ -41,6 +41,7 @@ export async function createBot(config: Config, logger: Logger) {
 	const signer = config.WEBHOOK_PUBLIC_URL ? new CallbackSigner(config.RELAYDANCE_API_KEY, config.WEBHOOK_PUBLIC_URL) : undefined;
 	const waker = new TaskWaker();
 	let callbackServer: Awaited<ReturnType<typeof startCallbackServer>> | undefined;
+	let stopped: Promise<void> | undefined;
 	const context: BotContext = {
 		config,
 		logger,
@@ -79,15 +80,21 @@ export async function createBot(config: Config, logger: Logger) {
 			await Promise.all([context.catalog.refresh(), client.login(config.DISCORD_TOKEN), ready]);
 			logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'bot ready');
 		},
-		/** Stops taking interactions, lets running jobs finish for up to `graceMs`, then closes the store. */
-		async stop(graceMs = 10_000): Promise<void> {
-			client.removeAllListeners(Events.InteractionCreate);
-			await Promise.race([context.runner.idle(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
-			await client.destroy();
-			await writer.flush();
-			await callbackServer?.close();
-			await store.disconnect();
-			await rm(tmpDir, { recursive: true, force: true });
+		/**
+		 * Stops taking interactions, lets running jobs finish for up to `graceMs` (the rest fail and
+		 * are refunded), then closes the store. Calling it again waits for the first call.
+		 */
+		stop(graceMs = 10_000): Promise<void> {
+			stopped ??= (async () => {
+				client.removeAllListeners(Events.InteractionCreate);
+				await context.runner.stop(graceMs);
+				await client.destroy();
+				await writer.flush();
+				await callbackServer?.close();
+				await store.disconnect();
+				await rm(tmpDir, { recursive: true, force: true });
+			})();
+			return stopped;
 		},
 	};
 }

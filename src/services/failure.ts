@@ -23,8 +23,19 @@ export function taskFailure(task: Task): JobFailure {
 	};
 }
 
+/** The bot is stopping and stopped waiting for a task. */
+export class ShutdownError extends Error {
+	override name = 'ShutdownError';
+	constructor() {
+		super('the bot is shutting down');
+	}
+}
+
 /** Maps anything thrown while running a job to what the user is told. */
 export function errorFailure(error: unknown, referenceId: string): JobFailure {
+	if (error instanceof ShutdownError) {
+		return { kind: 'Shutdown', message: 'The bot restarted before your video was ready, so it stopped waiting for it. Please ask again.' };
+	}
 	if (error instanceof OutputDownloadError) {
 		return { kind: 'OutputUnreadable', message: `The video was made, but the bot could not fetch it from RelayDance (${error.message}). Try again later (ref \`${referenceId}\`).` };
 	}

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
-import { errorFailure, taskFailure } from './failure.js';
+import { errorFailure, ShutdownError, taskFailure } from './failure.js';
 import { FinishedVideo } from './finished-video.js';
 import type { Job, JobFailure, JobState } from './job.js';
 import type { JobStore } from './job-store.js';
@@ -50,6 +50,7 @@ export interface JobRunnerDeps {
 export class JobRunner {
 	private readonly running = new Set<Promise<void>>();
 	private readonly submitting: Semaphore;
+	private readonly stopping = new AbortController();
 
 	constructor(private readonly deps: JobRunnerDeps) {
 		this.submitting = new Semaphore(deps.maxSubmitting);
@@ -68,6 +69,17 @@ export class JobRunner {
 	/** Resolves when every job started so far has ended. */
 	async idle(): Promise<void> {
 		while (this.running.size > 0) await Promise.allSettled([...this.running]);
+	}
+
+	/**
+	 * Lets jobs finish for up to `graceMs`, then stops waiting on the rest: each of those ends
+	 * `failed`, its member told and its quota given back, rather than left hanging.
+	 */
+	async stop(graceMs: number): Promise<void> {
+		const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+		await Promise.race([this.idle(), grace]);
+		this.stopping.abort(new ShutdownError());
+		await this.idle();
 	}
 
 	private async run(job: Job, plan: VideoPlan, view: JobView): Promise<void> {
@@ -100,8 +112,9 @@ export class JobRunner {
 							intervalMs: callbacks.fallbackPollMs,
 							maxIntervalMs: callbacks.fallbackPollMs,
 							wait: (ms, signal) => callbacks.waker.wait(job.id, ms, signal),
+							signal: this.stopping.signal,
 						}
-					: this.deps.poll,
+					: { ...this.deps.poll, signal: this.stopping.signal },
 			);
 			if (final.status === 'failed') {
 				log.info({ taskId: job.taskId, code: final.errorCode }, 'task failed');
