@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +14,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * Runs the build the way `npm start` / `npm run register` do (`npm test` builds first), with
  * exactly `env`: no .env file, since cwd is an empty folder.
  */
-function runScript(script: string, env: Record<string, string>) {
-	const child = spawn(process.execPath, [join(root, script)], { cwd: mkdtempSync(join(tmpdir(), 'rd-proc-')), env: { PATH: process.env.PATH!, ...env } });
+function runScript(script: string, env: Record<string, string>, dotEnv?: string) {
+	const cwd = mkdtempSync(join(tmpdir(), 'rd-proc-'));
+	if (dotEnv !== undefined) writeFileSync(join(cwd, '.env'), dotEnv);
+	const child = spawn(process.execPath, [join(root, script)], { cwd, env: { PATH: process.env.PATH!, ...env } });
 	let stdout = '';
 	let stderr = '';
 	child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -42,6 +44,15 @@ describe('npm start', () => {
 		expect(stderr).toContain('RELAYDANCE_API_KEY is required');
 		expect(stderr).toContain('POLL_INTERVAL_MS');
 		expect(stderr).toContain('npm run demo');
+	});
+
+	it('reads .env when present, with real environment variables winning', async () => {
+		const run = runScript('dist/index.js', { RELAYDANCE_API_KEY: 'from-env' }, 'DISCORD_TOKEN=from-dotenv\nRELAYDANCE_API_KEY=\nPOLL_INTERVAL_MS=soon\n');
+		expect(await run.exit).toBe(1);
+		const { stderr } = run.output();
+		expect(stderr).toContain('POLL_INTERVAL_MS');
+		expect(stderr).not.toContain('DISCORD_TOKEN');
+		expect(stderr).not.toContain('RELAYDANCE_API_KEY');
 	});
 
 	it('runs the real bot process: connects, delivers a /video, and stops cleanly on SIGTERM', async () => {

@@ -13,7 +13,8 @@ export interface SecondsRange {
 }
 
 export function secondsRange(model: string): SecondsRange {
-	return SECONDS_RULES.find((rule) => rule.match.test(model)) ?? { min: 1, max: API_MAX_SECONDS };
+	const rule = SECONDS_RULES.find((candidate) => candidate.match.test(model));
+	return rule ? { min: rule.min, max: rule.max } : { min: 1, max: API_MAX_SECONDS };
 }
 
 /**
