@@ -56,10 +56,6 @@ export class JobRunner {
 		this.submitting = new Semaphore(deps.maxSubmitting);
 	}
 
-	get activeCount(): number {
-		return this.running.size;
-	}
-
 	start(job: Job, plan: VideoPlan, view: JobView): Promise<void> {
 		const run = this.run(job, plan, view).finally(() => this.running.delete(run));
 		this.running.add(run);
@@ -92,6 +88,7 @@ export class JobRunner {
 			const release = await this.submitting.acquire();
 			let submitted;
 			try {
+				this.stopping.signal.throwIfAborted(); // never create a task the bot will not wait for
 				this.move(job, 'submitting', view);
 				const content = await this.uploadReferences(references, log);
 				submitted = await this.deps.client.createVideo(requestBody(plan, content, callbacks?.urlFor(job.id)));
