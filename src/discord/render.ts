@@ -3,7 +3,7 @@ import type { Job, JobState } from '../services/job.js';
 import type { FinishedVideo } from '../services/finished-video.js';
 import { QuotaExceededError } from '../services/quota.js';
 import { UserError } from '../services/user-error.js';
-import { formatBytes } from '../services/video-request.js';
+import { clip, formatBytes } from '../services/text.js';
 
 /** Everything a user sees goes through here: one place decides wording, limits and mentions. */
 export interface Rendered {
@@ -94,8 +94,4 @@ function quote(text: string): string {
 		.split('\n')
 		.map((line) => `> ${line}`)
 		.join('\n');
-}
-
-export function clip(text: string, max: number): string {
-	return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -1,5 +1,6 @@
 import { MessageFlags, type APIAllowedMentions, type ChatInputCommandInteraction, type RESTPatchAPIWebhookWithTokenMessageJSONBody } from 'discord.js';
-import { clip, type Rendered } from './render.js';
+import { clip } from '../services/text.js';
+import type { Rendered } from './render.js';
 
 /** No message of this bot pings anyone, whatever the prompt says (`@everyone`, `<@&role>`). */
 export const NO_MENTIONS: APIAllowedMentions = { parse: [] };

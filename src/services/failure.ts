@@ -3,6 +3,7 @@ import type { JobFailure } from './job.js';
 import { APIConnectionError, APIError, InvalidResponseError } from './relaydance/errors.js';
 import type { Task } from './relaydance/schemas.js';
 import { PollTimeoutError } from './task-poller.js';
+import { clip } from './text.js';
 
 /** Failure codes RelayDance (Seedance upstream) reports, in words a user understands. */
 const TASK_CODES: Array<[RegExp, string]> = [
@@ -69,8 +70,4 @@ function duration(ms: number): string {
 	if (ms < 60_000) return `${Math.round(ms / 1000)} seconds`;
 	const minutes = Math.round(ms / 60_000);
 	return `${minutes} minute${minutes === 1 ? '' : 's'}`;
-}
-
-function clip(text: string, max: number): string {
-	return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -1,5 +1,5 @@
 import type { Reservation } from './quota.js';
-import type { ReferenceKind } from './video-request.js';
+import type { ReferenceInput, VideoOptions } from './video-request.js';
 
 /**
  * A job moves `queued → submitting → submitted → running → delivering → delivered`, or to
@@ -9,15 +9,10 @@ import type { ReferenceKind } from './video-request.js';
 export type JobState = 'queued' | 'submitting' | 'submitted' | 'running' | 'delivering' | 'delivered' | 'failed';
 export const FINAL_STATES: ReadonlySet<JobState> = new Set(['delivered', 'failed']);
 
-export interface JobSettings {
-	prompt: string;
-	model: string;
-	seconds: number;
-	audio: boolean;
-	ratio?: string;
-	resolution?: string;
-	references: Array<{ kind: ReferenceKind; slot: number; name: string; size: number }>;
-}
+/** What was asked for, as shown to the user; references without their short-lived URLs. */
+export type JobSettings = Omit<VideoOptions, 'references'> & {
+	references: Array<Pick<ReferenceInput, 'kind' | 'slot' | 'name' | 'size'>>;
+};
 
 /** Where the job's reply lives. Opaque to the services; the Discord layer reads it. */
 export interface JobOrigin {

@@ -1,4 +1,5 @@
 import { secondsRange } from './model-catalog.js';
+import { clip, formatBytes } from './text.js';
 import { UserError } from './user-error.js';
 
 export type ReferenceKind = 'image' | 'video' | 'audio';
@@ -122,14 +123,4 @@ function formatsOf(kind: ReferenceKind): string {
 
 function article(kind: ReferenceKind): string {
 	return kind === 'image' || kind === 'audio' ? 'an' : 'a';
-}
-
-function clip(text: string, max: number): string {
-	return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-export function formatBytes(bytes: number): string {
-	if (bytes < 1024) return `${bytes} B`;
-	if (bytes < MB) return `${(bytes / 1024).toFixed(0)} KB`;
-	return `${(bytes / MB).toFixed(1)} MB`;
 }
