@@ -193,6 +193,14 @@ describe('/video', () => {
 		expect(handle.original!.files[0]!.data!.subarray(0, SAMPLE_VIDEO.length).equals(SAMPLE_VIDEO)).toBe(true);
 	});
 
+	it('falls back to a link when Discord refuses an upload the interaction said would fit', async () => {
+		const handle = await h.discord.invoke('video', { prompt: `refused sim:bytes=3000000 ${marker()}` }, { enforcedUploadLimit: 1024 * 1024 });
+		await handle.finished();
+		expect(handle.rejections.map((rejection) => [rejection.status, rejection.code])).toEqual([[413, 40005]]);
+		expect(textOf(handle.original)).toMatch(/\[relaydance-task_\w+\.mp4\]\(http/);
+		expect(handle.original!.files).toHaveLength(0);
+	});
+
 	it('uploads a video over 10 MB where the interaction allows it (boosted server)', async () => {
 		const handle = await h.discord.invoke('video', { prompt: `boosted sim:bytes=12000000 ${marker()}` }, { attachmentSizeLimit: 50 * 1024 * 1024 });
 		await handle.finished();

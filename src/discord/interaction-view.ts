@@ -1,4 +1,4 @@
-import { DiscordAPIError, HTTPError, Routes, type REST } from 'discord.js';
+import { Routes, type REST } from 'discord.js';
 import type { Logger } from '../logger.js';
 import { FINAL_STATES, type Job, type JobOrigin } from '../services/job.js';
 import type { FinishedVideo } from '../services/finished-video.js';
@@ -105,7 +105,7 @@ export class InteractionReplyView implements JobView {
 	}
 }
 
+/** Only the streamed upload carries a file, so only it can be refused as too large. */
 function isTooLarge(error: unknown): boolean {
-	if (error instanceof UploadRejectedError) return error.status === 413 || error.code === REQUEST_ENTITY_TOO_LARGE;
-	return (error instanceof DiscordAPIError && (error.code === REQUEST_ENTITY_TOO_LARGE || error.status === 413)) || (error instanceof HTTPError && error.status === 413);
+	return error instanceof UploadRejectedError && (error.status === 413 || error.code === REQUEST_ENTITY_TOO_LARGE);
 }

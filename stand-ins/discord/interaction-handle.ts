@@ -42,6 +42,8 @@ export class InteractionHandle extends EventEmitter {
 	readonly rejections: Rejection[] = [];
 	/** Uploads still to be answered with 429. */
 	uploadRateLimits = 0;
+	/** Largest upload the stand-in accepts for this interaction. */
+	enforcedUploadLimit = Number.POSITIVE_INFINITY;
 	/** Answer to an autocomplete interaction. */
 	choices: Array<{ name: string; value: string | number }> | undefined;
 

@@ -31,6 +31,8 @@ export interface InvokeOptions {
 	focused?: string;
 	/** Answer the first N file uploads to this interaction's webhook with 429. */
 	rateLimitUploads?: number;
+	/** Refuse uploads over this size (413, 40005), whatever `attachmentSizeLimit` told the bot. */
+	enforcedUploadLimit?: number;
 }
 
 /** JSON bodies the stand-in checks against the official OpenAPI spec. */
@@ -150,7 +152,7 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 			handle.changed();
 			return json(res, 429, { message: 'You are being rate limited.', retry_after: 0.05, global: false });
 		}
-		if (tooLarge(files, handle.attachmentSizeLimit)) {
+		if (tooLarge(files, handle.enforcedUploadLimit)) {
 			handle.rejections.push({ status: 413, code: 40005, route: `${method} webhook`, message: 'Request entity too large' });
 			handle.changed();
 			return json(res, 413, { message: 'Request entity too large', code: 40005 });
@@ -273,6 +275,7 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 			});
 		const handle = new InteractionHandle(id, token, userId, limit);
 		handle.uploadRateLimits = invokeOptions.rateLimitUploads ?? 0;
+		handle.enforcedUploadLimit = invokeOptions.enforcedUploadLimit ?? limit;
 		byId.set(id, handle);
 		byToken.set(token, handle);
 		const member = { user: memberUser(userId), roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0, pending: false, nick: null, avatar: null };
