@@ -34,7 +34,7 @@ export async function createBot(config: Config, logger: Logger) {
 	});
 	const relaydance = new RelayDanceClient({ baseUrl: config.RELAYDANCE_BASE_URL, apiKey: config.RELAYDANCE_API_KEY });
 	const writer = new WriteBehind(store, STORE_WRITE_DELAY_MS, (error) => logger.error({ err: error }, 'could not write to the store'));
-	const jobs = new JobStore(store, writer);
+	const jobs = new JobStore(writer);
 	const quota = new QuotaService(writer, config.QUOTA_VIDEO_SECONDS, config.QUOTA_WINDOW_HOURS * 60 * 60_000).load(
 		await scanStore<QuotaRecord>(store, QUOTA_KEY_PREFIX),
 	);

@@ -1,4 +1,3 @@
-import type { Keyv } from 'keyv';
 import type { Job } from './job.js';
 import type { WriteBehind } from './write-behind.js';
 
@@ -6,18 +5,11 @@ const RETENTION_MS = 7 * 24 * 60 * 60_000;
 
 /** Job records in Keyv under `job:<id>`, kept a week after their last move. */
 export class JobStore {
-	constructor(
-		private readonly store: Keyv,
-		private readonly writer: WriteBehind,
-	) {}
+	constructor(private readonly writer: WriteBehind) {}
 
 	/** Resolves once the job, as it is when its batch goes out, is in the store. */
 	save(job: Job): Promise<void> {
 		job.updatedAt = Date.now();
 		return this.writer.write(`job:${job.id}`, () => job, RETENTION_MS);
-	}
-
-	get(id: string): Promise<Job | undefined> {
-		return this.store.get<Job>(`job:${id}`);
 	}
 }

@@ -6,10 +6,8 @@ import {
 	errorBodySchema,
 	gatewayErrorSchema,
 	fileSchema,
-	imagesSchema,
 	modelsSchema,
 	taskSchema,
-	type CreateImageBody,
 	type CreateVideoBody,
 	type Task,
 } from './schemas.js';
@@ -91,9 +89,6 @@ export class RelayDanceClient {
 		return this.call({ method: 'GET', path, schema: taskSchema, retry: 'idempotent', signal });
 	}
 
-	createImage(body: CreateImageBody, signal?: AbortSignal) {
-		return this.call({ method: 'POST', path: '/images/generations', schema: imagesSchema, retry: 'billable', json: body, signal });
-	}
 
 	private async call<T extends z.ZodType>(call: Call<T>): Promise<z.output<T>> {
 		for (let attempt = 0; ; attempt++) {

@@ -95,13 +95,6 @@ export const modelsSchema = z.looseObject({
 
 export const fileSchema = z.looseObject({ id: z.string().optional(), url: z.url() });
 
-export const imagesSchema = z.looseObject({
-	created: z.number().optional(),
-	data: z
-		.array(z.looseObject({ url: z.string().optional(), b64_json: z.string().optional(), revised_prompt: z.string().optional() }))
-		.min(1),
-});
-export type ImagesResult = z.output<typeof imagesSchema>;
 
 /** RelayDance's documented error envelope. */
 export const errorBodySchema = z.looseObject({
@@ -129,9 +122,3 @@ export interface CreateVideoBody {
 	};
 }
 
-export interface CreateImageBody {
-	model: string;
-	prompt: string;
-	n?: number;
-	size?: string;
-}
