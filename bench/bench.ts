@@ -11,9 +11,9 @@ import { FormData, request } from 'undici';
 import { snowflake } from '../stand-ins/discord/payloads.js';
 import type { DiscordStandIn, InteractionHandle } from '../stand-ins/discord/stand-in.js';
 import { startRelayDanceSimulator, type RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
-import { QuotaService } from '../src/services/quota.js';
-import { openStore } from '../src/services/store.js';
-import { WriteBehind } from '../src/services/write-behind.js';
+import { QuotaService } from '../src/services/quota/quota.js';
+import { openStore } from '../src/services/store/store.js';
+import { WriteBehind } from '../src/services/store/write-behind.js';
 import { freePort } from '../stand-ins/free-port.js';
 import { fmt, MB, percentile, root, startBot, startFloor, startSimulatorProcess } from './harness.js';
 

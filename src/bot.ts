@@ -8,18 +8,18 @@ import type { BotContext } from './context.js';
 import { discordAgent } from './discord/rest-agent.js';
 import { routeInteractions } from './discord/router.js';
 import type { Logger } from './logger.js';
-import { ActiveJobs } from './services/active-jobs.js';
-import { CallbackSigner, startCallbackServer } from './services/callback-server.js';
-import { JobRunner } from './services/job-runner.js';
-import { JobStore } from './services/job-store.js';
-import { ModelCatalog } from './services/model-catalog.js';
-import { QUOTA_KEY_PREFIX, QuotaService, type QuotaRecord } from './services/quota.js';
+import { ActiveJobs } from './services/quota/active-jobs.js';
+import { CallbackSigner, startCallbackServer } from './services/relaydance/callback-server.js';
+import { JobRunner } from './services/jobs/job-runner.js';
+import { JobStore } from './services/jobs/job-store.js';
+import { ModelCatalog } from './services/relaydance/model-catalog.js';
+import { QUOTA_KEY_PREFIX, QuotaService, type QuotaRecord } from './services/quota/quota.js';
 import { RelayDanceClient } from './services/relaydance/client.js';
-import { openStore, scanStore } from './services/store.js';
-import { TaskWaker } from './services/task-waker.js';
-import { WriteBehind } from './services/write-behind.js';
+import { openStore, scanStore } from './services/store/store.js';
+import { TaskWaker } from './services/relaydance/task-waker.js';
+import { WriteBehind } from './services/store/write-behind.js';
+import { MB } from './services/text.js';
 
-const MB = 1024 * 1024;
 /** Store writes made within this span go out as one statement. */
 const STORE_WRITE_DELAY_MS = 50;
 

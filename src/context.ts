@@ -1,11 +1,11 @@
 import type { REST } from 'discord.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import type { ActiveJobs } from './services/active-jobs.js';
-import type { JobRunner } from './services/job-runner.js';
-import type { JobStore } from './services/job-store.js';
-import type { ModelCatalog } from './services/model-catalog.js';
-import type { QuotaService } from './services/quota.js';
+import type { ActiveJobs } from './services/quota/active-jobs.js';
+import type { JobRunner } from './services/jobs/job-runner.js';
+import type { JobStore } from './services/jobs/job-store.js';
+import type { ModelCatalog } from './services/relaydance/model-catalog.js';
+import type { QuotaService } from './services/quota/quota.js';
 
 /** What a command may use. Built once in `src/bot.ts`. */
 export interface BotContext {

@@ -2,24 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
 import { InteractionReplyView } from '../discord/interaction-view.js';
-import type { Job } from '../services/job.js';
-import { API_MAX_SECONDS } from '../services/model-catalog.js';
+import type { Job } from '../services/jobs/job.js';
+import { API_MAX_SECONDS } from '../services/relaydance/model-catalog.js';
 import {
 	MAX_REFERENCES,
 	PROMPT_MAX_LENGTH,
 	RATIOS,
 	RESOLUTIONS,
 	planVideo,
+	REFERENCE_KINDS,
 	type ReferenceInput,
-	type ReferenceKind,
 	type VideoOptions,
 	type VideoPlan,
-} from '../services/video-request.js';
+} from '../services/jobs/video-request.js';
+import { MB } from '../services/text.js';
 import type { Command } from './command.js';
 
-const KINDS = ['image', 'video', 'audio'] as const satisfies ReferenceKind[];
 /** Discord's default upload limit, for the rare interaction that does not state its own. */
-const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
+const DEFAULT_UPLOAD_LIMIT = 10 * MB;
 
 const data = new SlashCommandBuilder()
 	.setName('video')
@@ -42,7 +42,7 @@ const data = new SlashCommandBuilder()
 			.setDescription('Output resolution')
 			.addChoices(...RESOLUTIONS.map((resolution) => ({ name: resolution, value: resolution }))),
 	);
-for (const kind of KINDS) {
+for (const kind of REFERENCE_KINDS) {
 	for (let slot = 1; slot <= MAX_REFERENCES[kind]; slot++) {
 		data.addAttachmentOption((option) =>
 			option
@@ -56,7 +56,7 @@ for (const kind of KINDS) {
 function readOptions(interaction: ChatInputCommandInteraction, { config }: BotContext): VideoOptions {
 	const { options } = interaction;
 	const references: ReferenceInput[] = [];
-	for (const kind of KINDS) {
+	for (const kind of REFERENCE_KINDS) {
 		for (let slot = 1; slot <= MAX_REFERENCES[kind]; slot++) {
 			const attachment = options.getAttachment(`${kind}${slot}`);
 			if (!attachment) continue;
@@ -113,7 +113,7 @@ export const video = {
 	data,
 	async execute(interaction, context) {
 		const plan = planVideo(readOptions(interaction, context), {
-			maxAttachmentBytes: context.config.MAX_ATTACHMENT_MB * 1024 * 1024,
+			maxAttachmentBytes: context.config.MAX_ATTACHMENT_MB * MB,
 			isKnownModel: (model) => context.catalog.has(model),
 		});
 		const release = context.activeJobs.acquire(interaction.user.id);

@@ -1,8 +1,8 @@
 import { Routes, type REST } from 'discord.js';
 import type { Logger } from '../logger.js';
-import { FINAL_STATES, type Job, type JobOrigin } from '../services/job.js';
-import type { FinishedVideo } from '../services/finished-video.js';
-import type { JobView } from '../services/job-runner.js';
+import { FINAL_STATES, type Job, type JobOrigin } from '../services/jobs/job.js';
+import type { FinishedVideo } from '../services/media/finished-video.js';
+import type { JobView } from '../services/jobs/job-runner.js';
 import { sleep } from '../services/sleep.js';
 import { uploadMessage, UploadRejectedError } from './multipart-upload.js';
 import { renderDelivered, renderFailed, renderProgress, type Rendered } from './render.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
+import { parseRetryAfter } from '../services/retry-after.js';
 
 /** Discord refused the upload; `code` is Discord's JSON error code (40005: too large). */
 export class UploadRejectedError extends Error {
@@ -58,6 +59,7 @@ export async function uploadMessage(options: { url: string; method: 'PATCH' | 'P
 	} catch {
 		// not JSON: keep the status alone
 	}
-	const retryAfter = error.retry_after ?? Number(response.headers['retry-after']);
-	throw new UploadRejectedError(response.statusCode, error.code, error.message ?? text.slice(0, 200), Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined);
+	const header = response.headers['retry-after'];
+	const retryAfterMs = error.retry_after !== undefined ? error.retry_after * 1000 : parseRetryAfter(Array.isArray(header) ? header[0] : header);
+	throw new UploadRejectedError(response.statusCode, error.code, error.message ?? text.slice(0, 200), retryAfterMs);
 }

@@ -1,9 +1,10 @@
 import { TimestampStyles, time, type APIEmbed } from 'discord.js';
-import type { Job, JobState } from '../services/job.js';
-import type { FinishedVideo } from '../services/finished-video.js';
-import { QuotaExceededError } from '../services/quota.js';
+import type { Job, JobState } from '../services/jobs/job.js';
+import type { FinishedVideo } from '../services/media/finished-video.js';
+import { QuotaExceededError } from '../services/quota/quota.js';
 import { UserError } from '../services/user-error.js';
 import { clip, formatBytes } from '../services/text.js';
+import { REFERENCE_KINDS } from '../services/jobs/video-request.js';
 
 /** Everything a user sees goes through here: one place decides wording, limits and mentions. */
 export interface Rendered {
@@ -66,7 +67,7 @@ export function renderInternalError(referenceId: string): Rendered {
 
 function embed(job: Job, color: number, title: string, lines: string[]): APIEmbed {
 	const { settings } = job;
-	const references = (['image', 'video', 'audio'] as const)
+	const references = REFERENCE_KINDS
 		.map((kind) => {
 			const count = settings.references.filter((reference) => reference.kind === kind).length;
 			return count === 0 ? undefined : `${count} ${kind}${count > 1 ? 's' : ''}`;

@@ -3,7 +3,8 @@ export function clip(text: string, max: number): string {
 	return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-const MB = 1024 * 1024;
+/** One mebibyte: every size setting (`*_MB`) is in these. */
+export const MB = 1024 * 1024;
 
 /** A size as people read it: `512 B`, `38 KB`, `20.0 MB`. */
 export function formatBytes(bytes: number): string {

@@ -2,7 +2,7 @@ import { REST } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InteractionReplyView, TOKEN_LIFETIME_MS } from '../../src/discord/interaction-view.js';
 import { createLogger } from '../../src/logger.js';
-import type { Job } from '../../src/services/job.js';
+import type { Job } from '../../src/services/jobs/job.js';
 import { startDiscordStandIn, textOf, type DiscordStandIn } from '../../stand-ins/discord/stand-in.js';
 
 let discord: DiscordStandIn;

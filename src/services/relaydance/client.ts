@@ -1,5 +1,6 @@
 import { Agent, FormData, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
+import { parseRetryAfter } from '../retry-after.js';
 import { sleep } from '../sleep.js';
 import { APIConnectionError, APIError, APITimeoutError, InvalidResponseError, RateLimitError } from './errors.js';
 import {
@@ -187,13 +188,4 @@ function errorFrom(response: Dispatcher.ResponseData, text: string): APIError {
 		// Not JSON (an HTML page from a proxy, say): keep the raw text.
 	}
 	return APIError.from(response.statusCode, message, code, header('x-request-id'), parseRetryAfter(header('retry-after')));
-}
-
-/** `Retry-After` is either seconds or an HTTP date. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-	if (!value) return undefined;
-	const seconds = Number(value);
-	if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-	const date = Date.parse(value);
-	return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../src/services/job.js';
-import { JobStore } from '../../src/services/job-store.js';
-import { openStore, scanStore } from '../../src/services/store.js';
-import { WriteBehind } from '../../src/services/write-behind.js';
+import type { Job } from '../../../src/services/jobs/job.js';
+import { JobStore } from '../../../src/services/jobs/job-store.js';
+import { openStore, scanStore } from '../../../src/services/store/store.js';
+import { WriteBehind } from '../../../src/services/store/write-behind.js';
 
 describe('JobStore', () => {
 	it('keeps each job in Keyv under job:<id> with its latest state', async () => {

@@ -1,5 +1,5 @@
-import { UserError } from './user-error.js';
-import type { WriteBehind } from './write-behind.js';
+import { UserError } from '../user-error.js';
+import type { WriteBehind } from '../store/write-behind.js';
 
 /** One user's usage in the current window. */
 export interface QuotaRecord {

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Keyv } from 'keyv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUOTA_KEY_PREFIX, QuotaExceededError, QuotaService, type QuotaRecord } from '../../src/services/quota.js';
-import { openStore, scanStore } from '../../src/services/store.js';
-import { WriteBehind } from '../../src/services/write-behind.js';
+import { QUOTA_KEY_PREFIX, QuotaExceededError, QuotaService, type QuotaRecord } from '../../../src/services/quota/quota.js';
+import { openStore, scanStore } from '../../../src/services/store/store.js';
+import { WriteBehind } from '../../../src/services/store/write-behind.js';
 
 const HOUR = 60 * 60_000;
 const tempStore = () => openStore(`sqlite://${join(mkdtempSync(join(tmpdir(), 'rd-quota-')), 'q.sqlite')}`);

@@ -1,8 +1,10 @@
-import { secondsRange } from './model-catalog.js';
-import { clip, formatBytes } from './text.js';
-import { UserError } from './user-error.js';
+import { secondsRange } from '../relaydance/model-catalog.js';
+import { clip, formatBytes, MB } from '../text.js';
+import { UserError } from '../user-error.js';
 
-export type ReferenceKind = 'image' | 'video' | 'audio';
+/** The kinds of reference media, in the order they go into `content[]`. */
+export const REFERENCE_KINDS = ['image', 'video', 'audio'] as const;
+export type ReferenceKind = (typeof REFERENCE_KINDS)[number];
 
 /** Seedance reads about 500 characters of prompt and silently drops the rest: refuse instead. */
 export const PROMPT_MAX_LENGTH = 500;
@@ -10,7 +12,6 @@ export const MAX_REFERENCES: Record<ReferenceKind, number> = { image: 9, video: 
 export const RATIOS = ['16:9', '9:16', '1:1', '4:3', '3:4', '21:9', 'adaptive'] as const;
 export const RESOLUTIONS = ['480p', '720p', '1080p'] as const;
 
-const MB = 1024 * 1024;
 /** Upstream limits per reference (contract, [gw]); audio has none published, so it gets video's. */
 const KIND_MAX_BYTES: Record<ReferenceKind, number> = { image: 30 * MB, video: 50 * MB, audio: 50 * MB };
 const KIND_EXTENSIONS: Record<ReferenceKind, string[]> = {
@@ -69,7 +70,7 @@ export function planVideo(options: VideoOptions, limits: ValidationLimits): Vide
 
 	const references = [...options.references].sort((a, b) => kindOrder(a.kind) - kindOrder(b.kind) || a.slot - b.slot);
 	for (const reference of references) checkReference(reference, limits.maxAttachmentBytes);
-	for (const kind of ['image', 'video', 'audio'] as const) {
+	for (const kind of REFERENCE_KINDS) {
 		const count = references.filter((reference) => reference.kind === kind).length;
 		if (count > MAX_REFERENCES[kind]) {
 			throw new UserError('AttachmentWrongType', `At most ${MAX_REFERENCES[kind]} ${kind} references fit in one request; you attached ${count}.`);
@@ -114,7 +115,7 @@ function renumberCitations(prompt: string, references: ReferenceInput[]): string
 }
 
 function kindOrder(kind: ReferenceKind): number {
-	return kind === 'image' ? 0 : kind === 'video' ? 1 : 2;
+	return REFERENCE_KINDS.indexOf(kind);
 }
 
 function formatsOf(kind: ReferenceKind): string {

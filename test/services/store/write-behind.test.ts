@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { openStore } from '../../src/services/store.js';
-import { WriteBehind } from '../../src/services/write-behind.js';
+import { openStore } from '../../../src/services/store/store.js';
+import { WriteBehind } from '../../../src/services/store/write-behind.js';
 
 const tempStore = () => openStore(`sqlite://${join(mkdtempSync(join(tmpdir(), 'rd-wb-')), 'w.sqlite')}`);
 

@@ -1,10 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../logger.js';
+import { MB } from '../text.js';
 
 const PATH = /^\/relaydance\/callback\/([\w-]{1,64})\/([a-f0-9]{64})$/;
-const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = MB;
 
 /**
  * Signs callback URLs so only URLs the bot handed out are acted on. RelayDance documents no

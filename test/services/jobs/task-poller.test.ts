@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AuthenticationError, InternalServerError } from '../../src/services/relaydance/errors.js';
-import type { Task } from '../../src/services/relaydance/schemas.js';
-import { PollTimeoutError, waitForTask } from '../../src/services/task-poller.js';
+import { AuthenticationError, InternalServerError } from '../../../src/services/relaydance/errors.js';
+import type { Task } from '../../../src/services/relaydance/schemas.js';
+import { PollTimeoutError, waitForTask } from '../../../src/services/jobs/task-poller.js';
 
 const task = (status: Task['status'], progress?: number): Task => ({ taskId: 't', status, progress, url: status === 'succeeded' ? 'https://x/v.mp4' : undefined, errorCode: undefined, errorMessage: undefined });
 const options = { intervalMs: 1_000, maxIntervalMs: 4_000, timeoutMs: 60_000 };

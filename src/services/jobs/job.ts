@@ -1,4 +1,4 @@
-import type { Reservation } from './quota.js';
+import type { Reservation } from '../quota/quota.js';
 import type { ReferenceInput, VideoOptions } from './video-request.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { taskSchema } from '../../src/services/relaydance/schemas.js';
+import { taskSchema } from '../../../src/services/relaydance/schemas.js';
 
 describe('taskSchema', () => {
 	it('reads the documented shapes', () => {

@@ -1,9 +1,9 @@
-import { DownloadError, OutputDownloadError } from './http-download.js';
+import { DownloadError, OutputDownloadError } from '../media/http-download.js';
 import type { JobFailure } from './job.js';
-import { APIConnectionError, APIError, InvalidResponseError } from './relaydance/errors.js';
-import type { Task } from './relaydance/schemas.js';
+import { APIConnectionError, APIError, InvalidResponseError } from '../relaydance/errors.js';
+import type { Task } from '../relaydance/schemas.js';
 import { PollTimeoutError } from './task-poller.js';
-import { clip } from './text.js';
+import { clip } from '../text.js';
 
 /** Failure codes RelayDance (Seedance upstream) reports, in words a user understands. */
 const TASK_CODES: Array<[RegExp, string]> = [

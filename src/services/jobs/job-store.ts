@@ -1,5 +1,5 @@
 import type { Job } from './job.js';
-import type { WriteBehind } from './write-behind.js';
+import type { WriteBehind } from '../store/write-behind.js';
 
 const RETENTION_MS = 7 * 24 * 60 * 60_000;
 

@@ -1,4 +1,4 @@
-import { sleep } from './sleep.js';
+import { sleep } from '../sleep.js';
 
 /**
  * Lets a webhook cut a poller's wait short. A job registers before it submits; a wake that comes

@@ -1,15 +1,15 @@
 import { join } from 'node:path';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../logger.js';
 import { errorFailure, ShutdownError, taskFailure } from './failure.js';
-import { FinishedVideo } from './finished-video.js';
+import { FinishedVideo } from '../media/finished-video.js';
 import type { Job, JobFailure, JobState } from './job.js';
 import type { JobStore } from './job-store.js';
-import type { QuotaService } from './quota.js';
-import { contentItem, fetchReferences, type FetchedReference } from './references.js';
+import type { QuotaService } from '../quota/quota.js';
+import { contentItem, fetchReferences, type FetchedReference } from '../media/references.js';
 import { Semaphore } from './semaphore.js';
-import type { TaskWaker } from './task-waker.js';
-import type { RelayDanceClient } from './relaydance/client.js';
-import type { ContentItem, CreateVideoBody, Task } from './relaydance/schemas.js';
+import type { TaskWaker } from '../relaydance/task-waker.js';
+import type { RelayDanceClient } from '../relaydance/client.js';
+import type { ContentItem, CreateVideoBody, Task } from '../relaydance/schemas.js';
 import { waitForTask, type PollOptions } from './task-poller.js';
 import type { VideoPlan } from './video-request.js';
 

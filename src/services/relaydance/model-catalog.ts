@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../logger.js';
 
 /** Clip lengths each model family takes, from the contract; unknown models get the API's 1–15. */
 const SECONDS_RULES: Array<{ match: RegExp; min: number; max: number }> = [

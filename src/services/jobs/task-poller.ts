@@ -1,6 +1,6 @@
-import { APIConnectionError, APIError, InvalidResponseError } from './relaydance/errors.js';
-import type { Task } from './relaydance/schemas.js';
-import { sleep } from './sleep.js';
+import { APIConnectionError, APIError, InvalidResponseError } from '../relaydance/errors.js';
+import type { Task } from '../relaydance/schemas.js';
+import { sleep } from '../sleep.js';
 
 export interface PollOptions {
 	/**

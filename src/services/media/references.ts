@@ -1,7 +1,7 @@
 import { DownloadError, downloadBytes } from './http-download.js';
 import { sniffKind } from './media-sniff.js';
-import type { ContentItem } from './relaydance/schemas.js';
-import type { ReferenceInput, ReferenceKind } from './video-request.js';
+import type { ContentItem } from '../relaydance/schemas.js';
+import type { ReferenceInput, ReferenceKind } from '../jobs/video-request.js';
 
 /** A reference attachment, downloaded and checked, ready to hand to RelayDance. */
 export interface FetchedReference {

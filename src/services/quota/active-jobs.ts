@@ -1,4 +1,4 @@
-import { UserError } from './user-error.js';
+import { UserError } from '../user-error.js';
 
 /** Counts each user's unfinished jobs, so one member cannot fill the queue. Synchronous, so it is atomic. */
 export class ActiveJobs {

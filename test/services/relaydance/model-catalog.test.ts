@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
-import { ModelCatalog, secondsRange } from '../../src/services/model-catalog.js';
+import { createLogger } from '../../../src/logger.js';
+import { ModelCatalog, secondsRange } from '../../../src/services/relaydance/model-catalog.js';
 
 const logger = createLogger('silent');
 

@@ -1,7 +1,8 @@
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { APIConnectionError, AuthenticationError, InternalServerError, InvalidResponseError, RateLimitError } from '../../src/services/relaydance/errors.js';
-import { RelayDanceClient, parseRetryAfter } from '../../src/services/relaydance/client.js';
+import { APIConnectionError, AuthenticationError, InternalServerError, InvalidResponseError, RateLimitError } from '../../../src/services/relaydance/errors.js';
+import { RelayDanceClient } from '../../../src/services/relaydance/client.js';
+import { parseRetryAfter } from '../../../src/services/retry-after.js';
 
 const BASE = 'https://relaydance.test';
 const body = { model: 'doubao-seedance-2-0-1080p', prompt: 'p', seconds: '5', metadata: {} };

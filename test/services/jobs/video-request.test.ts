@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../src/services/user-error.js';
-import { planVideo, type ReferenceInput, type VideoOptions } from '../../src/services/video-request.js';
+import { UserError } from '../../../src/services/user-error.js';
+import { planVideo, type ReferenceInput, type VideoOptions } from '../../../src/services/jobs/video-request.js';
 
 const limits = { maxAttachmentBytes: 50 * 1024 * 1024, isKnownModel: () => true };
 const ref = (kind: ReferenceInput['kind'], slot: number, extra: Partial<ReferenceInput> = {}): ReferenceInput => ({

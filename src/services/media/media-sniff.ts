@@ -1,5 +1,5 @@
 import { filetypeinfo } from 'magic-bytes.js';
-import type { ReferenceKind } from './video-request.js';
+import type { ReferenceKind } from '../jobs/video-request.js';
 
 /**
  * The kind of media the bytes hold, from their signature (image, video or audio), or undefined
