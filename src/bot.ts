@@ -6,6 +6,7 @@ import { commands } from './commands/index.js';
 import { applicationIdOf, type Config } from './config.js';
 import type { BotContext } from './context.js';
 import { discordAgent } from './discord/rest-agent.js';
+import { InteractionViews } from './discord/interaction-views.js';
 import { routeInteractions } from './discord/router.js';
 import type { Logger } from './logger.js';
 import { ActiveJobs } from './services/quota/active-jobs.js';
@@ -42,11 +43,17 @@ export async function createBot(config: Config, logger: Logger) {
 	const waker = new TaskWaker();
 	let callbackServer: Awaited<ReturnType<typeof startCallbackServer>> | undefined;
 	let stopped: Promise<void> | undefined;
+	const discordRest = {
+		interactions: new REST({ api: config.DISCORD_API_URL, globalRequestsPerSecond: Number.MAX_SAFE_INTEGER, agent: discordAgent() }),
+		bot: client.rest,
+		api: config.DISCORD_API_URL,
+		botToken: config.DISCORD_TOKEN,
+	};
 	const context: BotContext = {
 		config,
 		logger,
 		rest: client.rest,
-		interactionRest: new REST({ api: config.DISCORD_API_URL, globalRequestsPerSecond: Number.MAX_SAFE_INTEGER, agent: discordAgent() }),
+		interactionRest: discordRest.interactions,
 		applicationId: applicationIdOf(config),
 		quota,
 		jobs,
@@ -62,6 +69,7 @@ export async function createBot(config: Config, logger: Logger) {
 			maxOutputBytes: config.MAX_OUTPUT_MB * MB,
 			tmpDir,
 			maxSubmitting: config.MAX_SUBMITTING,
+			views: new InteractionViews(discordRest, config.EDIT_INTERVAL_MS, logger),
 			callbacks: signer && { urlFor: (jobId) => signer.urlFor(jobId), waker, fallbackPollMs: config.WEBHOOK_FALLBACK_POLL_MS },
 		}),
 	};

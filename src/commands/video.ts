@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
-import { InteractionReplyView } from '../discord/interaction-view.js';
+import { replyAddressOf } from '../discord/reply-address.js';
 import type { Job } from '../services/jobs/job.js';
 import { API_MAX_SECONDS } from '../services/relaydance/model-catalog.js';
 import {
@@ -18,8 +18,6 @@ import {
 import { MB } from '../services/text.js';
 import type { Command } from './command.js';
 
-/** Discord's default upload limit, for the rare interaction that does not state its own. */
-const DEFAULT_UPLOAD_LIMIT = 10 * MB;
 
 const data = new SlashCommandBuilder()
 	.setName('video')
@@ -75,32 +73,16 @@ function readOptions(interaction: ChatInputCommandInteraction, { config }: BotCo
 	};
 }
 
-function newJob(interaction: ChatInputCommandInteraction, context: BotContext, plan: VideoPlan, quota: Job['quota']): Job {
+function newJob(id: string, interaction: ChatInputCommandInteraction, plan: VideoPlan, quota: Job['quota']): Job {
 	const now = Date.now();
 	return {
-		id: randomUUID(),
+		id,
 		state: 'queued',
 		createdAt: now,
 		updatedAt: now,
-		origin: {
-			applicationId: interaction.applicationId,
-			interactionId: interaction.id,
-			interactionToken: interaction.token,
-			interactionCreatedAt: interaction.createdTimestamp,
-			userId: interaction.user.id,
-			guildId: interaction.guildId,
-			channelId: interaction.channelId,
-			attachmentSizeLimit: interaction.attachmentSizeLimit ?? DEFAULT_UPLOAD_LIMIT,
-		},
-		settings: {
-			prompt: plan.prompt,
-			model: plan.model,
-			seconds: plan.seconds,
-			audio: plan.audio,
-			ratio: plan.ratio,
-			resolution: plan.resolution,
-			references: plan.references.map(({ kind, slot, name, size }) => ({ kind, slot, name, size })),
-		},
+		requester: { userId: interaction.user.id, guildId: interaction.guildId },
+		reply: replyAddressOf(interaction),
+		settings: plan,
 		quota,
 	};
 }
@@ -116,10 +98,11 @@ export const video = {
 			maxAttachmentBytes: context.config.MAX_ATTACHMENT_MB * MB,
 			isKnownModel: (model) => context.catalog.has(model),
 		});
+		const jobId = randomUUID();
 		const release = context.activeJobs.acquire(interaction.user.id);
 		let reservation;
 		try {
-			reservation = context.quota.reserve(interaction.user.id, plan.seconds);
+			reservation = context.quota.reserve(interaction.user.id, plan.seconds, jobId);
 		} catch (error) {
 			release();
 			throw error;
@@ -131,11 +114,7 @@ export const video = {
 			context.quota.refund(reservation);
 			throw error;
 		}
-		const job = newJob(interaction, context, plan, reservation);
-		const view = new InteractionReplyView(
-			{ interactions: context.interactionRest, bot: context.rest, api: context.config.DISCORD_API_URL, botToken: context.config.DISCORD_TOKEN },
-			job.origin, context.config.EDIT_INTERVAL_MS, context.logger);
-		void context.runner.start(job, plan, view).finally(release);
+		void context.runner.start(newJob(jobId, interaction, plan, reservation)).finally(release);
 	},
 	async autocomplete(interaction, context) {
 		const focused = interaction.options.getFocused();

@@ -1,10 +1,11 @@
 import { Routes, type REST } from 'discord.js';
 import type { Logger } from '../logger.js';
-import { FINAL_STATES, type Job, type JobOrigin } from '../services/jobs/job.js';
+import { FINAL_STATES, type Job } from '../services/jobs/job.js';
 import type { FinishedVideo } from '../services/media/finished-video.js';
-import type { JobView } from '../services/jobs/job-runner.js';
+import type { Delivered, JobView } from '../services/jobs/job-view.js';
 import { sleep } from '../services/sleep.js';
 import { uploadMessage, UploadRejectedError } from './multipart-upload.js';
+import type { InteractionAddress } from './reply-address.js';
 import { renderDelivered, renderFailed, renderProgress, type Rendered } from './render.js';
 import { toMessageBody } from './respond.js';
 import { ThrottledEditor } from './throttled-editor.js';
@@ -23,7 +24,7 @@ export class InteractionReplyView implements JobView {
 
 	constructor(
 		private readonly rest: { interactions: REST; bot: REST; api: string; botToken: string },
-		private readonly origin: JobOrigin,
+		private readonly origin: InteractionAddress,
 		editIntervalMs: number,
 		private readonly logger: Logger,
 		private readonly now: () => number = () => Date.now(),
@@ -39,7 +40,7 @@ export class InteractionReplyView implements JobView {
 		this.editor.push(renderProgress(job));
 	}
 
-	async deliver(job: Job, video: FinishedVideo): Promise<'attachment' | 'link'> {
+	async deliver(job: Job, video: FinishedVideo): Promise<Delivered> {
 		const limit = this.origin.attachmentSizeLimit;
 		let delivery: 'attachment' | 'link' = video.bytes <= limit ? 'attachment' : 'link';
 		await this.editor.final(async () => {
@@ -54,7 +55,7 @@ export class InteractionReplyView implements JobView {
 			}
 			await this.send(renderDelivered(job, video, 'link', limit));
 		});
-		return delivery;
+		return { delivery };
 	}
 
 	async fail(job: Job): Promise<void> {
@@ -71,7 +72,7 @@ export class InteractionReplyView implements JobView {
 		if (expired && !this.origin.channelId) throw new Error('interaction token expired and no channel to post in');
 		return expired
 			? { expired, route: Routes.channelMessages(this.origin.channelId!) }
-			: { expired, route: Routes.webhookMessage(this.origin.applicationId, this.origin.interactionToken, '@original') };
+			: { expired, route: Routes.webhookMessage(this.origin.applicationId, this.origin.credential!, '@original') };
 	}
 
 	private async send(rendered: Rendered): Promise<void> {

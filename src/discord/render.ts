@@ -16,7 +16,8 @@ const COLORS = { working: 0x5865f2, done: 0x57f287, failed: 0xed4245 } as const;
 
 const HEADLINES: Record<JobState, string> = {
 	queued: '⏳ Queued',
-	submitting: '📤 Sending your references to RelayDance',
+	uploading: '📤 Sending your references to RelayDance',
+	submitting: '📤 Sending your request to RelayDance',
 	submitted: '🕒 Waiting for RelayDance to start',
 	running: '🎬 Generating your video',
 	delivering: '📥 Fetching the finished video',
@@ -77,7 +78,7 @@ function embed(job: Job, color: number, title: string, lines: string[]): APIEmbe
 	return {
 		title,
 		color,
-		description: clip([...lines, '', `Requested by <@${job.origin.userId}>`].join('\n'), 4096),
+		description: clip([...lines, '', `Requested by <@${job.requester.userId}>`].join('\n'), 4096),
 		fields: [
 			{ name: 'Model', value: settings.model, inline: true },
 			{ name: 'Length', value: `${settings.seconds} s`, inline: true },

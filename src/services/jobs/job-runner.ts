@@ -12,17 +12,8 @@ import type { RelayDanceClient } from '../relaydance/client.js';
 import type { ContentItem, CreateVideoBody, Task } from '../relaydance/schemas.js';
 import { waitForTask, type PollOptions } from './task-poller.js';
 import type { VideoPlan } from './video-request.js';
+import type { JobView, JobViews } from './job-view.js';
 
-
-/** What the user sees of a job. The Discord layer implements it; the runner knows nothing of Discord. */
-export interface JobView {
-	/** The job moved. Cheap and synchronous: the view decides when to show it. */
-	update(job: Job): void;
-	/** Shows the finished video; returns whether it went out as a file or as a link. */
-	deliver(job: Job, video: FinishedVideo): Promise<'attachment' | 'link'>;
-	/** Shows why the job failed. */
-	fail(job: Job): Promise<void>;
-}
 
 export interface JobRunnerDeps {
 	client: RelayDanceClient;
@@ -40,6 +31,7 @@ export interface JobRunnerDeps {
 	maxSubmitting: number;
 	/** Webhook mode: tasks carry a callback URL, and a callback wakes the wait for its job. */
 	callbacks?: { urlFor: (jobId: string) => string; waker: TaskWaker; fallbackPollMs: number };
+	views: JobViews;
 }
 
 /**
@@ -56,8 +48,8 @@ export class JobRunner {
 		this.submitting = new Semaphore(deps.maxSubmitting);
 	}
 
-	start(job: Job, plan: VideoPlan, view: JobView): Promise<void> {
-		const run = this.run(job, plan, view).finally(() => this.running.delete(run));
+	start(job: Job): Promise<void> {
+		const run = this.run(job, job.settings, this.deps.views.open(job)).finally(() => this.running.delete(run));
 		this.running.add(run);
 		return run;
 	}
@@ -79,7 +71,7 @@ export class JobRunner {
 	}
 
 	private async run(job: Job, plan: VideoPlan, view: JobView): Promise<void> {
-		const log = this.deps.logger.child({ jobId: job.id, userId: job.origin.userId });
+		const log = this.deps.logger.child({ jobId: job.id, userId: job.requester.userId });
 		const { callbacks } = this.deps;
 		callbacks?.waker.register(job.id);
 		try {
@@ -153,8 +145,8 @@ export class JobRunner {
 		const spoolPath = join(this.deps.tmpDir, `${job.id}.mp4`);
 		const video = await FinishedVideo.fetch(task.url, fileName, { maxBytes: this.deps.maxOutputBytes, spoolPath });
 		try {
-			const delivery = await view.deliver(job, video);
-			job.result = { fileName, bytes: video.bytes, url: task.url, delivery };
+			const { delivery, messageUrl } = await view.deliver(job, video);
+			job.result = { fileName, bytes: video.bytes, url: task.url, madeAt: Date.now(), delivery, messageUrl };
 			job.state = 'delivered';
 			this.save(job);
 		} finally {

@@ -1,31 +1,29 @@
 import type { Reservation } from '../quota/quota.js';
-import type { ReferenceInput, VideoOptions } from './video-request.js';
+import type { VideoPlan } from './video-request.js';
 
 /**
- * A job moves `queued → submitting → submitted → running → delivering → delivered`, or to
- * `failed` from any state before `delivered`. It is saved at every move, so a restarted process
- * can find what was in flight.
+ * A job moves `queued → uploading → submitting → submitted → running → delivering → delivered`, or
+ * to `failed` from any state before `delivered`. It is saved at every move, and every step with an
+ * effect outside the bot is preceded by a saved state that says it is about to happen, so a process
+ * that starts cold can tell "never sent" (`queued`, `uploading`) from "sent, outcome unknown"
+ * (`submitting`) from "RelayDance has it" (a `taskId`).
  */
-export type JobState = 'queued' | 'submitting' | 'submitted' | 'running' | 'delivering' | 'delivered' | 'failed';
+export type JobState = 'queued' | 'uploading' | 'submitting' | 'submitted' | 'running' | 'delivering' | 'delivered' | 'failed';
 export const FINAL_STATES: ReadonlySet<JobState> = new Set(['delivered', 'failed']);
 
-/** What was asked for, as shown to the user; references without their short-lived URLs. */
-export type JobSettings = Omit<VideoOptions, 'references'> & {
-	references: Array<Pick<ReferenceInput, 'kind' | 'slot' | 'name' | 'size'>>;
-};
-
-/** Where the job's reply lives. Opaque to the services; the Discord layer reads it. */
-export interface JobOrigin {
-	applicationId: string;
-	interactionId: string;
-	interactionToken: string;
-	/** When Discord created the interaction: its token dies 15 minutes later. */
-	interactionCreatedAt: number;
+/** Who asked, as far as the services care: quotas are per member, `/jobs` lists a member's jobs per server. */
+export interface Requester {
 	userId: string;
 	guildId: string | null;
-	channelId: string | null;
-	/** Largest upload the interaction allows, in bytes. */
-	attachmentSizeLimit: number;
+}
+
+/**
+ * Where the job's messages go. Written and read by the Discord layer (`src/discord/reply-address.ts`);
+ * the services store it as it is, and drop `credential` (a bearer token) once the job is final.
+ */
+export interface ReplyAddress {
+	credential?: string;
+	[key: string]: unknown;
 }
 
 export interface JobFailure {
@@ -39,8 +37,13 @@ export interface JobFailure {
 export interface JobResult {
 	fileName: string;
 	bytes: number;
+	/** RelayDance's link to the video; it lives about a day from `madeAt`. */
 	url: string;
-	delivery: 'attachment' | 'link';
+	madeAt: number;
+	/** `none`: the video was made, but no message could carry it (see `/jobs`). */
+	delivery: 'attachment' | 'link' | 'none';
+	/** Link to the message that holds it, when Discord told us. */
+	messageUrl?: string;
 }
 
 export interface Job {
@@ -50,11 +53,15 @@ export interface Job {
 	updatedAt: number;
 	/** When RelayDance accepted the task. */
 	submittedAt?: number;
-	origin: JobOrigin;
-	settings: JobSettings;
+	requester: Requester;
+	reply: ReplyAddress;
+	/** What was asked for, with everything needed to start it again (reference URLs included). */
+	settings: VideoPlan;
 	quota: Reservation;
 	taskId?: string;
 	progress?: number;
+	/** Place in line while the job waits for room to submit (1: next). Shown, never saved. */
+	queuePosition?: number;
 	result?: JobResult;
 	failure?: JobFailure;
 	/** True once the quota went back to the user. */

@@ -66,7 +66,7 @@ export class QuotaService {
 	}
 
 	/** Takes `amount` from the user's window, or throws `QuotaExceededError` and takes nothing. */
-	reserve(userId: string, amount: number): Reservation {
+	reserve(userId: string, amount: number, _jobId?: string): Reservation {
 		const record = this.current(userId);
 		if (record.used + amount > this.limit) throw new QuotaExceededError(this.toStatus(record), amount);
 		this.records.set(userId, { windowStart: record.windowStart, used: record.used + amount });

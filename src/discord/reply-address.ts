@@ -1,0 +1,67 @@
+import { PermissionFlagsBits, type ChatInputCommandInteraction, type MessageComponentInteraction, type ModalSubmitInteraction } from 'discord.js';
+import type { ReplyAddress } from '../services/jobs/job.js';
+import { MB } from '../services/text.js';
+
+/** Discord's default upload limit, for the rare interaction that does not state its own. */
+const DEFAULT_UPLOAD_LIMIT = 10 * MB;
+
+/**
+ * Where a job's messages go, in Discord's terms: the interaction's reply while its token lives,
+ * then the channel (bot token), then the requester's DMs. Stored inside the job record; only
+ * `src/discord/` reads it.
+ */
+export interface InteractionAddress extends ReplyAddress {
+	applicationId: string;
+	interactionId: string;
+	/** The interaction token: it dies 15 minutes after `interactionCreatedAt`, and is dropped from the record when the job is final. */
+	credential?: string;
+	/** When Discord created the interaction (from its snowflake). */
+	interactionCreatedAt: number;
+	userId: string;
+	guildId: string | null;
+	channelId: string | null;
+	/** Largest upload the interaction allows, in bytes. */
+	attachmentSizeLimit: number;
+	/** The bot's permissions in the channel (`app_permissions`), as a decimal bit field. */
+	appPermissions: string;
+	/** The reply's message id, once Discord has told us (the first edit's answer). */
+	messageId?: string;
+}
+
+type RepliedInteraction = ChatInputCommandInteraction | ModalSubmitInteraction | MessageComponentInteraction;
+
+export function replyAddressOf(interaction: RepliedInteraction): InteractionAddress {
+	return {
+		applicationId: interaction.applicationId,
+		interactionId: interaction.id,
+		credential: interaction.token,
+		interactionCreatedAt: interaction.createdTimestamp,
+		userId: interaction.user.id,
+		guildId: interaction.guildId,
+		channelId: interaction.channelId,
+		attachmentSizeLimit: interaction.attachmentSizeLimit ?? DEFAULT_UPLOAD_LIMIT,
+		appPermissions: interaction.appPermissions.bitfield.toString(),
+	};
+}
+
+/** Reads an address back from a job record. */
+export function asInteractionAddress(reply: ReplyAddress): InteractionAddress {
+	if (typeof reply.applicationId !== 'string' || typeof reply.userId !== 'string') throw new Error('job record has no Discord reply address');
+	return reply as InteractionAddress;
+}
+
+/** What the bot needs in a channel to post a finished video there with its own token. */
+export const CHANNEL_POST_PERMISSIONS = {
+	'View Channel': PermissionFlagsBits.ViewChannel,
+	'Send Messages': PermissionFlagsBits.SendMessages,
+	'Attach Files': PermissionFlagsBits.AttachFiles,
+	'Embed Links': PermissionFlagsBits.EmbedLinks,
+} as const;
+
+/** The names of the permissions the bot lacks for a channel post, from `app_permissions`. */
+export function missingChannelPermissions(address: Pick<InteractionAddress, 'appPermissions'>): string[] {
+	const have = BigInt(address.appPermissions || '0');
+	return Object.entries(CHANNEL_POST_PERMISSIONS)
+		.filter(([, bit]) => (have & bit) !== bit)
+		.map(([name]) => name);
+}

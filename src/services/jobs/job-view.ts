@@ -1,0 +1,27 @@
+import type { FinishedVideo } from '../media/finished-video.js';
+import type { Job } from './job.js';
+
+/** How a finished video reached the member, and where. */
+export interface Delivered {
+	delivery: 'attachment' | 'link' | 'none';
+	messageUrl?: string;
+}
+
+/** What the member sees of one job. The Discord layer implements it; the runner knows nothing of Discord. */
+export interface JobView {
+	/** The job moved. Cheap and synchronous: the view decides when to show it. */
+	update(job: Job): void;
+	/**
+	 * Shows the finished video: as a file where it fits, else as a link. Never throws for a made
+	 * video: when no message could carry it, it answers `none` and the job keeps its result for `/jobs`.
+	 * It rejects only when `signal` aborts (the bot is stopping): the job is then delivered by the next start.
+	 */
+	deliver(job: Job, video: FinishedVideo, signal?: AbortSignal): Promise<Delivered>;
+	/** Shows why the job failed. */
+	fail(job: Job): Promise<void>;
+}
+
+/** Opens the view of a job from its stored reply address: a fresh job's and a resumed one's alike. */
+export interface JobViews {
+	open(job: Job): JobView;
+}
