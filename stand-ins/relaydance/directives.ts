@@ -11,6 +11,12 @@
  * - `sim:gateway`: answers in the gateway variants (`{code, data}`, `IN_PROGRESS`, `"50%"`)
  * - `sim:nocallback`: the callback is never delivered (a lost webhook)
  * - `sim:chunked`: the finished video is served without a Content-Length
+ * - `sim:redirect=N`: the succeeded task's `url` is a simulator path that answers 302 N times
+ *   (each hop to the next) before the real output, to test that redirects are followed and counted
+ * - `sim:resulthost=HOST`: the succeeded task's `url` names HOST (e.g. `127.0.0.2`) with the
+ *   simulator's port; the simulator does not listen there, so a test binds its own counting server
+ *   on HOST to check the bot never fetches it
+ * - `sim:notvideo`: the output is served as `video/mp4` but its bytes are a PNG
  */
 export interface Directives {
 	fail?: string;
@@ -26,6 +32,9 @@ export interface Directives {
 	gateway: boolean;
 	noCallback: boolean;
 	chunked: boolean;
+	redirects: number;
+	resultHost?: string;
+	notVideo: boolean;
 }
 
 export function directivesOf(prompt: string): Directives {
@@ -46,5 +55,8 @@ export function directivesOf(prompt: string): Directives {
 		gateway: found.has('gateway'),
 		noCallback: found.has('nocallback'),
 		chunked: found.has('chunked'),
+		redirects: number('redirect', 1) ?? 0,
+		resultHost: found.get('resulthost') || undefined,
+		notVideo: found.has('notvideo'),
 	};
 }

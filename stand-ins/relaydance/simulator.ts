@@ -33,6 +33,11 @@ export interface SimulatorKnobs {
 	apiKey?: string;
 	/** Delay before each callback POST. */
 	callbackDelayMs: number;
+	/**
+	 * Keep uploaded reference files so `/files/ID` serves them (default). With false they are only
+	 * counted (`stats.files`, `stats.fileBytes`): a benchmark uploads gigabytes.
+	 */
+	keepFiles: boolean;
 }
 
 export interface RecordedRequest {
@@ -64,7 +69,7 @@ export type RelayDanceSimulator = Awaited<ReturnType<typeof startRelayDanceSimul
  * bodies and stuck tasks. Per-request work is constant, so it stays cheap under benchmark load.
  */
 export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> & { port?: number; host?: string; record?: boolean } = {}) {
-	const knobs: SimulatorKnobs = { queuedMs: 200, durationMs: 1_500, outputBytes: SAMPLE_VIDEO.length, callbackDelayMs: 0, ...options };
+	const knobs: SimulatorKnobs = { queuedMs: 200, durationMs: 1_500, outputBytes: SAMPLE_VIDEO.length, callbackDelayMs: 0, keepFiles: true, ...options };
 	const tasks = new Map<string, SimTask>();
 	const files = new Map<string, { data: Buffer; type: string }>();
 	const requests: RecordedRequest[] = [];
@@ -72,8 +77,9 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 	const submitAttempts = new Map<string, number>();
 	let counter = 0;
 	let baseUrl = '';
-	/** Requests under /v1, counted even when `record` is off. */
-	const stats = { requests: 0 };
+	let port = 0;
+	/** Requests under /v1, counted even when `record` is off; uploaded files and their bytes, kept or not. */
+	const stats = { requests: 0, files: 0, fileBytes: 0 };
 
 	const server = createServer((req, res) => {
 		handle(req, res).catch((error: unknown) => {
@@ -87,6 +93,7 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		const url = new URL(req.url ?? '/', 'http://localhost');
 		const path = url.pathname;
 		if (req.method === 'GET' && path.startsWith('/outputs/')) return serveOutput(path, res);
+		if (req.method === 'GET' && path.startsWith('/redirect/')) return redirectOutput(path, url.search, res);
 		if (req.method === 'GET' && path.startsWith('/files/')) return serveFile(path, res);
 		if (!path.startsWith('/v1/')) return send(res, 404, { error: { message: `no route ${path}`, type: 'invalid_request_error' } });
 		stats.requests += 1;
@@ -172,7 +179,19 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 			return { task_id: task.id, status: 'failed', error: { code: task.directives.fail, message: `Simulated failure: ${task.directives.fail}` } };
 		}
 		const bytes = task.directives.bytes ?? knobs.outputBytes;
-		return { ...base, status: 'succeeded', url: `${baseUrl}/outputs/${task.id}.mp4?bytes=${bytes}&expires=${Date.now() + 86_400_000}` };
+		const origin = task.directives.resultHost ? `http://${task.directives.resultHost}:${port}` : baseUrl;
+		const path = task.directives.redirects > 0 ? `/redirect/${task.directives.redirects}/${task.id}` : `/outputs/${task.id}.mp4`;
+		return { ...base, status: 'succeeded', url: `${origin}${path}?bytes=${bytes}&expires=${Date.now() + 86_400_000}` };
+	}
+
+	/** `/redirect/N/ID`: 302 to `/redirect/N-1/ID`, and from 1 to the output itself. */
+	function redirectOutput(path: string, search: string, res: ServerResponse): void {
+		const match = /^\/redirect\/(\d+)\/([^/]+)$/.exec(path);
+		if (!match) return send(res, 404, { error: { message: 'no such redirect', type: 'invalid_request_error' } });
+		const left = Number(match[1]) - 1;
+		const next = left > 0 ? `/redirect/${left}/${match[2]}` : `/outputs/${match[2]}.mp4`;
+		res.writeHead(302, { location: `${next}${search}`, 'content-length': 0 });
+		res.end();
 	}
 
 	function gatewayShape(task: Record<string, unknown>): Record<string, unknown> {
@@ -190,6 +209,10 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		}
 		const task = id ? tasks.get(id) : undefined;
 		if (!task) return send(res, 404, { error: { message: 'output not found', type: 'invalid_request_error' } });
+		if (task.directives.notVideo) {
+			res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': SAMPLE_IMAGE.length });
+			return void res.end(SAMPLE_IMAGE);
+		}
 		const bytes = Math.max(SAMPLE_VIDEO.length, task.directives.bytes ?? knobs.outputBytes);
 		res.writeHead(200, { 'content-type': 'video/mp4', ...(!task.directives.chunked && { 'content-length': bytes }) });
 		Readable.from(paddedVideo(bytes)).pipe(res);
@@ -209,7 +232,9 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		const file = form?.get('file');
 		if (!(file instanceof Blob)) return send(res, 400, { error: { message: "multipart field 'file' is required", type: 'invalid_request_error' } });
 		const id = `file_${(++counter).toString(36)}${randomBytes(4).toString('hex')}`;
-		files.set(id, { data: Buffer.from(await file.arrayBuffer()), type: file.type || 'application/octet-stream' });
+		stats.files += 1;
+		stats.fileBytes += file.size;
+		if (knobs.keepFiles) files.set(id, { data: Buffer.from(await file.arrayBuffer()), type: file.type || 'application/octet-stream' });
 		if (record) requests.push({ method: 'POST', path: '/v1/files', body: { name: (file as File).name, type: file.type, bytes: file.size }, at: Date.now() });
 		send(res, 200, { id, object: 'file', bytes: file.size, url: `${baseUrl}/files/${id}` });
 	}
@@ -246,7 +271,7 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 	}
 
 	await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
-	const { port } = server.address() as AddressInfo;
+	port = (server.address() as AddressInfo).port;
 	baseUrl = `http://${options.host ?? '127.0.0.1'}:${port}`;
 
 	return {
