@@ -51,7 +51,7 @@ export const configSchema = z.object({
 	 */
 	WEBHOOK_PUBLIC_URL: z.url().optional(),
 	WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-	WEBHOOK_HOST: z.string().default('0.0.0.0'),
+	WEBHOOK_HOST: z.string().default('127.0.0.1'),
 	WEBHOOK_FALLBACK_POLL_MS: positiveInt(120_000),
 	DEFAULT_VIDEO_MODEL: z.string().default('doubao-seedance-2-0-1080p'),
 	/** Offered by autocomplete whenever `GET /v1/models` cannot be reached. */
