@@ -196,10 +196,10 @@ async function quota(): Promise<void> {
 		const persisted = performance.now() - start;
 		rows.push([label, total, fmt(total / (decided / 1000), 0), fmt(percentile(latencies, 50), 4), fmt(percentile(latencies, 99), 4), fmt(total / (persisted / 1000), 0)]);
 	};
-	await measure('reserve (kept = committed), 5,000 members', 5000, (index) => service.reserve(`member-${index}`, 5));
-	await measure('reserve + refund, 5,000 members', 5000, (index) => service.refund(service.reserve(`pair-${index}`, 5)));
-	await measure('reserve, 5,000 requests from one member', 5000, () => service.reserve('busy', 1));
-	await measure('reserve, 20,000 requests over 200 members', 20_000, (index) => service.reserve(`crowd-${index % 200}`, 1));
+	await measure('reserve (kept = committed), 5,000 members', 5000, (index) => service.reserve(`member-${index}`, 5, `job-${index}`));
+	await measure('reserve + refund, 5,000 members', 5000, (index) => service.refund(service.reserve(`pair-${index}`, 5, `job-${index}`)));
+	await measure('reserve, 5,000 requests from one member', 5000, (index) => service.reserve('busy', 1, `job-${index}`));
+	await measure('reserve, 20,000 requests over 200 members', 20_000, (index) => service.reserve(`crowd-${index % 200}`, 1, `job-${index}`));
 	table(['operation', 'ops', 'decisions/s', 'decision p50 ms', 'decision p99 ms', 'persisted ops/s (until all written)'], rows);
 	await store.disconnect();
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Events, GatewayIntentBits, REST } from 'discord.js';
 import { commands } from './commands/index.js';
-import { applicationIdOf, type Config } from './config.js';
+import { applicationIdOf, DISCORD_API_DEFAULT, type Config } from './config.js';
 import type { BotContext } from './context.js';
 import { discordAgent } from './discord/rest-agent.js';
 import { InteractionViews } from './discord/interaction-views.js';
@@ -13,6 +13,7 @@ import { ActiveJobs } from './services/quota/active-jobs.js';
 import { CallbackSigner, startCallbackServer } from './services/relaydance/callback-server.js';
 import { JobRunner } from './services/jobs/job-runner.js';
 import { JobStore } from './services/jobs/job-store.js';
+import { recoverJobs } from './services/jobs/recovery.js';
 import { ModelCatalog } from './services/relaydance/model-catalog.js';
 import { QUOTA_KEY_PREFIX, QuotaService, type QuotaRecord } from './services/quota/quota.js';
 import { RelayDanceClient } from './services/relaydance/client.js';
@@ -23,6 +24,10 @@ import { MB } from './services/text.js';
 
 /** Store writes made within this span go out as one statement. */
 const STORE_WRITE_DELAY_MS = 50;
+const DAY_MS = 24 * 60 * 60_000;
+const PRUNE_INTERVAL_MS = 6 * 60 * 60_000;
+/** Of the shutdown grace, what is kept for flushing the store and closing connections. */
+const CLOSE_MARGIN_MS = 2_000;
 
 /** Builds every service and the Discord client; `start` logs in, `stop` shuts down cleanly. */
 export async function createBot(config: Config, logger: Logger) {
@@ -35,7 +40,7 @@ export async function createBot(config: Config, logger: Logger) {
 	});
 	const relaydance = new RelayDanceClient({ baseUrl: config.RELAYDANCE_BASE_URL, apiKey: config.RELAYDANCE_API_KEY });
 	const writer = new WriteBehind(store, STORE_WRITE_DELAY_MS, (error) => logger.error({ err: error }, 'could not write to the store'));
-	const jobs = new JobStore(writer);
+	const jobs = new JobStore(store, writer);
 	const quota = new QuotaService(writer, config.QUOTA_VIDEO_SECONDS, config.QUOTA_WINDOW_HOURS * 60 * 60_000).load(
 		await scanStore<QuotaRecord>(store, QUOTA_KEY_PREFIX),
 	);
@@ -67,8 +72,11 @@ export async function createBot(config: Config, logger: Logger) {
 			poll: { intervalMs: config.POLL_INTERVAL_MS, maxIntervalMs: config.POLL_MAX_INTERVAL_MS, timeoutMs: config.POLL_TIMEOUT_MS },
 			maxReferenceBytes: config.MAX_ATTACHMENT_MB * MB,
 			maxOutputBytes: config.MAX_OUTPUT_MB * MB,
+			outputHosts: [new URL(config.RELAYDANCE_BASE_URL).hostname],
+			referenceHosts: config.DISCORD_API_URL === DISCORD_API_DEFAULT ? [] : [new URL(config.DISCORD_API_URL).hostname],
 			tmpDir,
 			maxSubmitting: config.MAX_SUBMITTING,
+			referenceMemoryBytes: config.REFERENCE_MEMORY_MB * MB,
 			views: new InteractionViews(discordRest, config.EDIT_INTERVAL_MS, logger),
 			callbacks: signer && { urlFor: (jobId) => signer.urlFor(jobId), waker, fallbackPollMs: config.WEBHOOK_FALLBACK_POLL_MS },
 		}),
@@ -76,28 +84,40 @@ export async function createBot(config: Config, logger: Logger) {
 	client.on(Events.InteractionCreate, routeInteractions(commands, context));
 	client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
 
+	const retentionMs = config.JOB_RETENTION_DAYS * DAY_MS;
+	const prune = async () => {
+		const pruned = await jobs.prune(await jobs.scan(), Date.now() - retentionMs);
+		if (pruned > 0) logger.info({ pruned }, 'pruned finished job records');
+	};
+	let pruner: NodeJS.Timeout | undefined;
+
 	return {
 		client,
 		context,
+		/** Resumes the jobs the store holds, then connects to Discord. */
 		async start(): Promise<void> {
 			if (signer) {
-				const onCallback = (jobId: string) => void waker.wake(jobId);
+				const onCallback = (jobId: string) => waker.wake(jobId);
 				callbackServer = await startCallbackServer({ port: config.WEBHOOK_PORT, host: config.WEBHOOK_HOST, signer, onCallback, logger });
 			}
+			await recoverJobs({ jobs, quota, runner: context.runner, activeJobs: context.activeJobs, logger, retentionMs });
+			pruner = setInterval(() => void prune().catch((error: unknown) => logger.warn({ err: error }, 'could not prune job records')), PRUNE_INTERVAL_MS).unref();
 			const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
 			await Promise.all([context.catalog.refresh(), client.login(config.DISCORD_TOKEN), ready]);
 			logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'bot ready');
 		},
 		/**
-		 * Stops taking interactions, lets running jobs finish for up to `graceMs` (the rest fail and
-		 * are refunded), then closes the store. Calling it again waits for the first call.
+		 * Stops taking interactions, lets submits in flight finish for up to `graceMs` less a margin
+		 * for the rest, leaves every other job in the store for the next start, flushes and closes.
+		 * Calling it again waits for the first call.
 		 */
-		stop(graceMs = 10_000): Promise<void> {
+		stop(graceMs = config.SHUTDOWN_GRACE_MS): Promise<void> {
 			stopped ??= (async () => {
 				client.removeAllListeners(Events.InteractionCreate);
-				await context.runner.stop(graceMs);
-				await client.destroy();
+				clearInterval(pruner);
+				await context.runner.stop(Math.max(0, graceMs - CLOSE_MARGIN_MS));
 				await writer.flush();
+				await Promise.race([client.destroy(), new Promise((resolve) => setTimeout(resolve, CLOSE_MARGIN_MS / 2).unref())]);
 				await callbackServer?.close();
 				await store.disconnect();
 				await rm(tmpDir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
+export const DISCORD_API_DEFAULT = 'https://discord.com/api';
 const snowflake = z.string().regex(/^\d{17,20}$/, 'a Discord id (17–20 digits)');
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const bool = (fallback: boolean) =>
@@ -26,7 +27,7 @@ export const configSchema = z.object({
 	/** Only `npm run register` reads it: set it to register commands in one guild instantly. */
 	DISCORD_GUILD_ID: snowflake.optional(),
 	/** Base of Discord's REST API; tests and the demo point it at the local stand-in. */
-	DISCORD_API_URL: z.url().default('https://discord.com/api'),
+	DISCORD_API_URL: z.url().default(DISCORD_API_DEFAULT),
 	RELAYDANCE_API_KEY: z.string({ message: 'your RelayDance API key (relaydance.com/console)' }),
 	RELAYDANCE_BASE_URL: z.url().default('https://relaydance.com/v1'),
 	/** A Keyv connection URL. SQLite by default; a shared store (redis://, postgres://) when sharded. */
@@ -44,6 +45,15 @@ export const configSchema = z.object({
 	MAX_ACTIVE_JOBS_PER_USER: positiveInt(2),
 	/** Jobs uploading references and submitting to RelayDance at once; the rest wait, shown as queued. */
 	MAX_SUBMITTING: positiveInt(8),
+	/** Reference bytes all jobs together may hold in memory at once; jobs wait for room, shown as queued. */
+	REFERENCE_MEMORY_MB: positiveInt(256),
+	/**
+	 * On SIGTERM/SIGINT the process exits within this long, whatever hangs: submits already in flight
+	 * may finish, every other job stays in the store and resumes at the next start.
+	 */
+	SHUTDOWN_GRACE_MS: positiveInt(10_000),
+	/** Finished jobs' records are deleted this many days after their last change (`/jobs` shows them until then). */
+	JOB_RETENTION_DAYS: positiveInt(7),
 	/**
 	 * Public base URL at which RelayDance can reach this bot (e.g. `https://bot.example.com`).
 	 * When set, tasks carry a `callback_url` and the bot waits for the callback instead of polling,

@@ -17,7 +17,12 @@ const logger = createLogger(config.LOG_LEVEL);
 const bot = await createBot(config, logger);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 	process.once(signal, () => {
-		logger.info({ signal }, 'shutting down');
+		logger.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down; unfinished jobs resume at the next start');
+		// Whatever hangs, the process is gone within the grace period.
+		setTimeout(() => {
+			logger.error('shutdown overran its grace period; exiting now');
+			process.exit(1);
+		}, config.SHUTDOWN_GRACE_MS).unref();
 		void bot.stop().then(() => process.exit(0));
 	});
 }

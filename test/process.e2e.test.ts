@@ -1,30 +1,11 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordStandIn, textOf, type DiscordStandIn } from '../stand-ins/discord/stand-in.js';
 import { startRelayDanceSimulator, type RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
+import { runScript } from './support/bot-process.js';
 import { fixtures } from './support/harness.js';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-/**
- * Runs the build the way `npm start` / `npm run register` do (`npm test` builds first), with
- * exactly `env`: no .env file, since cwd is an empty folder.
- */
-function runScript(script: string, env: Record<string, string>, dotEnv?: string) {
-	const cwd = mkdtempSync(join(tmpdir(), 'rd-proc-'));
-	if (dotEnv !== undefined) writeFileSync(join(cwd, '.env'), dotEnv);
-	const child = spawn(process.execPath, [join(root, script)], { cwd, env: { PATH: process.env.PATH!, ...env } });
-	let stdout = '';
-	let stderr = '';
-	child.stdout.on('data', (chunk) => (stdout += chunk));
-	child.stderr.on('data', (chunk) => (stderr += chunk));
-	const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-	return { child, exit, output: () => ({ stdout, stderr }) };
-}
 
 let discord: DiscordStandIn;
 let relaydance: RelayDanceSimulator;

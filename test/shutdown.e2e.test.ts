@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBot } from '../src/bot.js';
+import { createLogger } from '../src/logger.js';
 import { snowflake } from '../stand-ins/discord/payloads.js';
 import { textOf } from '../stand-ins/discord/stand-in.js';
-import { startHarness, type Harness } from './support/harness.js';
+import { LogCapture, startHarness, type Harness } from './support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -11,17 +13,25 @@ afterAll(async () => {
 	await h?.close();
 });
 
-describe('shutting down', () => {
-	it('tells each member whose video is still running and gives their quota back', async () => {
+describe('stopping the bot', () => {
+	it('leaves a running job in the store, untouched, and the next bot on that store delivers it', async () => {
 		const userId = snowflake();
-		const handle = await h.discord.invoke('video', { prompt: 'a very long render sim:stuck', seconds: 6 }, { userId });
+		const handle = await h.discord.invoke('video', { prompt: 'a long render sim:duration=1500', seconds: 6 }, { userId });
 		await handle.waitFor((handle) => /Generating your video/.test(textOf(handle.original)));
+
+		await h.bot.stop(1_000);
+		expect(textOf(handle.original)).not.toMatch(/failed|given back/);
 		expect(h.bot.context.quota.status(userId).used).toBe(6);
 
-		await h.bot.stop(50);
-
-		expect(textOf(handle.original)).toContain('The bot restarted before your video was ready');
-		expect(textOf(handle.original)).toContain('Your 6 s of quota were given back.');
-		expect(h.bot.context.quota.status(userId).used).toBe(0);
+		const next = await createBot(h.config, createLogger('info', new LogCapture()));
+		await next.start();
+		try {
+			await handle.finished();
+			expect(textOf(handle.original)).toContain('✅ Video ready');
+			expect(next.context.quota.status(userId).used).toBe(6);
+			expect(h.relaydance.requests.filter((request) => request.path === '/v1/video/generations')).toHaveLength(1);
+		} finally {
+			await next.stop(1_000);
+		}
 	});
 });

@@ -81,7 +81,7 @@ describe('/video', () => {
 	it('refuses before any API call when the quota is spent, saying what is left and when it resets', async () => {
 		const tag = marker();
 		const userId = snowflake();
-		h.bot.context.quota.reserve(userId, 27);
+		h.bot.context.quota.reserve(userId, 27, 'earlier-job');
 		const before = h.relaydance.requests.length;
 		const handle = await h.discord.invoke('video', { prompt: `one more ${tag}`, seconds: 5 }, { userId });
 		await handle.waitFor((handle) => handle.callback !== undefined);

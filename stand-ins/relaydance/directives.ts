@@ -7,6 +7,7 @@
  * - `sim:bytes=N`: size of the finished video
  * - `sim:submit429=N`, `sim:submit503=N`: the first N submissions of this prompt answer 429 / 503
  * - `sim:submit500`: every submission answers 500 (the task's fate unknown to the client)
+ * - `sim:submitdelay=MS`: the task is created at once, but the answer to the submission comes MS later (a slow gateway)
  * - `sim:poll500=N`, `sim:malformed=M`: the first N polls answer 500, the M after them a body off the contract
  * - `sim:gateway`: answers in the gateway variants (`{code, data}`, `IN_PROGRESS`, `"50%"`)
  * - `sim:nocallback`: the callback is never delivered (a lost webhook)
@@ -27,6 +28,7 @@ export interface Directives {
 	submit429: number;
 	submit503: number;
 	submit500: boolean;
+	submitDelayMs: number;
 	poll500: number;
 	malformed: number;
 	gateway: boolean;
@@ -50,6 +52,7 @@ export function directivesOf(prompt: string): Directives {
 		submit429: number('submit429', 1) ?? 0,
 		submit503: number('submit503', 1) ?? 0,
 		submit500: found.has('submit500'),
+		submitDelayMs: number('submitdelay', 1000) ?? 0,
 		poll500: number('poll500', 1) ?? 0,
 		malformed: number('malformed', 1) ?? 0,
 		gateway: found.has('gateway'),

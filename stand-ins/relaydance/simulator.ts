@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { EventEmitter, once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -79,6 +80,7 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 	let baseUrl = '';
 	let port = 0;
 	/** Requests under /v1, counted even when `record` is off; uploaded files and their bytes, kept or not. */
+	const events = new EventEmitter().setMaxListeners(0);
 	const stats = { requests: 0, files: 0, fileBytes: 0 };
 
 	const server = createServer((req, res) => {
@@ -107,7 +109,7 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 
 		if (req.method === 'POST' && path === '/v1/files') return uploadFile(req, res);
 		const body = req.method === 'POST' ? await readJson(req) : undefined;
-		if (record) requests.push({ method: req.method ?? 'GET', path, body, at: Date.now() });
+		if (record) recordRequest({ method: req.method ?? 'GET', path, body, at: Date.now() });
 
 		if (req.method === 'GET' && path === '/v1/models') {
 			return send(res, 200, { object: 'list', data: SIMULATED_MODELS.map((id) => ({ id, object: 'model', owned_by: 'relaydance' })) });
@@ -117,6 +119,12 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		if (req.method === 'GET' && poll) return readTask(decodeURIComponent(poll[1]!), res);
 		if (req.method === 'POST' && path === '/v1/images/generations') return generateImage(body, res);
 		return send(res, 404, { error: { message: `Invalid URL (${req.method} ${path})`, type: 'invalid_request_error' } });
+	}
+
+	/** Keeps a request and tells whoever waits on `waitForRequest`. */
+	function recordRequest(request: RecordedRequest): void {
+		requests.push(request);
+		events.emit('request', request);
 	}
 
 	function submitVideo(body: unknown, res: ServerResponse, recorded: RecordedRequest | undefined): void {
@@ -150,8 +158,13 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		tasks.set(id, task);
 		if (recorded) recorded.taskId = id;
 		scheduleCallback(task);
-		if (directives.gateway) return send(res, 200, { id, task_id: id, object: 'video', status: 'queued', progress: 0 });
-		send(res, 200, { task_id: id, status: 'submitted' });
+		const answer = () => {
+			if (res.destroyed) return; // the client went away; the task exists all the same
+			if (directives.gateway) send(res, 200, { id, task_id: id, object: 'video', status: 'queued', progress: 0 });
+			else send(res, 200, { task_id: id, status: 'submitted' });
+		};
+		if (directives.submitDelayMs > 0) setTimeout(answer, directives.submitDelayMs).unref();
+		else answer();
 	}
 
 	function readTask(id: string, res: ServerResponse): void {
@@ -235,7 +248,7 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		stats.files += 1;
 		stats.fileBytes += file.size;
 		if (knobs.keepFiles) files.set(id, { data: Buffer.from(await file.arrayBuffer()), type: file.type || 'application/octet-stream' });
-		if (record) requests.push({ method: 'POST', path: '/v1/files', body: { name: (file as File).name, type: file.type, bytes: file.size }, at: Date.now() });
+		if (record) recordRequest({ method: 'POST', path: '/v1/files', body: { name: (file as File).name, type: file.type, bytes: file.size }, at: Date.now() });
 		send(res, 200, { id, object: 'file', bytes: file.size, url: `${baseUrl}/files/${id}` });
 	}
 
@@ -282,6 +295,15 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		stats,
 		requests,
 		tasks,
+		/** Resolves with the first recorded request (already seen, or still to come) that `matches`; rejects after `timeoutMs`. */
+		async waitForRequest(matches: (request: RecordedRequest) => boolean, timeoutMs = 15_000): Promise<RecordedRequest> {
+			const signal = AbortSignal.timeout(timeoutMs);
+			for (;;) {
+				const found = requests.find(matches);
+				if (found) return found;
+				await once(events, 'request', { signal });
+			}
+		},
 		/** Requests whose JSON body's prompt contains `marker`, to follow one test's traffic. */
 		requestsFor(marker: string): RecordedRequest[] {
 			return requests.filter((request) => JSON.stringify(request.body ?? '').includes(marker));

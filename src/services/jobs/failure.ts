@@ -1,5 +1,5 @@
 import { DownloadError, OutputDownloadError } from '../media/http-download.js';
-import type { JobFailure } from './job.js';
+import type { JobFailure, JobState } from './job.js';
 import { APIConnectionError, APIError, InvalidResponseError } from '../relaydance/errors.js';
 import type { Task } from '../relaydance/schemas.js';
 import { PollTimeoutError } from './task-poller.js';
@@ -16,12 +16,32 @@ const TASK_CODES: Array<[RegExp, string]> = [
 
 export function taskFailure(task: Task): JobFailure {
 	const known = TASK_CODES.find(([pattern]) => pattern.test(task.errorCode ?? ''));
-	const detail = task.errorMessage ? ` (${clip(task.errorMessage, 200)})` : '';
+	const code = task.errorCode ? ` (code \`${clip(task.errorCode, 60)}\`)` : '';
 	return {
 		kind: 'TaskFailed',
 		code: task.errorCode,
-		message: known ? known[1] : `RelayDance could not generate this video${detail}.`,
+		message: known ? known[1] : `RelayDance could not generate this video${code}. Try again, or change the prompt or references.`,
 	};
+}
+
+/** A job found in `submitting` at start: its task may exist and be billed, and the API cannot find it. */
+export const LOST_IN_SUBMIT: JobFailure = {
+	kind: 'LostInSubmit',
+	message: 'The bot restarted while it was sending your request to RelayDance, so it cannot tell whether the video is being made. It did not send it again, and your quota was given back. Please ask again.',
+};
+
+/**
+ * Whether RelayDance may have billed a job that failed with `error` in `state`: a submit whose
+ * answer never came (timeout, 5xx, a broken connection after sending, a body off the contract),
+ * or a task the bot stopped waiting for or could not fetch. The member is refunded all the same;
+ * the operator is told (a warn log line).
+ */
+export function mayHaveBilled(state: JobState, error: unknown): boolean {
+	if (state === 'queued' || state === 'uploading') return false;
+	if (state !== 'submitting') return true;
+	if (error instanceof APIConnectionError) return error.sent;
+	if (error instanceof APIError) return error.status >= 500 || error.status === 408;
+	return error instanceof InvalidResponseError;
 }
 
 /** The bot is stopping and stopped waiting for a task. */
@@ -32,19 +52,29 @@ export class ShutdownError extends Error {
 	}
 }
 
+/** Why a download failed, in words: raw network errors (`getaddrinfo ENOTFOUND …`) stay in the logs. */
+const OUTPUT_REASONS: Partial<Record<DownloadError['reason'], string>> = {
+	'too-large': 'it is larger than the bot accepts',
+	status: 'RelayDance no longer serves it',
+	network: 'the download failed',
+	'wrong-type': 'it is not a video file',
+};
+const REFERENCE_REASONS: Partial<Record<DownloadError['reason'], string>> = {
+	'too-large': 'it is larger than it said it was',
+	status: 'the link has expired',
+	network: 'the download failed',
+};
+
 /** Maps anything thrown while running a job to what the user is told. */
 export function errorFailure(error: unknown, referenceId: string): JobFailure {
-	if (error instanceof ShutdownError) {
-		return { kind: 'Shutdown', message: 'The bot restarted before your video was ready, so it stopped waiting for it. Please ask again.' };
-	}
 	if (error instanceof OutputDownloadError) {
-		return { kind: 'OutputUnreadable', message: `The video was made, but the bot could not fetch it from RelayDance (${error.message}). Try again later (ref \`${referenceId}\`).` };
+		return { kind: 'OutputUnreadable', message: `The video was made, but the bot could not fetch it from RelayDance (${OUTPUT_REASONS[error.reason] ?? 'the download failed'}). (ref \`${referenceId}\`).` };
 	}
 	if (error instanceof DownloadError && error.reason === 'wrong-type') {
 		return { kind: 'ReferenceWrongType', message: `A reference is not what its name says: ${error.message}. Attach the right file.` };
 	}
 	if (error instanceof DownloadError) {
-		return { kind: 'ReferenceUnreadable', message: `A reference attachment could not be read from Discord (${error.message}). Attach it again.` };
+		return { kind: 'ReferenceUnreadable', message: `A reference attachment could not be read from Discord (${REFERENCE_REASONS[error.reason] ?? 'the download failed'}). Attach it again.` };
 	}
 	if (error instanceof PollTimeoutError) {
 		return { kind: 'Timeout', message: `RelayDance had not finished after ${duration(error.timeoutMs)}, so the bot stopped waiting.` };

@@ -1,15 +1,91 @@
-import type { Job } from './job.js';
+import type { Keyv } from 'keyv';
+import { scanStore } from '../store/store.js';
 import type { WriteBehind } from '../store/write-behind.js';
+import { FINAL_STATES, type Job } from './job.js';
 
-const RETENTION_MS = 7 * 24 * 60 * 60_000;
+export const JOB_KEY_PREFIX = 'job:';
+/** How many of a member's jobs `/jobs` can list. */
+const RECENT_PER_MEMBER = 10;
 
-/** Job records in Keyv under `job:<id>`, kept a week after their last move. */
+/**
+ * Job records in Keyv under `job:<id>`: the truth about every job. The process keeps only an index
+ * of each member's recent job ids (rebuilt from the store at start); `/jobs` reads the records
+ * themselves. Records stay until `prune` removes final ones past their retention.
+ */
 export class JobStore {
-	constructor(private readonly writer: WriteBehind) {}
+	private readonly recentByMember = new Map<string, string[]>();
 
-	/** Resolves once the job, as it is when its batch goes out, is in the store. */
-	save(job: Job): Promise<void> {
-		job.updatedAt = Date.now();
-		return this.writer.write(`job:${job.id}`, () => job, RETENTION_MS);
+	constructor(
+		private readonly store: Keyv,
+		private readonly writer: WriteBehind,
+	) {}
+
+	/** Every job in the store, oldest first; indexes them for `recent`. Call once, at start. */
+	async load(): Promise<Job[]> {
+		const jobs = await this.scan();
+		for (const job of jobs) this.index(job);
+		return jobs;
 	}
+
+	/** Every job in the store, oldest first. */
+	async scan(): Promise<Job[]> {
+		return (await scanStore<Job>(this.store, JOB_KEY_PREFIX)).map(([, job]) => job).sort((a, b) => a.createdAt - b.createdAt);
+	}
+
+	/**
+	 * Queues the job's current state for the store. Resolves once it is written; with `now`, the
+	 * batch goes out at once (before a step that must not happen unrecorded, such as a submit).
+	 */
+	save(job: Job, options: { now?: boolean } = {}): Promise<void> {
+		job.updatedAt = Date.now();
+		this.index(job);
+		const written = this.writer.write(`${JOB_KEY_PREFIX}${job.id}`, () => snapshot(job));
+		return options.now ? this.writer.writeNow() : written;
+	}
+
+	async get(id: string): Promise<Job | undefined> {
+		return this.store.get<Job>(`${JOB_KEY_PREFIX}${id}`);
+	}
+
+	/** The member's latest jobs in one server (or in DMs, `guildId` null), newest first, as stored. */
+	async recent(userId: string, guildId: string | null): Promise<Job[]> {
+		const ids = this.recentByMember.get(memberKey(userId, guildId)) ?? [];
+		const jobs = await this.store.getMany<Job>(ids.map((id) => `${JOB_KEY_PREFIX}${id}`));
+		return jobs.filter((job): job is Job => job !== undefined).reverse();
+	}
+
+	/** Removes final jobs last changed before `cutoff`; returns how many went. */
+	async prune(jobs: Iterable<Job>, cutoff: number): Promise<number> {
+		let removed = 0;
+		for (const job of jobs) {
+			if (!FINAL_STATES.has(job.state) || job.updatedAt >= cutoff) continue;
+			const key = memberKey(job.requester.userId, job.requester.guildId);
+			const ids = this.recentByMember.get(key)?.filter((id) => id !== job.id);
+			if (ids?.length) this.recentByMember.set(key, ids);
+			else this.recentByMember.delete(key);
+			void this.writer.delete(`${JOB_KEY_PREFIX}${job.id}`);
+			removed++;
+		}
+		await this.writer.writeNow();
+		return removed;
+	}
+
+	private index(job: Job): void {
+		const key = memberKey(job.requester.userId, job.requester.guildId);
+		const ids = this.recentByMember.get(key) ?? [];
+		if (ids.includes(job.id)) return;
+		ids.push(job.id);
+		if (ids.length > RECENT_PER_MEMBER) ids.shift();
+		this.recentByMember.set(key, ids);
+	}
+}
+
+function memberKey(userId: string, guildId: string | null): string {
+	return `${guildId ?? 'dm'}:${userId}`;
+}
+
+/** The record as stored: what is only shown (the place in line) stays out. */
+function snapshot(job: Job): Omit<Job, 'queuePosition'> {
+	const { queuePosition: _shown, ...stored } = job;
+	return stored;
 }

@@ -11,6 +11,10 @@ export interface PollOptions {
 	maxIntervalMs: number;
 	/** Overall deadline from the first poll: a stuck task is given up on, not watched forever. */
 	timeoutMs: number;
+	/** Wait before the first read (default `intervalMs`); a resumed job reads at once. */
+	firstDelayMs?: number;
+	/** When the deadline's clock started (default: now); a resumed job counts from its submission. Past it, one read is still made. */
+	startedAt?: number;
 	backoff: number;
 	/** Transient failures in a row (5xx, 429, connection, malformed body) tolerated before giving up. */
 	maxConsecutiveErrors: number;
@@ -44,14 +48,17 @@ export async function waitForTask(
 	onTask: (task: Task) => void | Promise<void>,
 	options: Pick<PollOptions, 'intervalMs' | 'maxIntervalMs' | 'timeoutMs'> & Partial<PollOptions>,
 ): Promise<Task> {
-	const { intervalMs, maxIntervalMs, timeoutMs, backoff, maxConsecutiveErrors, wait, signal, now } = { ...POLL_DEFAULTS, ...options };
-	const deadline = now() + timeoutMs;
+	const { intervalMs, maxIntervalMs, timeoutMs, firstDelayMs, startedAt, backoff, maxConsecutiveErrors, wait, signal, now } = { ...POLL_DEFAULTS, ...options };
+	const deadline = (startedAt ?? now()) + timeoutMs;
 	let delay = intervalMs;
 	let errors = 0;
+	let reads = 0;
 	for (;;) {
 		const remaining = deadline - now();
-		if (remaining <= 0) throw new PollTimeoutError(timeoutMs);
-		await wait(Math.min(delay, remaining), signal);
+		if (remaining <= 0 && reads > 0) throw new PollTimeoutError(timeoutMs);
+		const pause = reads++ === 0 ? (firstDelayMs ?? delay) : delay;
+		if (pause > 0 && remaining > 0) await wait(Math.min(pause, remaining), signal);
+		else signal?.throwIfAborted();
 		try {
 			const task = await read(signal);
 			errors = 0;

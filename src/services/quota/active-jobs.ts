@@ -6,10 +6,13 @@ export class ActiveJobs {
 
 	constructor(private readonly maxPerUser: number) {}
 
-	/** Takes a slot or throws `TooManyActiveJobs`; call the returned function when the job ends. */
-	acquire(userId: string): () => void {
+	/**
+	 * Takes a slot or throws `TooManyActiveJobs`; call the returned function when the job ends.
+	 * `force` counts a job that was already accepted (one resumed after a restart) whatever the limit.
+	 */
+	acquire(userId: string, options: { force?: boolean } = {}): () => void {
 		const count = this.counts.get(userId) ?? 0;
-		if (count >= this.maxPerUser) {
+		if (count >= this.maxPerUser && !options.force) {
 			throw new UserError('TooManyActiveJobs', `You already have ${count} generation${count > 1 ? 's' : ''} running; wait for ${count > 1 ? 'one' : 'it'} to finish (at most ${this.maxPerUser} at a time).`);
 		}
 		this.counts.set(userId, count + 1);

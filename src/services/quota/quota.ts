@@ -1,15 +1,21 @@
 import { UserError } from '../user-error.js';
 import type { WriteBehind } from '../store/write-behind.js';
 
-/** One user's usage in the current window. */
+/**
+ * One user's usage in the current window: what each job took, by job id. A reservation is keyed by
+ * its job, so a restarted process can drop any reservation whose job never made it to the store.
+ */
 export interface QuotaRecord {
 	windowStart: number;
-	used: number;
+	charges: Record<string, number>;
+	/** Records written before reservations were keyed by job (kept as they are). */
+	used?: number;
 }
 
 /** What a reservation took; hand it back to `refund` when the generation fails. */
 export interface Reservation {
 	userId: string;
+	jobId: string;
 	amount: number;
 	windowStart: number;
 }
@@ -45,7 +51,8 @@ export const QUOTA_KEY_PREFIX = 'quota:video:';
  * see README, "Quotas".
  */
 export class QuotaService {
-	private readonly records = new Map<string, QuotaRecord>();
+	/** Each live record, with its charges summed (`used`) so a decision never walks them. */
+	private readonly records = new Map<string, { windowStart: number; charges: Record<string, number>; used: number }>();
 	private operations = 0;
 
 	constructor(
@@ -57,32 +64,57 @@ export class QuotaService {
 
 	/** Takes the live records a scan of the store found (see `scanStore`). Call once, before serving. */
 	load(records: Iterable<[userId: string, record: QuotaRecord]>): this {
-		for (const [userId, record] of records) this.records.set(userId, record);
+		for (const [userId, record] of records) {
+			const charges = { ...record.charges };
+			if (record.used) charges.legacy = (charges.legacy ?? 0) + record.used;
+			this.records.set(userId, { windowStart: record.windowStart, charges, used: sum(charges) });
+		}
 		return this;
+	}
+
+	/**
+	 * Drops every reservation whose job is not live (unknown to the store, or already refunded):
+	 * a process that died between reserving and saving its job leaves no seconds taken.
+	 * Returns the reservations dropped.
+	 */
+	reconcile(isLive: (jobId: string, userId: string) => boolean): Reservation[] {
+		const dropped: Reservation[] = [];
+		for (const [userId, record] of this.records) {
+			for (const [jobId, amount] of Object.entries(record.charges)) {
+				if (jobId === 'legacy' || isLive(jobId, userId)) continue;
+				delete record.charges[jobId];
+				record.used -= amount;
+				dropped.push({ userId, jobId, amount, windowStart: record.windowStart });
+			}
+			if (dropped.some((reservation) => reservation.userId === userId)) this.persist(userId);
+		}
+		return dropped;
 	}
 
 	status(userId: string): QuotaStatus {
 		return this.toStatus(this.current(userId));
 	}
 
-	/** Takes `amount` from the user's window, or throws `QuotaExceededError` and takes nothing. */
-	reserve(userId: string, amount: number, _jobId?: string): Reservation {
+	/** Takes `amount` from the user's window for `jobId`, or throws `QuotaExceededError` and takes nothing. */
+	reserve(userId: string, amount: number, jobId: string): Reservation {
 		const record = this.current(userId);
 		if (record.used + amount > this.limit) throw new QuotaExceededError(this.toStatus(record), amount);
-		this.records.set(userId, { windowStart: record.windowStart, used: record.used + amount });
+		record.used += amount - (record.charges[jobId] ?? 0);
+		record.charges[jobId] = amount;
+		this.records.set(userId, record);
 		this.persist(userId);
 		if (++this.operations % 1000 === 0) this.sweep();
-		return { userId, amount, windowStart: record.windowStart };
+		return { userId, jobId, amount, windowStart: record.windowStart };
 	}
 
-	/** Gives a reservation back, unless its window has already reset. */
+	/** Gives a reservation back, unless its window has already reset. Refunding twice gives back once. */
 	refund(reservation: Reservation): void {
-		const record = this.current(reservation.userId);
-		if (record.windowStart !== reservation.windowStart) return;
-		this.records.set(reservation.userId, { ...record, used: Math.max(0, record.used - reservation.amount) });
+		const record = this.records.get(reservation.userId);
+		if (!record || record.windowStart !== reservation.windowStart || !(reservation.jobId in record.charges)) return;
+		record.used -= record.charges[reservation.jobId]!;
+		delete record.charges[reservation.jobId];
 		this.persist(reservation.userId);
 	}
-
 
 	/** Forgets records whose window has ended (their store entries expire by TTL). */
 	private sweep(): void {
@@ -90,25 +122,36 @@ export class QuotaService {
 		for (const [userId, record] of this.records) if (now >= record.windowStart + this.windowMs) this.records.delete(userId);
 	}
 
-	private current(userId: string): QuotaRecord {
+	private current(userId: string) {
 		const record = this.records.get(userId);
 		if (record && this.now() < record.windowStart + this.windowMs) return record;
 		if (record) this.records.delete(userId);
-		return { windowStart: this.now(), used: 0 };
+		return { windowStart: this.now(), charges: {} as Record<string, number>, used: 0 };
 	}
 
 	/** Queues the user's record for the store; the writer reports a failed write. */
 	private persist(userId: string): void {
 		const record = this.records.get(userId)!;
-		void this.writer.write(`${QUOTA_KEY_PREFIX}${userId}`, () => this.records.get(userId), record.windowStart + this.windowMs - this.now());
+		const stored = (): QuotaRecord | undefined => {
+			const current = this.records.get(userId);
+			return current && { windowStart: current.windowStart, charges: current.charges };
+		};
+		void this.writer.write(`${QUOTA_KEY_PREFIX}${userId}`, stored, record.windowStart + this.windowMs - this.now());
 	}
 
-	private toStatus(record: QuotaRecord): QuotaStatus {
+	private toStatus(record: { windowStart: number; used: number }): QuotaStatus {
+		const { used } = record;
 		return {
 			limit: this.limit,
-			used: record.used,
-			remaining: Math.max(0, this.limit - record.used),
+			used,
+			remaining: Math.max(0, this.limit - used),
 			resetsAt: new Date(record.windowStart + this.windowMs),
 		};
 	}
+}
+
+function sum(charges: Record<string, number>): number {
+	let used = 0;
+	for (const amount of Object.values(charges)) used += amount;
+	return used;
 }

@@ -23,10 +23,12 @@ function pending(): Pending {
  * latest value. Batches go out one at a time, so a key's writes never overtake each other.
  */
 export class WriteBehind {
-	private dirty = new Map<string, { value: () => unknown; ttlMs: number }>();
+	private dirty = new Map<string, { value: () => unknown; ttlMs?: number } | 'delete'>();
 	private next = pending();
 	private timer: NodeJS.Timeout | undefined;
 	private inFlight: Promise<void> | undefined;
+	/** A caller is waiting on the next batch: send it as soon as the one in flight is done. */
+	private urgent = false;
 
 	constructor(
 		private readonly store: Keyv,
@@ -34,11 +36,33 @@ export class WriteBehind {
 		private readonly onError: (error: unknown) => void = () => {},
 	) {}
 
-	/** Queues `key`; `value` is read when the batch goes out. Resolves once it is written. */
-	write(key: string, value: () => unknown, ttlMs: number): Promise<void> {
+	/**
+	 * Queues `key`; `value` is read when the batch goes out. Resolves once it is written. Without
+	 * `ttlMs` the entry stays until deleted.
+	 */
+	write(key: string, value: () => unknown, ttlMs?: number): Promise<void> {
 		this.dirty.set(key, { value, ttlMs });
 		this.schedule();
 		return this.next.promise;
+	}
+
+	/** Queues the removal of `key`, in order with the writes around it. */
+	delete(key: string): Promise<void> {
+		this.dirty.set(key, 'delete');
+		this.schedule();
+		return this.next.promise;
+	}
+
+	/** Sends what is queued now, without waiting out the batching delay; resolves once it is written. */
+	async writeNow(): Promise<void> {
+		if (this.dirty.size === 0) return this.inFlight;
+		const written = this.next.promise;
+		if (this.inFlight) this.urgent = true;
+		else if (this.dirty.size > 0) {
+			clearTimeout(this.timer);
+			void this.send();
+		}
+		await written;
 	}
 
 	/** Resolves once everything queued so far is written (or has failed). */
@@ -62,13 +86,19 @@ export class WriteBehind {
 		const done = this.next;
 		this.dirty = new Map();
 		this.next = pending();
+		const deletions: string[] = [];
 		const entries = [...batch].flatMap(([key, entry]) => {
+			if (entry === 'delete') {
+				deletions.push(key);
+				return [];
+			}
 			const value = entry.value();
-			return value === undefined ? [] : [{ key, value, ttl: Math.max(1, entry.ttlMs) }];
+			return value === undefined ? [] : [{ key, value, ttl: entry.ttlMs === undefined ? undefined : Math.max(1, entry.ttlMs) }];
 		});
 		this.inFlight = (async () => {
 			try {
 				if (entries.length > 0) await this.store.setMany(entries);
+				if (deletions.length > 0) await this.store.deleteMany(deletions);
 				done.resolve();
 			} catch (error) {
 				this.onError(error);
@@ -77,6 +107,11 @@ export class WriteBehind {
 		})();
 		await this.inFlight;
 		this.inFlight = undefined;
-		if (this.dirty.size > 0) this.schedule();
+		if (this.dirty.size === 0) return;
+		if (this.urgent) {
+			this.urgent = false;
+			clearTimeout(this.timer);
+			void this.send();
+		} else this.schedule();
 	}
 }

@@ -19,6 +19,8 @@ afterAll(() => store.disconnect());
 
 let users = 0;
 const user = () => `user-${++users}`;
+let jobs = 0;
+const job = () => `job-${++jobs}`;
 const refusal = (action: () => unknown) => {
 	try {
 		action();
@@ -33,9 +35,9 @@ describe('QuotaService', () => {
 		let now = 1_000_000;
 		const quota = new QuotaService(writer, 20, HOUR, () => now);
 		const id = user();
-		quota.reserve(id, 15);
+		quota.reserve(id, 15, job());
 		now += 60_000;
-		const error = refusal(() => quota.reserve(id, 10));
+		const error = refusal(() => quota.reserve(id, 10, job()));
 		expect(error).toBeInstanceOf(QuotaExceededError);
 		expect(error.status).toEqual({ limit: 20, used: 15, remaining: 5, resetsAt: new Date(1_000_000 + HOUR) });
 		expect(error.message).toBe('This needs 10 s of video; you have 5 s of your 20 s left.');
@@ -44,7 +46,7 @@ describe('QuotaService', () => {
 	it('refunds a reservation', () => {
 		const quota = new QuotaService(writer, 20, HOUR);
 		const id = user();
-		quota.refund(quota.reserve(id, 12));
+		quota.refund(quota.reserve(id, 12, job()));
 		expect(quota.status(id).used).toBe(0);
 	});
 
@@ -52,9 +54,9 @@ describe('QuotaService', () => {
 		let now = 5_000_000;
 		const quota = new QuotaService(writer, 20, HOUR, () => now);
 		const id = user();
-		const old = quota.reserve(id, 10);
+		const old = quota.reserve(id, 10, job());
 		now += HOUR + 1;
-		quota.reserve(id, 4);
+		quota.reserve(id, 4, job());
 		quota.refund(old);
 		expect(quota.status(id).used).toBe(4);
 	});
@@ -63,28 +65,60 @@ describe('QuotaService', () => {
 		let now = 9_000_000;
 		const quota = new QuotaService(writer, 20, HOUR, () => now);
 		const id = user();
-		quota.reserve(id, 20);
+		quota.reserve(id, 20, job());
 		now += HOUR;
-		expect(quota.reserve(id, 20)).toMatchObject({ amount: 20, windowStart: 9_000_000 + HOUR });
+		expect(quota.reserve(id, 20, job())).toMatchObject({ amount: 20, windowStart: 9_000_000 + HOUR });
 	});
 
-	it('never overspends when many reservations race', async () => {
-		const quota = new QuotaService(writer, 60, HOUR);
+	it('keeps every one of many reservations made within one write batch, and no more than the limit', async () => {
+		const file = await tempStore();
+		const batched = new WriteBehind(file, 20);
+		const quota = new QuotaService(batched, 60, HOUR);
+		const ids = Array.from({ length: 25 }, () => job());
+		const taken = ids.flatMap((jobId) => {
+			try {
+				return [quota.reserve('racer', 5, jobId).jobId];
+			} catch {
+				return [];
+			}
+		});
+		await batched.flush();
+		const [[, record]] = (await scanStore<QuotaRecord>(file, QUOTA_KEY_PREFIX)) as [[string, QuotaRecord]];
+		expect(taken).toEqual(ids.slice(0, 12));
+		expect(Object.keys(record.charges).sort()).toEqual([...taken].sort());
+		expect(new QuotaService(batched, 60, HOUR).load([['racer', record]]).status('racer').remaining).toBe(0);
+		await file.disconnect();
+	});
+
+	it('drops reservations whose job never reached the store, and only those', () => {
+		const quota = new QuotaService(writer, 30, HOUR);
 		const id = user();
-		const results = await Promise.allSettled(Array.from({ length: 25 }, async () => quota.reserve(id, 5)));
-		expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(12);
-		expect(quota.status(id).used).toBe(60);
+		const saved = quota.reserve(id, 10, 'saved-job');
+		quota.reserve(id, 8, 'lost-job');
+		const dropped = quota.reconcile((jobId) => jobId === saved.jobId);
+		expect(dropped.map((reservation) => [reservation.jobId, reservation.amount])).toEqual([['lost-job', 8]]);
+		expect(quota.status(id).used).toBe(10);
+	});
+
+	it('refunds a reservation once however often it is refunded', () => {
+		const quota = new QuotaService(writer, 30, HOUR);
+		const id = user();
+		const first = quota.reserve(id, 10, job());
+		quota.reserve(id, 5, job());
+		quota.refund(first);
+		quota.refund(first);
+		expect(quota.status(id).used).toBe(5);
 	});
 
 	it('writes every change to the store, so a restarted process loads what was used', async () => {
 		const file = await tempStore();
 		const fileWriter = new WriteBehind(file, 5);
 		const quota = new QuotaService(fileWriter, 30, HOUR);
-		quota.reserve('kept', 25);
-		quota.refund(quota.reserve('refunded', 10));
+		quota.reserve('kept', 25, job());
+		quota.refund(quota.reserve('refunded', 10, job()));
 		await fileWriter.flush();
 		const records = await scanStore<QuotaRecord>(file, QUOTA_KEY_PREFIX);
-		expect(Object.fromEntries(records.map(([id, record]) => [id, record.used]))).toEqual({ kept: 25, refunded: 0 });
+		expect(Object.fromEntries(records.map(([id, record]) => [id, Object.values(record.charges)]))).toEqual({ kept: [25], refunded: [] });
 		const restarted = new QuotaService(fileWriter, 30, HOUR).load(records);
 		expect(restarted.status('kept').remaining).toBe(5);
 		await file.disconnect();
@@ -93,7 +127,7 @@ describe('QuotaService', () => {
 	it('does not load records whose window has ended', async () => {
 		const file = await tempStore();
 		const fileWriter = new WriteBehind(file, 5);
-		new QuotaService(fileWriter, 30, 50).reserve('short-lived', 10);
+		new QuotaService(fileWriter, 30, 50).reserve('short-lived', 10, job());
 		await fileWriter.flush();
 		await new Promise((resolve) => setTimeout(resolve, 60));
 		expect(await scanStore<QuotaRecord>(file, QUOTA_KEY_PREFIX)).toEqual([]);

@@ -9,7 +9,7 @@ export interface AcquireOptions {
 	onPosition?: (position: number) => void;
 }
 
-export interface ReferenceBudgetOptions {
+export interface WaitLineOptions {
 	/** Least time between two position reports to one waiter. Default 1,000 ms. */
 	positionIntervalMs?: number;
 }
@@ -24,13 +24,14 @@ interface Waiter {
 }
 
 /**
- * The reference bytes the whole bot may hold in memory at once (`REFERENCE_MEMORY_MB`): a weighted
- * semaphore counted in bytes. Requests are served strictly first come, first served, so a job with
+ * A weighted semaphore whose waiters know their place in line. The runner keeps two: reference
+ * bytes held in memory at once (`REFERENCE_MEMORY_MB`, counted in bytes) and jobs submitting at
+ * once (`MAX_SUBMITTING`, one unit each). Requests are served strictly first come, first served, so a job with
  * nine large images is not starved by a stream of small ones; a request over the whole budget is
  * clamped to it, so it waits until it can run alone. Position reports are batched in one sweep at
  * most once per interval, so thousands of waiters cost one pass a second, not one per release.
  */
-export class ReferenceBudget {
+export class WaitLine {
 	private available: number;
 	private readonly line: Waiter[] = [];
 	private readonly intervalMs: number;
@@ -39,7 +40,7 @@ export class ReferenceBudget {
 
 	constructor(
 		readonly capacityBytes: number,
-		options: ReferenceBudgetOptions = {},
+		options: WaitLineOptions = {},
 	) {
 		if (!(capacityBytes > 0) || !Number.isFinite(capacityBytes)) throw new RangeError(`budget must be a positive number of bytes, got ${capacityBytes}`);
 		this.available = capacityBytes;

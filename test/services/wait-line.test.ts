@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ReferenceBudget } from '../../../src/services/media/reference-budget.js';
+import { WaitLine } from '../../src/services/wait-line.js';
 
 beforeEach(() => {
 	vi.useFakeTimers();
@@ -12,7 +12,7 @@ afterEach(() => {
 const settle = () => vi.advanceTimersByTimeAsync(0);
 
 /** Starts an acquire and records when it is granted. */
-function request(budget: ReferenceBudget, bytes: number, order: string[], name: string, options: Parameters<ReferenceBudget['acquire']>[1] = {}) {
+function request(budget: WaitLine, bytes: number, order: string[], name: string, options: Parameters<WaitLine['acquire']>[1] = {}) {
 	const held: { release?: () => void; error?: unknown } = {};
 	budget.acquire(bytes, options).then(
 		(release) => {
@@ -26,9 +26,9 @@ function request(budget: ReferenceBudget, bytes: number, order: string[], name: 
 	return held;
 }
 
-describe('ReferenceBudget', () => {
+describe('WaitLine', () => {
 	it('grants at once while there is room, and frees on release (once, however often it is called)', async () => {
-		const budget = new ReferenceBudget(100);
+		const budget = new WaitLine(100);
 		const release = await budget.acquire(60);
 		expect(budget.freeBytes).toBe(40);
 		release();
@@ -37,7 +37,7 @@ describe('ReferenceBudget', () => {
 	});
 
 	it('serves first come first served: a small request does not overtake a big one that is waiting', async () => {
-		const budget = new ReferenceBudget(100);
+		const budget = new WaitLine(100);
 		const order: string[] = [];
 		const first = request(budget, 60, order, 'first');
 		await settle();
@@ -57,7 +57,7 @@ describe('ReferenceBudget', () => {
 	});
 
 	it('clamps a request larger than the whole budget: it runs alone', async () => {
-		const budget = new ReferenceBudget(100);
+		const budget = new WaitLine(100);
 		const order: string[] = [];
 		const a = request(budget, 30, order, 'a');
 		const b = request(budget, 30, order, 'b');
@@ -80,7 +80,7 @@ describe('ReferenceBudget', () => {
 	});
 
 	it('reports each waiter its place in line, at once and then at most once a second', async () => {
-		const budget = new ReferenceBudget(1);
+		const budget = new WaitLine(1);
 		const order: string[] = [];
 		const holder = request(budget, 1, order, 'holder');
 		await settle();
@@ -104,7 +104,7 @@ describe('ReferenceBudget', () => {
 	});
 
 	it('costs one report per waiter per second however many releases happen, with 5,000 waiting', async () => {
-		const budget = new ReferenceBudget(1);
+		const budget = new WaitLine(1);
 		const order: string[] = [];
 		const holder = request(budget, 1, order, 'holder');
 		await settle();
@@ -129,7 +129,7 @@ describe('ReferenceBudget', () => {
 	});
 
 	it('an aborted waiter leaves the line with the abort reason, and those behind it move up', async () => {
-		const budget = new ReferenceBudget(100);
+		const budget = new WaitLine(100);
 		const order: string[] = [];
 		const holder = request(budget, 60, order, 'holder');
 		await settle();
@@ -154,7 +154,7 @@ describe('ReferenceBudget', () => {
 	});
 
 	it('refuses at once when the signal is already aborted', async () => {
-		const budget = new ReferenceBudget(100);
+		const budget = new WaitLine(100);
 		const reason = new Error('gone');
 		await expect(budget.acquire(10, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
 		expect(budget.freeBytes).toBe(100);

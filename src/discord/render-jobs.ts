@@ -1,0 +1,40 @@
+import { TimestampStyles, time } from 'discord.js';
+import type { Job, JobState } from '../services/jobs/job.js';
+import { clip } from '../services/text.js';
+import type { Rendered } from './render.js';
+
+/** RelayDance deletes a finished video about a day after it is made. */
+const VIDEO_LINK_LIFETIME_MS = 24 * 60 * 60_000;
+
+const STATES: Record<JobState, string> = {
+	queued: '⏳ queued',
+	uploading: '📤 sending references',
+	submitting: '📤 sending to RelayDance',
+	submitted: '🕒 waiting for RelayDance',
+	running: '🎬 generating',
+	delivering: '📥 fetching the video',
+	delivered: '✅ delivered',
+	failed: '❌ failed',
+};
+
+/** `/jobs`: a member's recent jobs in this server, what became of each, and where to find the video. */
+export function renderJobList(jobs: Job[], now = Date.now()): Rendered {
+	if (jobs.length === 0) return { content: 'You have no videos here yet. Start one with `/video`.' };
+	const lines = jobs.map((job) => {
+		const head = `**${STATES[job.state]}** · ${time(new Date(job.createdAt), TimestampStyles.RelativeTime)} · ${job.settings.model}, ${job.settings.seconds} s`;
+		return [head, `> ${clip(job.settings.prompt.replace(/\s+/g, ' '), 120)}`, ...detail(job, now)].join('\n');
+	});
+	return { content: clip(`Your latest videos in this server:\n\n${lines.join('\n\n')}`, 2000) };
+}
+
+function detail(job: Job, now: number): string[] {
+	if (job.state === 'running' && job.progress !== undefined) return [`${Math.round(job.progress)}% done`];
+	if (job.state === 'failed') return [clip(job.failure?.message ?? 'It could not be made.', 300)];
+	if (job.state !== 'delivered' || !job.result) return [];
+	const found: string[] = [];
+	if (job.result.messageUrl) found.push(`[the message](${job.result.messageUrl})`);
+	const expires = job.result.madeAt + VIDEO_LINK_LIFETIME_MS;
+	if (expires > now) found.push(`[the video](${job.result.url}) (link expires ${time(new Date(expires), TimestampStyles.RelativeTime)})`);
+	if (found.length > 0) return [`Find it in ${found.join(' or ')}.`];
+	return ['RelayDance no longer keeps this video.'];
+}

@@ -1,0 +1,40 @@
+import type { Logger } from '../../logger.js';
+import type { ActiveJobs } from '../quota/active-jobs.js';
+import type { QuotaService } from '../quota/quota.js';
+import { FINAL_STATES, type Job } from './job.js';
+import type { JobRunner } from './job-runner.js';
+import type { JobStore } from './job-store.js';
+
+export interface RecoveryDeps {
+	jobs: JobStore;
+	quota: QuotaService;
+	runner: JobRunner;
+	activeJobs: ActiveJobs;
+	logger: Logger;
+	retentionMs: number;
+	now?: () => number;
+}
+
+/**
+ * At start, makes the store the truth again: drops quota reservations whose job never reached the
+ * store (or was refunded), deletes final records past their retention, and resumes every job that
+ * is not final, from the state its record holds. Returns what it did.
+ */
+export async function recoverJobs(deps: RecoveryDeps): Promise<{ resumed: Job[]; pruned: number; reservationsDropped: number }> {
+	const now = deps.now ?? Date.now;
+	const all = await deps.jobs.load();
+	const byId = new Map(all.map((job) => [job.id, job]));
+	const dropped = deps.quota.reconcile((jobId) => {
+		const job = byId.get(jobId);
+		return job !== undefined && !job.refunded;
+	});
+	for (const reservation of dropped) deps.logger.info({ ...reservation }, 'dropped a quota reservation whose job never reached the store');
+	const pruned = await deps.jobs.prune(all, now() - deps.retentionMs);
+	const resumed = all.filter((job) => !FINAL_STATES.has(job.state));
+	for (const job of resumed) {
+		const release = deps.activeJobs.acquire(job.requester.userId, { force: true });
+		void deps.runner.start(job).finally(release);
+	}
+	if (resumed.length > 0 || pruned > 0) deps.logger.info({ resumed: resumed.length, pruned }, 'jobs recovered from the store');
+	return { resumed, pruned, reservationsDropped: dropped.length };
+}

@@ -1,0 +1,51 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Runs a built script (`dist/index.js`, `dist/register.js`) as its own process, the way `npm start`
+ * does, with exactly `env`: no .env file unless `dotEnv` is given, since cwd is an empty folder.
+ * `npm test` builds before vitest runs.
+ */
+export function runScript(script: string, env: Record<string, string>, dotEnv?: string) {
+	const cwd = mkdtempSync(join(tmpdir(), 'rd-proc-'));
+	if (dotEnv !== undefined) writeFileSync(join(cwd, '.env'), dotEnv);
+	const child = spawn(process.execPath, [join(root, script)], { cwd, env: { PATH: process.env.PATH!, ...env } });
+	let stdout = '';
+	let stderr = '';
+	const lineWaiters = new Set<() => void>();
+	child.stdout.on('data', (chunk) => {
+		stdout += chunk;
+		for (const check of lineWaiters) check();
+	});
+	child.stderr.on('data', (chunk) => (stderr += chunk));
+	const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+	return {
+		child,
+		exit,
+		output: () => ({ stdout, stderr }),
+		/** Log lines (pino JSON) written so far, parsed. */
+		logs: () => stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown> & { msg: string; level: number }),
+		/** Resolves once a log line whose message contains `text` appears; rejects if the process exits first. */
+		waitForLog(text: string, timeoutMs = 15_000): Promise<void> {
+			return new Promise((resolve, reject) => {
+				const timer = setTimeout(() => done(new Error(`no log line with "${text}" in ${timeoutMs} ms:\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`)), timeoutMs);
+				const check = () => stdout.includes(text) && done();
+				const done = (error?: Error) => {
+					clearTimeout(timer);
+					lineWaiters.delete(check);
+					if (error) reject(error);
+					else resolve();
+				};
+				lineWaiters.add(check);
+				void exit.then(() => done(new Error(`process exited before logging "${text}":\n${stderr.slice(-2000)}`)));
+				check();
+			});
+		},
+	};
+}
+export type ScriptRun = ReturnType<typeof runScript>;
