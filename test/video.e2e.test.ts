@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textOf, type InteractionHandle } from '../stand-ins/discord/stand-in.js';
 import { snowflake } from '../stand-ins/discord/payloads.js';
@@ -92,16 +93,18 @@ describe('/video', () => {
 		expect(h.bot.context.quota.status(userId).used).toBe(27);
 	});
 
-	it('never lets concurrent requests from one user overspend', async () => {
+	it('submits exactly two of ten simultaneous requests from a member with room for two', async () => {
 		const userId = snowflake();
+		const tag = marker();
 		const handles = await Promise.all(
-			[1, 2, 3].map((index) => h.discord.invoke('video', { prompt: `race ${index} ${marker()}`, seconds: 12 }, { userId })),
+			Array.from({ length: 10 }, (_, index) => h.discord.invoke('video', { prompt: `race ${index} ${tag}`, seconds: 12 }, { userId })),
 		);
 		await Promise.all(handles.map((handle) => handle.waitFor((handle) => handle.callback !== undefined)));
 		const accepted = handles.filter(isDeferred);
 		expect(accepted).toHaveLength(2);
-		expect(refusal(handles.find((handle) => !isDeferred(handle))!)).toContain('you have 6 s of your 30 s left');
+		for (const refused of handles.filter((handle) => !isDeferred(handle))) expect(refusal(refused)).toContain('you have 6 s of your 30 s left');
 		await Promise.all(accepted.map((handle) => handle.finished()));
+		expect(submissions(tag)).toHaveLength(2);
 		expect(h.bot.context.quota.status(userId).used).toBe(24);
 	});
 
@@ -176,6 +179,34 @@ describe('/video', () => {
 		await handle.finished();
 		expect(textOf(handle.original)).toContain('The video was made, but the bot could not fetch it from RelayDance');
 		expect(h.bot.context.quota.status(userId).used).toBe(0);
+	});
+
+	it('follows a redirected video link and delivers the video', async () => {
+		const handle = await h.discord.invoke('video', { prompt: `moved sim:redirect=3 ${marker()}` });
+		await handle.finished();
+		expect(textOf(handle.original)).toContain('✅ Video ready');
+		expect(handle.original!.files[0]!.data!.equals(SAMPLE_VIDEO)).toBe(true);
+	});
+
+	it('never fetches a result link on a private address, and tells the member and refunds', async () => {
+		const userId = snowflake();
+		let hits = 0;
+		const trap = createServer((_req, res) => {
+			hits++;
+			res.end('trap');
+		});
+		await new Promise<void>((resolve) => trap.listen(Number(new URL(h.relaydance.url).port), '127.0.0.2', resolve));
+		try {
+			const handle = await h.discord.invoke('video', { prompt: `inside job sim:resulthost=127.0.0.2 ${marker()}`, seconds: 4 }, { userId });
+			await handle.finished();
+			const text = textOf(handle.original);
+			expect(text).toContain('The video was made, but the bot could not fetch it from RelayDance (its link points into a private network');
+			expect(text).toContain('Your 4 s of quota were given back.');
+			expect(hits).toBe(0);
+			expect(h.bot.context.quota.status(userId).used).toBe(0);
+		} finally {
+			await new Promise((resolve) => trap.close(resolve));
+		}
 	});
 
 	it('spools a video served without a length to disk, then attaches it whole', async () => {

@@ -1,7 +1,8 @@
-import { DownloadError, OutputDownloadError } from '../media/http-download.js';
+import { DownloadError, OutputDownloadError, type DownloadFailure } from '../media/http-download.js';
 import type { JobFailure, JobState } from './job.js';
 import { APIConnectionError, APIError, InvalidResponseError } from '../relaydance/errors.js';
 import type { Task } from '../relaydance/schemas.js';
+import { MODEL_NOT_FOUND } from '../relaydance/client.js';
 import { PollTimeoutError } from './task-poller.js';
 import { clip } from '../text.js';
 
@@ -40,7 +41,8 @@ export function mayHaveBilled(state: JobState, error: unknown): boolean {
 	if (state === 'queued' || state === 'uploading') return false;
 	if (state !== 'submitting') return true;
 	if (error instanceof APIConnectionError) return error.sent;
-	if (error instanceof APIError) return error.status >= 500 || error.status === 408;
+	// 503 is the one 5xx that says the request was not taken (the client retries a submit on it).
+	if (error instanceof APIError) return (error.status >= 500 && error.status !== 503) || error.status === 408;
 	return error instanceof InvalidResponseError;
 }
 
@@ -53,28 +55,34 @@ export class ShutdownError extends Error {
 }
 
 /** Why a download failed, in words: raw network errors (`getaddrinfo ENOTFOUND …`) stay in the logs. */
-const OUTPUT_REASONS: Partial<Record<DownloadError['reason'], string>> = {
+const OUTPUT_REASONS: Record<DownloadFailure, string> = {
 	'too-large': 'it is larger than the bot accepts',
 	status: 'RelayDance no longer serves it',
 	network: 'the download failed',
 	'wrong-type': 'it is not a video file',
+	'not-video': 'what RelayDance sent is not a video file',
+	'bad-scheme': 'its link is not a web address',
+	'blocked-address': 'its link points into a private network, which the bot never fetches',
+	'too-many-redirects': 'its link redirected too many times',
+	'forbidden-host': 'its link is on a host the bot does not fetch from',
 };
-const REFERENCE_REASONS: Partial<Record<DownloadError['reason'], string>> = {
+const REFERENCE_REASONS: Record<DownloadFailure, string> = {
+	...OUTPUT_REASONS,
 	'too-large': 'it is larger than it said it was',
 	status: 'the link has expired',
-	network: 'the download failed',
+	'forbidden-host': 'it is not on Discord',
 };
 
 /** Maps anything thrown while running a job to what the user is told. */
 export function errorFailure(error: unknown, referenceId: string): JobFailure {
 	if (error instanceof OutputDownloadError) {
-		return { kind: 'OutputUnreadable', message: `The video was made, but the bot could not fetch it from RelayDance (${OUTPUT_REASONS[error.reason] ?? 'the download failed'}). (ref \`${referenceId}\`).` };
+		return { kind: 'OutputUnreadable', message: `The video was made, but the bot could not fetch it from RelayDance (${OUTPUT_REASONS[error.reason]}; ref \`${referenceId}\`).` };
 	}
 	if (error instanceof DownloadError && error.reason === 'wrong-type') {
 		return { kind: 'ReferenceWrongType', message: `A reference is not what its name says: ${error.message}. Attach the right file.` };
 	}
 	if (error instanceof DownloadError) {
-		return { kind: 'ReferenceUnreadable', message: `A reference attachment could not be read from Discord (${REFERENCE_REASONS[error.reason] ?? 'the download failed'}). Attach it again.` };
+		return { kind: 'ReferenceUnreadable', message: `A reference attachment could not be read from Discord (${REFERENCE_REASONS[error.reason]}). Attach it again.` };
 	}
 	if (error instanceof PollTimeoutError) {
 		return { kind: 'Timeout', message: `RelayDance had not finished after ${duration(error.timeoutMs)}, so the bot stopped waiting.` };
@@ -82,6 +90,9 @@ export function errorFailure(error: unknown, referenceId: string): JobFailure {
 	if (error instanceof APIError) {
 		if (error.status === 400 || error.status === 422) {
 			return { kind: 'Rejected', code: error.code, message: `RelayDance refused the request: ${clip(error.apiMessage, 300)}` };
+		}
+		if (error.code === MODEL_NOT_FOUND) {
+			return { kind: 'ModelUnavailable', code: error.code, message: 'RelayDance cannot run this model right now. Pick another model, or try again later.' };
 		}
 		if (error.status === 429) return { kind: 'RateLimited', message: 'RelayDance is busy right now. Try again in a minute.' };
 		if (error.status === 401 || error.status === 403) {

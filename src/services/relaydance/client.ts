@@ -2,6 +2,7 @@ import { Agent, FormData, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { parseRetryAfter } from '../retry-after.js';
 import { sleep } from '../sleep.js';
+import type { CatalogModel } from './model-catalog.js';
 import { APIConnectionError, APIError, APITimeoutError, InvalidResponseError, RateLimitError } from './errors.js';
 import {
 	errorBodySchema,
@@ -48,6 +49,9 @@ interface Call<T extends z.ZodType> {
 	signal?: AbortSignal;
 }
 
+/** A gateway's 503 for a model it has no upstream for: retrying cannot help. */
+export const MODEL_NOT_FOUND = 'model_not_found';
+
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** A RelayDance API client. It knows nothing of Discord. */
@@ -63,9 +67,9 @@ export class RelayDanceClient {
 		};
 	}
 
-	listModels(signal?: AbortSignal): Promise<string[]> {
+	listModels(signal?: AbortSignal): Promise<CatalogModel[]> {
 		return this.call({ method: 'GET', path: '/models', schema: modelsSchema, retry: 'idempotent', signal }).then((body) =>
-			body.data.map((model) => model.id),
+			body.data.map((model) => ({ id: model.id, endpoints: model.supported_endpoint_types })),
 		);
 	}
 
@@ -162,7 +166,7 @@ function shouldRetry(error: unknown, policy: RetryPolicy): boolean {
 	if (error instanceof APIConnectionError) return policy === 'idempotent' || !error.sent;
 	if (error instanceof RateLimitError) return true;
 	if (!(error instanceof APIError)) return false;
-	if (policy === 'billable') return error.status === 503;
+	if (policy === 'billable') return error.status === 503 && error.code !== MODEL_NOT_FOUND;
 	return error.status === 408 || error.status >= 500;
 }
 
@@ -179,7 +183,9 @@ function errorFrom(response: Dispatcher.ResponseData, text: string): APIError {
 		const flat = gatewayErrorSchema.safeParse(body);
 		if (documented.success) {
 			message = documented.data.error.message;
-			code = documented.data.error.type ?? (documented.data.error.code == null ? undefined : String(documented.data.error.code));
+			// The specific `code` (`model_not_found`) says more than the general `type` (`new_api_error`).
+			const specific = documented.data.error.code;
+			code = specific == null || specific === '' ? documented.data.error.type : String(specific);
 		} else if (flat.success) {
 			message = flat.data.message;
 			code = String(flat.data.code);

@@ -7,6 +7,25 @@ const SECONDS_RULES: Array<{ match: RegExp; min: number; max: number }> = [
 ];
 export const API_MAX_SECONDS = 15;
 
+/** One entry of `GET /v1/models`: gateways may say which endpoints a model serves. */
+export interface CatalogModel {
+	id: string;
+	/** new-api style `supported_endpoint_types`, e.g. `["openai-video"]`, when the gateway lists them. */
+	endpoints?: string[];
+}
+
+/** Video model families RelayDance and its gateways carry, for catalogs that do not state endpoints. */
+const VIDEO_FAMILIES = /seedance|happyhorse|grok-imagine-video|veo|kling|hailuo|vidu|wan2|sora|pixverse|runway/i;
+
+/**
+ * Whether a catalog entry makes video: what the catalog says when it says it, else whether the id
+ * is of a known video family. Anything else (chat, image, speech models) stays out of `/video`.
+ */
+export function makesVideo(model: CatalogModel): boolean {
+	if (model.endpoints?.length) return model.endpoints.some((endpoint) => /video/i.test(endpoint));
+	return VIDEO_FAMILIES.test(model.id) && !/image/i.test(model.id);
+}
+
 export interface SecondsRange {
 	min: number;
 	max: number;
@@ -28,11 +47,10 @@ export class ModelCatalog {
 	private refreshing: Promise<void> | undefined;
 
 	constructor(
-		private readonly fetchModels: () => Promise<string[]>,
+		private readonly fetchModels: () => Promise<CatalogModel[]>,
 		private readonly fallback: string[],
 		private readonly logger: Logger,
 		private readonly ttlMs = 10 * 60_000,
-		private readonly isVideoModel = (id: string) => !/image|gpt|chat|grok-(?!imagine-video)/i.test(id),
 	) {}
 
 	/** Every model known now; starts a background refresh when the cache is stale. */
@@ -54,8 +72,8 @@ export class ModelCatalog {
 
 	refresh(): Promise<void> {
 		this.refreshing ??= this.fetchModels()
-			.then((ids) => {
-				const videos = ids.filter(this.isVideoModel);
+			.then((models) => {
+				const videos = models.filter((model) => makesVideo(model) || this.fallback.includes(model.id)).map((model) => model.id);
 				if (videos.length > 0) this.cached = videos;
 			})
 			.catch((error: unknown) => this.logger.warn({ err: error }, 'could not list RelayDance models; using the configured list'))

@@ -90,7 +90,7 @@ export const taskSchema = unwrapped.transform((task, ctx) => {
 export type Task = z.output<typeof taskSchema>;
 
 export const modelsSchema = z.looseObject({
-	data: z.array(z.looseObject({ id: z.string() })),
+	data: z.array(z.looseObject({ id: z.string(), supported_endpoint_types: z.array(z.string()).optional().catch(undefined) })),
 });
 
 export const fileSchema = z.looseObject({ id: z.string().optional(), url: z.url() });

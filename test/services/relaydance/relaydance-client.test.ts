@@ -38,6 +38,17 @@ describe('RelayDanceClient', () => {
 		await expect(client.createVideo(body)).resolves.toMatchObject({ taskId: 'task_3' });
 	});
 
+	it.each([
+		['documented', { error: { message: 'no channel for this model', type: 'new_api_error', code: 'model_not_found' } }],
+		['flat', { code: 'model_not_found', message: 'no channel for this model', data: null }],
+	])('does not retry a 503 whose %s body says the model is unknown', async (_shape, answer) => {
+		submit().reply(503, answer);
+		submit().reply(200, { task_id: 'task_unneeded', status: 'submitted' });
+		const error = (await client.createVideo(body).catch((caught: unknown) => caught)) as InternalServerError;
+		expect(error.status).toBe(503);
+		expect(error.code).toBe('model_not_found');
+	});
+
 	it.each([500, 502, 504])('does not retry a billable submit on %i (the task may exist)', async (status) => {
 		submit().reply(status, { error: { message: 'upstream' } });
 		submit().reply(200, { task_id: 'task_twice', status: 'submitted' });
