@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { applicationIdOf, ConfigError, loadConfig } from '../src/config.js';
+import { applicationIdOf, ConfigError, configSchema, loadConfig } from '../src/config.js';
 
 const required = { DISCORD_TOKEN: 'MTIzNDU2Nzg5MDEyMzQ1Njc4.x.y', RELAYDANCE_API_KEY: 'sk-1' };
 
@@ -59,5 +60,14 @@ describe('applicationIdOf', () => {
 	});
 	it('prefers DISCORD_APPLICATION_ID', () => {
 		expect(applicationIdOf(loadConfig({ ...required, DISCORD_APPLICATION_ID: '987654321098765432' }))).toBe('987654321098765432');
+	});
+
+	it('documents every setting in .env.example and in the README', () => {
+		const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+		const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+		for (const key of Object.keys(configSchema.shape)) {
+			expect(example, key).toMatch(new RegExp(`^${key}=`, 'm'));
+			expect(readme, key).toContain(`| \`${key}\` |`);
+		}
 	});
 });
