@@ -1,14 +1,13 @@
-import type { REST } from 'discord.js';
 import type { Logger } from '../logger.js';
 import type { Job } from '../services/jobs/job.js';
 import type { JobView, JobViews } from '../services/jobs/job-view.js';
-import { InteractionReplyView } from './interaction-view.js';
+import { InteractionReplyView, type DiscordRest } from './interaction-view.js';
 import { asInteractionAddress } from './reply-address.js';
 
 /** Opens each job's view from the reply address in its record, so a resumed job talks to Discord like a new one. */
 export class InteractionViews implements JobViews {
 	constructor(
-		private readonly rest: { interactions: REST; bot: REST; api: string; botToken: string },
+		private readonly rest: DiscordRest,
 		private readonly editIntervalMs: number,
 		private readonly logger: Logger,
 	) {}

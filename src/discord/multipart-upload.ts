@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { parseRetryAfter } from '../services/retry-after.js';
+import { sleep } from '../services/sleep.js';
 
 /** Discord refused the upload; `code` is Discord's JSON error code (40005: too large). */
 export class UploadRejectedError extends Error {
@@ -16,6 +17,14 @@ export class UploadRejectedError extends Error {
 	}
 }
 
+/** The upload never got an answer: the connection was reset or closed, or the video's own stream broke. */
+export class UploadConnectionError extends Error {
+	override name = 'UploadConnectionError';
+	constructor(cause: unknown) {
+		super(`the upload to Discord broke off: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+	}
+}
+
 export interface UploadFile {
 	name: string;
 	contentType: string;
@@ -23,11 +32,28 @@ export interface UploadFile {
 	stream: Readable;
 }
 
+/** The parts of Discord's answer (a message object) the bot uses. */
+export interface PostedMessage {
+	id?: string;
+	channel_id?: string;
+}
+
+/** Tries, and waits between them, for a finished video's upload. */
+export const UPLOAD_RETRY = {
+	/** Tries in all, the first included. */
+	attempts: 3,
+	/** Wait before the 2nd and 3rd try after a 5xx or a broken connection. */
+	backoffMs: [1_000, 2_000],
+	/** A 429's Retry-After is honoured up to this. */
+	maxRetryAfterMs: 30_000,
+} as const satisfies { attempts: number; backoffMs: readonly number[]; maxRetryAfterMs: number };
+
 /**
  * Sends a message body and one file as multipart/form-data, streaming the file with a known
  * length. @discordjs/rest takes files as Buffers and would hold the whole video in memory.
+ * Answers the message Discord returns.
  */
-export async function uploadMessage(options: { url: string; method: 'PATCH' | 'POST'; authorization?: string; payload: object; file: UploadFile }): Promise<void> {
+export async function uploadMessage(options: { url: string; method: 'PATCH' | 'POST'; authorization?: string; payload: object; file: UploadFile; signal?: AbortSignal }): Promise<PostedMessage> {
 	const { file } = options;
 	const boundary = `relaydance-${randomBytes(16).toString('hex')}`;
 	const head = Buffer.from(
@@ -42,24 +68,66 @@ export async function uploadMessage(options: { url: string; method: 'PATCH' | 'P
 			yield tail;
 		})(),
 	);
-	const response = await request(options.url, {
-		method: options.method,
-		headers: {
-			'content-type': `multipart/form-data; boundary=${boundary}`,
-			'content-length': String(head.length + file.bytes + tail.length),
-			...(options.authorization && { authorization: options.authorization }),
-		},
-		body,
-	});
-	const text = await response.body.text();
-	if (response.statusCode < 400) return;
-	let error: { code?: number; message?: string; retry_after?: number } = {};
+	let response;
+	let text;
 	try {
-		error = JSON.parse(text) as typeof error;
-	} catch {
-		// not JSON: keep the status alone
+		response = await request(options.url, {
+			method: options.method,
+			headers: {
+				'content-type': `multipart/form-data; boundary=${boundary}`,
+				'content-length': String(head.length + file.bytes + tail.length),
+				...(options.authorization && { authorization: options.authorization }),
+			},
+			body,
+			signal: options.signal,
+		});
+		text = await response.body.text();
+	} catch (error) {
+		options.signal?.throwIfAborted();
+		throw new UploadConnectionError(error);
 	}
+	const parsed = parseJson(text);
+	if (response.statusCode < 400) return (parsed ?? {}) as PostedMessage;
+	const error = (parsed ?? {}) as { code?: number; message?: string; retry_after?: number };
 	const header = response.headers['retry-after'];
 	const retryAfterMs = error.retry_after !== undefined ? error.retry_after * 1000 : parseRetryAfter(Array.isArray(header) ? header[0] : header);
 	throw new UploadRejectedError(response.statusCode, error.code, error.message ?? text.slice(0, 200), retryAfterMs);
+}
+
+/** Worth another try: a 429, a 5xx, or a connection that broke off. */
+export function isRetryableUpload(error: unknown): boolean {
+	if (error instanceof UploadConnectionError) return true;
+	return error instanceof UploadRejectedError && (error.status === 429 || error.status >= 500);
+}
+
+/**
+ * Runs `attempt` up to `UPLOAD_RETRY.attempts` times while it fails in a way worth retrying: after
+ * a 429 it waits the Retry-After Discord gave, after a 5xx or a broken connection `backoffMs`.
+ * The last failure is thrown; an abort of `signal` ends the waiting at once.
+ */
+export async function withUploadRetries<T>(
+	attempt: () => Promise<T>,
+	options: { signal?: AbortSignal; backoffMs?: readonly number[]; onRetry?: (error: unknown, attempt: number, waitMs: number) => void } = {},
+): Promise<T> {
+	const backoff = options.backoffMs ?? UPLOAD_RETRY.backoffMs;
+	for (let tries = 1; ; tries++) {
+		try {
+			return await attempt();
+		} catch (error) {
+			options.signal?.throwIfAborted();
+			if (!isRetryableUpload(error) || tries >= UPLOAD_RETRY.attempts) throw error;
+			const rateLimited = error instanceof UploadRejectedError && error.status === 429;
+			const waitMs = rateLimited ? Math.min(error.retryAfterMs ?? 1_000, UPLOAD_RETRY.maxRetryAfterMs) : (backoff[tries - 1] ?? backoff.at(-1) ?? 0);
+			options.onRetry?.(error, tries, waitMs);
+			await sleep(waitMs, options.signal);
+		}
+	}
+}
+
+function parseJson(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return undefined;
+	}
 }

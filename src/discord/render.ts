@@ -5,6 +5,7 @@ import { QuotaExceededError } from '../services/quota/quota.js';
 import { UserError } from '../services/user-error.js';
 import { clip, formatBytes } from '../services/text.js';
 import { REFERENCE_KINDS } from '../services/jobs/video-request.js';
+import { missingChannelPermissions } from './reply-address.js';
 
 /** Everything a user sees goes through here: one place decides wording, limits and mentions. */
 export interface Rendered {
@@ -25,26 +26,54 @@ const HEADLINES: Record<JobState, string> = {
 	failed: '❌ Video failed',
 };
 
-/** The reply while a job is under way: status, elapsed time as a live Discord timestamp, settings. */
+/**
+ * The reply while a job is under way: status (with its place in line while queued), elapsed time
+ * as a live Discord timestamp, settings; and, where the bot could not post in the channel by
+ * itself, a plain note that the video can only arrive in this reply.
+ */
 export function renderProgress(job: Job): Rendered {
 	const progress = job.state === 'running' && job.progress !== undefined ? ` · ${Math.round(job.progress)}%` : '';
+	const place = job.state === 'queued' && job.queuePosition !== undefined ? ` · ${inLine(job.queuePosition)}` : '';
 	const lines = [quote(job.settings.prompt), '', `Started ${time(new Date(job.createdAt), TimestampStyles.RelativeTime)}`];
-	return { embeds: [embed(job, COLORS.working, `${HEADLINES[job.state]}${progress}`, lines)] };
+	const note = cannotPostNote(job);
+	return { ...(note && { content: note }), embeds: [embed(job, COLORS.working, `${HEADLINES[job.state]}${place}${progress}`, lines)] };
 }
 
-/** The final message around a delivered video: an attachment, or a link when it was too large. */
-export function renderDelivered(job: Job, video: Pick<FinishedVideo, 'bytes' | 'fileName' | 'url'>, delivery: 'attachment' | 'link', sizeLimit: number): Rendered {
+/** Why a made video is a link: it is over the upload limit, or Discord kept failing the upload. */
+export type LinkReason = 'too-large' | 'upload-failed';
+
+/** The final message around a delivered video: an attachment, or a link (too large, or the upload kept failing). */
+export function renderDelivered(
+	job: Job,
+	video: Pick<FinishedVideo, 'bytes' | 'fileName' | 'url'>,
+	delivery: 'attachment' | 'link',
+	sizeLimit: number,
+	linkReason: LinkReason = 'too-large',
+): Rendered {
 	const took = Math.max(1, Math.round((Date.now() - job.createdAt) / 1000));
 	const lines = [quote(job.settings.prompt), '', `Made in ${took} s · ${formatBytes(video.bytes)}`];
 	if (delivery === 'link') {
 		const expires = new Date(Date.now() + 24 * 60 * 60_000);
+		const why = linkReason === 'too-large' ? `The file is larger than this channel's ${formatBytes(sizeLimit)} upload limit` : 'Discord would not take the upload just now';
 		lines.push(
 			'',
-			`The file is larger than this channel's ${formatBytes(sizeLimit)} upload limit, so here is a link: [${video.fileName}](${video.url})`,
+			`${why}, so here is a link: [${video.fileName}](${video.url})`,
 			`The link expires ${time(expires, TimestampStyles.RelativeTime)}: save the video before then.`,
 		);
 	}
 	return { embeds: [embed(job, COLORS.done, HEADLINES.delivered, lines)] };
+}
+
+/**
+ * A final message posted outside the reply, with a first line that says why: in the channel it
+ * mentions the requester (the caller lets only that mention ping), in a DM it names the channel.
+ */
+export function renderElsewhere(rendered: Rendered, where: 'channel' | 'dm', to: { userId: string; channelId: string | null }): Rendered {
+	const lead =
+		where === 'channel'
+			? `<@${to.userId}> I could no longer update my reply to your /video, so here is the result.`
+			: `I couldn't post in ${to.channelId ? `<#${to.channelId}>` : 'the channel'}, so here is the result of your /video.`;
+	return { ...rendered, content: rendered.content ? `${lead}\n${rendered.content}` : lead };
 }
 
 export function renderFailed(job: Job): Rendered {
@@ -89,6 +118,26 @@ function embed(job: Job, color: number, title: string, lines: string[]): APIEmbe
 		],
 		footer: { text: `job ${job.id.slice(0, 8)}` },
 	};
+}
+
+/** Said up front where `app_permissions` shows the bot could not post the video in the channel itself. */
+function cannotPostNote(job: Job): string | undefined {
+	const { appPermissions } = job.reply;
+	if (typeof appPermissions !== 'string') return undefined;
+	const missing = missingChannelPermissions({ appPermissions });
+	if (missing.length === 0) return undefined;
+	return (
+		`⚠️ I can't post in this channel (missing ${missing.join(', ')}), so your video can only arrive in this reply, ` +
+		"within 15 minutes of your command. After that I'll send it to your DMs."
+	);
+}
+
+/** `next in line`, `2nd in line`, `23rd in line`. */
+function inLine(position: number): string {
+	if (position <= 1) return 'next in line';
+	const suffixes = ['th', 'st', 'nd', 'rd'];
+	const tens = position % 100;
+	return `${position}${suffixes[(tens - 20) % 10] ?? suffixes[tens] ?? 'th'} in line`;
 }
 
 function quote(text: string): string {

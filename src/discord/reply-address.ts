@@ -2,8 +2,11 @@ import { PermissionFlagsBits, type ChatInputCommandInteraction, type MessageComp
 import type { ReplyAddress } from '../services/jobs/job.js';
 import { MB } from '../services/text.js';
 
-/** Discord's default upload limit, for the rare interaction that does not state its own. */
-const DEFAULT_UPLOAD_LIMIT = 10 * MB;
+/** Discord's default upload limit: for the rare interaction that does not state its own, and for DMs. */
+export const DEFAULT_UPLOAD_LIMIT = 10 * MB;
+
+/** An interaction token lives 15 minutes from the interaction's creation; stop trusting it a minute early. */
+export const TOKEN_LIFETIME_MS = 14 * 60_000;
 
 /**
  * Where a job's messages go, in Discord's terms: the interaction's reply while its token lives,
@@ -42,6 +45,16 @@ export function replyAddressOf(interaction: RepliedInteraction): InteractionAddr
 		attachmentSizeLimit: interaction.attachmentSizeLimit ?? DEFAULT_UPLOAD_LIMIT,
 		appPermissions: interaction.appPermissions.bitfield.toString(),
 	};
+}
+
+/** True while the reply can still be edited with the interaction token. */
+export function tokenAlive(address: Pick<InteractionAddress, 'credential' | 'interactionCreatedAt'>, now = Date.now()): boolean {
+	return Boolean(address.credential) && now - address.interactionCreatedAt <= TOKEN_LIFETIME_MS;
+}
+
+/** The link a member clicks to jump to a message (`@me` for DMs). */
+export function messageLink(guildId: string | null | undefined, channelId: string, messageId: string): string {
+	return `https://discord.com/channels/${guildId ?? '@me'}/${channelId}/${messageId}`;
 }
 
 /** Reads an address back from a job record. */

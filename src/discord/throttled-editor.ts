@@ -3,7 +3,8 @@
  * deferral), skipping any edit identical to the last one sent: Discord rate-limits webhook edits
  * (about 5 per 2 s per token), an unchanged message is not worth a request, and a burst of new
  * commands gets its deferrals out before any of them spends a request on progress. `final` cancels what is pending, waits for the
- * edit in flight, then sends the last word.
+ * edit in flight, then sends the last word; `stop` ends progress for good when the message can no
+ * longer be edited.
  */
 export class ThrottledEditor<T> {
 	private lastKey: string | undefined;
@@ -33,12 +34,18 @@ export class ThrottledEditor<T> {
 		this.timer = setTimeout(() => this.flush(), wait);
 	}
 
-	async final(send: () => Promise<void>): Promise<void> {
+	async final<R>(send: () => Promise<R>): Promise<R> {
+		this.stop();
+		await this.inFlight;
+		return send();
+	}
+
+	/** Drops what is pending and ignores every later `push`; `final` still works. */
+	stop(): void {
 		this.closed = true;
 		clearTimeout(this.timer);
+		this.timer = undefined;
 		this.pending = undefined;
-		await this.inFlight;
-		await send();
 	}
 
 	private flush(): void {

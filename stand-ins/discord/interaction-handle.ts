@@ -8,15 +8,33 @@ export interface SentFile {
 	data?: Buffer;
 }
 
+/** `allowed_mentions` as the bot sent it. */
+export interface AllowedMentions {
+	parse?: string[];
+	users?: string[];
+	roles?: string[];
+	replied_user?: boolean;
+}
+
 /** A message as a Discord user would see it. */
 export interface SentMessage {
 	id: string;
+	/** The channel it is in: the interaction's channel for a reply, a DM channel for a DM. */
+	channelId: string;
 	content: string;
 	embeds: Array<Record<string, unknown>>;
 	files: SentFile[];
 	ephemeral: boolean;
 	/** True when Discord would have notified someone: @everyone/@here, a user or a role. */
 	pinged: boolean;
+	/** The users Discord would notify. */
+	pingedUsers: string[];
+	/** `allowed_mentions` exactly as sent (undefined when the body had none). */
+	allowedMentions?: AllowedMentions;
+	/** `message_reference` exactly as sent. */
+	messageReference?: { message_id: string; fail_if_not_exists?: boolean | null; [key: string]: unknown };
+	/** The message this one shows as a reply to, when Discord found it. */
+	repliesTo?: string;
 	at: number;
 }
 
@@ -27,31 +45,62 @@ export interface Rejection {
 	message: string;
 }
 
+/** How the stand-in answers one upload: an HTTP error, or a socket closed without an answer. */
+export type UploadFault = { status: number; code?: number; retryAfter?: number } | 'reset';
+
+/** One request to the interaction's webhook (`/webhooks/{app}/{token}…`), and how it was answered. */
+export interface WebhookRequest {
+	method: string;
+	/** `@original`, a message id, or `followup` (a POST to the webhook itself). */
+	target: string;
+	files: number;
+	/** 0 when the socket was closed without an answer. */
+	status: number;
+	code?: number;
+	at: number;
+}
+
+/** Interaction tokens die this long after the interaction's creation (its snowflake time). */
+export const INTERACTION_TOKEN_LIFETIME_MS = 15 * 60_000;
+
 /**
  * One interaction the stand-in sent, and everything the bot did with it. Tests wait on it with
- * `waitFor`, which re-checks on every change: no sleeping.
+ * `waitFor`, which re-checks on every change: no sleeping. The fault knobs (`expireToken`,
+ * `deleteOriginal`, `failUploads`, `uploadRateLimits`, `rateLimitEdits`) act on requests from now on.
  */
 export class InteractionHandle extends EventEmitter {
 	/** `performance.now()` when INTERACTION_CREATE was written to the gateway socket. */
 	sentAt = 0;
 	callback: { type: number; data?: Record<string, unknown>; at: number } | undefined;
-	/** The reply as it stands now, and each state it went through. */
+	/** The reply as it stands now (undefined once deleted), and each state it went through. */
 	original: SentMessage | undefined;
+	/** The reply as it was when it was deleted. */
+	deletedOriginal: SentMessage | undefined;
 	readonly history: SentMessage[] = [];
 	readonly followups: SentMessage[] = [];
 	readonly rejections: Rejection[] = [];
+	/** Every request to this interaction's webhook, answered or not. */
+	readonly requests: WebhookRequest[] = [];
 	/** Uploads still to be answered with 429. */
 	uploadRateLimits = 0;
+	/** How the next uploads fail, in order: one entry per upload. */
+	failUploads: UploadFault[] = [];
+	/** JSON edits of the reply still to be answered with 429. */
+	rateLimitEdits = 0;
 	/** Largest upload the stand-in accepts for this interaction. */
 	enforcedUploadLimit = Number.POSITIVE_INFINITY;
 	/** Answer to an autocomplete interaction. */
 	choices: Array<{ name: string; value: string | number }> | undefined;
+	private revoked = false;
 
 	constructor(
 		readonly id: string,
 		readonly token: string,
 		readonly userId: string,
 		readonly attachmentSizeLimit: number,
+		/** When Discord created the interaction (its snowflake's time), in ms since the epoch. */
+		readonly createdAt: number = Date.now(),
+		readonly channelId: string = '',
 	) {
 		super();
 		this.setMaxListeners(0);
@@ -62,29 +111,62 @@ export class InteractionHandle extends EventEmitter {
 		return this.callback ? this.callback.at - this.sentAt : undefined;
 	}
 
+	/** True once the token is dead: 15 minutes after creation, or after `expireToken()`. */
+	get tokenExpired(): boolean {
+		return this.revoked || Date.now() >= this.createdAt + INTERACTION_TOKEN_LIFETIME_MS;
+	}
+
+	/** From now on, every webhook request answers 401 `50027 Invalid Webhook Token`. */
+	expireToken(): void {
+		this.revoked = true;
+	}
+
+	/** A moderator deletes the reply: from now on, requests for `@original` answer 404 `10008 Unknown Message`. */
+	deleteOriginal(): void {
+		if (this.original) this.deletedOriginal = this.original;
+		this.original = undefined;
+		this.changed();
+	}
+
+	get originalDeleted(): boolean {
+		return this.deletedOriginal !== undefined;
+	}
+
+	/** Webhook requests sent after `since` (a `performance.now()` time). */
+	requestsSince(since: number): WebhookRequest[] {
+		return this.requests.filter((request) => request.at >= since);
+	}
+
 	changed(): void {
 		this.emit('change');
 	}
 
 	/** Resolves once `predicate` holds; rejects after `timeoutMs` with what was seen. */
 	async waitFor(predicate: (handle: this) => boolean, timeoutMs = 15_000): Promise<this> {
-		const signal = AbortSignal.timeout(timeoutMs);
-		while (!predicate(this)) {
-			try {
-				await once(this, 'change', { signal });
-			} catch {
-				throw new Error(`interaction ${this.id}: condition not met in ${timeoutMs} ms; reply is ${JSON.stringify(this.original ?? this.callback ?? null).slice(0, 600)}`);
-			}
-		}
+		await waitUntil(this, () => predicate(this), timeoutMs, () => `interaction ${this.id}: condition not met in ${timeoutMs} ms; reply is ${JSON.stringify(this.original ?? this.callback ?? null).slice(0, 600)}`);
 		return this;
 	}
 
 	/** Waits until the reply holds the final word: a file, a link, or a failure. */
 	finished(timeoutMs?: number): Promise<this> {
-		return this.waitFor((handle) => {
-			const title = textOf(handle.original);
-			return /Video ready|Video failed|Image ready|Image failed/.test(title);
-		}, timeoutMs);
+		return this.waitFor((handle) => isFinal(handle.original), timeoutMs);
+	}
+}
+
+/** True when a message holds a job's final word. */
+export function isFinal(message: SentMessage | undefined): boolean {
+	return /Video ready|Video failed|Image ready|Image failed/.test(textOf(message));
+}
+
+/** Resolves once `check` holds, re-checking on each `change` event of `emitter`. */
+export async function waitUntil(emitter: EventEmitter, check: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
+	const signal = AbortSignal.timeout(timeoutMs);
+	while (!check()) {
+		try {
+			await once(emitter, 'change', { signal });
+		} catch {
+			throw new Error(describe());
+		}
 	}
 }
 

@@ -62,3 +62,31 @@ export function guildPayload(world: StandInWorld) {
 
 /** Permissions the bot has in the channel: view, send, embed, attach, read history. */
 export const APP_PERMISSIONS = String((1n << 10n) | (1n << 11n) | (1n << 14n) | (1n << 15n) | (1n << 16n));
+
+/** INTERACTION_CREATE's payload for a command typed by `userId` in the world's channel, where the bot has `permissions`. */
+export function interactionPayload(
+	world: StandInWorld,
+	interaction: { id: string; token: string; type: number; data: object; userId: string; permissions: string; attachmentSizeLimit: number },
+) {
+	const member = { user: memberUser(interaction.userId), roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0, pending: false, nick: null, avatar: null };
+	return {
+		id: interaction.id,
+		application_id: world.applicationId,
+		type: interaction.type,
+		token: interaction.token,
+		version: 1,
+		data: interaction.data,
+		guild_id: world.guildId,
+		guild: { id: world.guildId, locale: 'en-US', features: [] },
+		channel_id: world.channelId,
+		channel: { id: world.channelId, type: 0, guild_id: world.guildId, name: 'generate', permissions: interaction.permissions, flags: 0 },
+		member,
+		app_permissions: interaction.permissions,
+		locale: 'en-US',
+		guild_locale: 'en-US',
+		entitlements: [],
+		authorizing_integration_owners: { '0': world.guildId },
+		context: 0,
+		attachment_size_limit: interaction.attachmentSizeLimit,
+	};
+}

@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
 import { StandInGateway } from './gateway.js';
-import { InteractionHandle, type SentFile, type SentMessage } from './interaction-handle.js';
+import { StandInChannels } from './channels.js';
+import { InteractionHandle, waitUntil, type UploadFault } from './interaction-handle.js';
+import { messageJson, toMessage } from './messages.js';
+import { json, readBody, setOriginal, webhook } from './webhook.js';
 import { defaultSpecPath, OpenApiValidator } from './openapi-validator.js';
-import { APP_PERMISSIONS, botUser, guildPayload, interactionToken, memberUser, snowflake, type StandInWorld } from './payloads.js';
+import { APP_PERMISSIONS, botUser, guildPayload, interactionPayload, interactionToken, snowflake, type StandInWorld } from './payloads.js';
 
-export { InteractionHandle, textOf, type SentMessage } from './interaction-handle.js';
+export { InteractionHandle, isFinal, textOf, type SentMessage, type UploadFault, type WebhookRequest } from './interaction-handle.js';
 
 const MiB = 1024 * 1024;
 const CALLBACK_DEADLINE_MS = 3_000;
@@ -33,6 +36,17 @@ export interface InvokeOptions {
 	rateLimitUploads?: number;
 	/** Refuse uploads over this size (413, 40005), whatever `attachmentSizeLimit` told the bot. */
 	enforcedUploadLimit?: number;
+	/** How the first uploads to this interaction's webhook fail, one entry per upload (`{ status: 502 }`, `'reset'`). */
+	failUploads?: UploadFault[];
+	/** Answer the first N JSON edits of the reply with 429. */
+	rateLimitEdits?: number;
+	/**
+	 * When the interaction was created (ms since the epoch): its id carries this time, and its token
+	 * dies 15 minutes after it. The 3-second deadline for the first response still counts from now.
+	 */
+	createdAt?: number;
+	/** The bot's permissions in the channel (`app_permissions`, `channel.permissions`). Default: view, send, embed, attach, history. */
+	appPermissions?: string | bigint;
 }
 
 /** JSON bodies the stand-in checks against the official OpenAPI spec. */
@@ -41,6 +55,7 @@ const CHECKED_ROUTES: Array<[string, string]> = [
 	['PATCH', '/webhooks/{webhook_id}/{webhook_token}/messages/@original'],
 	['POST', '/webhooks/{webhook_id}/{webhook_token}'],
 	['POST', '/channels/{channel_id}/messages'],
+	['POST', '/users/@me/channels'],
 	['PUT', '/applications/{application_id}/commands'],
 	['PUT', '/applications/{application_id}/guilds/{guild_id}/commands'],
 ];
@@ -60,8 +75,13 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 	const byToken = new Map<string, InteractionHandle>();
 	const byId = new Map<string, InteractionHandle>();
 	const cdn = new Map<string, { data: Buffer; type: string }>();
-	const channelMessages: SentMessage[] = [];
 	const violations: string[] = [];
+	const replyExists = (channelId: string, messageId: string) =>
+		[...byId.values()].some((handle) => handle.channelId === channelId && handle.original?.id === messageId);
+	const channels = new StandInChannels(new Set([world.channelId]), replyExists, 10 * MiB);
+	/** Fires on every change anywhere: a reply, a channel post, a DM. */
+	const activity = new EventEmitter().setMaxListeners(0);
+	channels.on('change', () => activity.emit('change'));
 	const registered: { global?: unknown[]; guild?: unknown[] } = {};
 	let baseUrl = '';
 
@@ -80,7 +100,7 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		if (!url.pathname.startsWith('/api/v10/')) return json(res, 404, { message: '404: Not Found', code: 0 });
 		const path = decodeURIComponent(url.pathname.slice('/api/v10'.length));
 		const method = req.method ?? 'GET';
-		const { body, files } = await readBody(req);
+		const { body, files } = await readBody(req, keepFiles);
 		const problems = body === undefined ? [] : validator.check(method, path, body);
 		if (problems.length > 0) {
 			violations.push(...problems);
@@ -106,13 +126,14 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 			return json(res, 200, saved);
 		}
 		if (method === 'POST' && (match = route(/^\/interactions\/(\d+)\/([^/]+)\/callback$/))) return interactionCallback(match[1]!, match[2]!, body, res);
-		if ((match = route(/^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/([^/]+))?$/))) return webhook(method, match[2]!, match[3], body, files, res);
+		if ((match = route(/^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/([^/]+))?$/))) return webhook(byToken.get(match[2]!), { method, messageId: match[3], body, files }, res, messageContext());
 		if (method === 'POST' && (match = route(/^\/channels\/(\d+)\/messages$/))) {
-			const rejected = tooLarge(files, 10 * MiB);
-			if (rejected) return json(res, 413, { message: 'Request entity too large', code: 40005 });
-			const message = toMessage(body, files, false);
-			channelMessages.push(message);
-			return json(res, 200, messageJson(message));
+			const answer = channels.post(match[1]!, body, files);
+			return json(res, answer.status, answer.message ? messageJson(answer.message, messageContext()) : answer.body);
+		}
+		if (method === 'POST' && path === '/users/@me/channels') {
+			const answer = channels.openDm(String((body as { recipient_id?: unknown } | undefined)?.recipient_id ?? ''));
+			return json(res, answer.status, answer.body);
 		}
 		return json(res, 404, { message: `stand-in has no route ${method} ${path}`, code: 0 });
 	}
@@ -130,54 +151,14 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		const { type, data } = body as { type: number; data?: Record<string, unknown> };
 		handle.callback = { type, data, at };
 		if (type === 8) handle.choices = (data?.choices as InteractionHandle['choices']) ?? [];
-		if (type === 4) setOriginal(handle, toMessage(data, [], Boolean(Number(data?.flags ?? 0) & 64)));
-		if (type === 5) setOriginal(handle, toMessage({ content: '' }, [], Boolean(Number(data?.flags ?? 0) & 64)));
+		if (type === 4) setOriginal(handle, toMessage(data, [], handle.channelId));
+		if (type === 5) setOriginal(handle, toMessage({ content: '' }, [], handle.channelId, Boolean(Number(data?.flags ?? 0) & 64)));
 		res.writeHead(204).end();
 		if (type !== 4 && type !== 5) handle.changed();
 	}
 
-	function webhook(method: string, token: string, messageId: string | undefined, body: unknown, files: SentFile[], res: ServerResponse): void {
-		const handle = byToken.get(token);
-		if (!handle) return json(res, 401, { message: 'Invalid Webhook Token', code: 50027 });
-		if (!handle.callback) return json(res, 404, { message: 'Unknown Webhook', code: 10015 });
-		if (method === 'GET' && messageId === '@original' && handle.original) return json(res, 200, messageJson(handle.original));
-		if (method === 'DELETE' && messageId === '@original') {
-			handle.original = undefined;
-			res.writeHead(204).end();
-			return void handle.changed();
-		}
-		if (files.length > 0 && handle.uploadRateLimits > 0) {
-			handle.uploadRateLimits -= 1;
-			handle.rejections.push({ status: 429, code: 0, route: `${method} webhook`, message: 'You are being rate limited.' });
-			handle.changed();
-			return json(res, 429, { message: 'You are being rate limited.', retry_after: 0.05, global: false });
-		}
-		if (tooLarge(files, handle.enforcedUploadLimit)) {
-			handle.rejections.push({ status: 413, code: 40005, route: `${method} webhook`, message: 'Request entity too large' });
-			handle.changed();
-			return json(res, 413, { message: 'Request entity too large', code: 40005 });
-		}
-		if (method === 'PATCH' && messageId === '@original') {
-			const previous = handle.original;
-			const patch = (body ?? {}) as Record<string, unknown>;
-			const next = toMessage({ content: previous?.content, embeds: previous?.embeds, ...patch }, files, previous?.ephemeral ?? false);
-			if (!('attachments' in patch) && files.length === 0 && previous) next.files = previous.files;
-			setOriginal(handle, { ...next, id: previous?.id ?? next.id });
-			return json(res, 200, messageJson(handle.original!));
-		}
-		if (method === 'POST' && !messageId) {
-			const message = toMessage(body, files, Boolean(Number((body as { flags?: number })?.flags ?? 0) & 64));
-			handle.followups.push(message);
-			handle.changed();
-			return json(res, 200, messageJson(message));
-		}
-		return json(res, 404, { message: `stand-in has no webhook route ${method} ${messageId ?? ''}`, code: 0 });
-	}
-
-	function setOriginal(handle: InteractionHandle, message: SentMessage): void {
-		handle.original = message;
-		handle.history.push(message);
-		handle.changed();
+	function messageContext() {
+		return { baseUrl, author: botUser(world) };
 	}
 
 	function serveAttachment(path: string, res: ServerResponse): void {
@@ -187,59 +168,6 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		res.end(file.data);
 	}
 
-	function toMessage(body: unknown, files: SentFile[], ephemeral: boolean): SentMessage {
-		const data = (body ?? {}) as { content?: string; embeds?: Array<Record<string, unknown>>; allowed_mentions?: { parse?: string[]; users?: string[]; roles?: string[] } };
-		const content = data.content ?? '';
-		return { id: snowflake(), content, embeds: data.embeds ?? [], files, ephemeral, pinged: wouldPing(content, data.allowed_mentions), at: performance.now() };
-	}
-
-	function messageJson(message: SentMessage) {
-		return {
-			id: message.id,
-			channel_id: world.channelId,
-			type: 0,
-			author: botUser(world),
-			content: message.content,
-			embeds: message.embeds,
-			attachments: message.files.map((file, index) => ({
-				id: snowflake(),
-				filename: file.filename,
-				size: file.size,
-				content_type: file.contentType,
-				url: `${baseUrl}/attachments/${world.channelId}/${index}/${file.filename}`,
-				proxy_url: `${baseUrl}/attachments/${world.channelId}/${index}/${file.filename}`,
-			})),
-			mentions: [],
-			mention_roles: [],
-			mention_everyone: false,
-			pinned: false,
-			tts: false,
-			timestamp: new Date().toISOString(),
-			edited_timestamp: null,
-			flags: message.ephemeral ? 64 : 0,
-			components: [],
-		};
-	}
-
-	async function readBody(req: IncomingMessage): Promise<{ body: unknown; files: SentFile[] }> {
-		const type = req.headers['content-type'] ?? '';
-		if (type.startsWith('multipart/form-data')) {
-			const form = await new Response(Readable.toWeb(req) as ReadableStream, { headers: { 'content-type': type } }).formData();
-			const files: SentFile[] = [];
-			for (const [key, value] of form) {
-				if (!key.startsWith('files[') || typeof value === 'string') continue;
-				const data = Buffer.from(await value.arrayBuffer());
-				files.push({ filename: (value as File).name, size: data.length, contentType: value.type, data: keepFiles ? data : undefined });
-			}
-			const payload = form.get('payload_json');
-			return { body: typeof payload === 'string' ? JSON.parse(payload) : undefined, files };
-		}
-		const chunks: Buffer[] = [];
-		for await (const chunk of req) chunks.push(chunk as Buffer);
-		if (chunks.length === 0) return { body: undefined, files: [] };
-		return { body: JSON.parse(Buffer.concat(chunks).toString('utf8')), files: [] };
-	}
-
 	await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
 	baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -247,7 +175,8 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 	async function invoke(command: string, values: Record<string, OptionValue | undefined>, invokeOptions: InvokeOptions = {}): Promise<InteractionHandle> {
 		await gateway.whenIdentified();
 		const userId = invokeOptions.userId ?? snowflake();
-		const id = snowflake();
+		const createdAt = invokeOptions.createdAt ?? Date.now();
+		const id = snowflake(createdAt);
 		const token = interactionToken();
 		const limit = invokeOptions.attachmentSizeLimit ?? 10 * MiB;
 		const attachments: Record<string, unknown> = {};
@@ -273,32 +202,23 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 				const type = typeof value === 'string' ? 3 : typeof value === 'boolean' ? 5 : 4;
 				return { name, type, value, ...(invokeOptions.focused === name && { focused: true }) };
 			});
-		const handle = new InteractionHandle(id, token, userId, limit);
+		const handle = new InteractionHandle(id, token, userId, limit, createdAt, world.channelId);
+		handle.on('change', () => activity.emit('change'));
 		handle.uploadRateLimits = invokeOptions.rateLimitUploads ?? 0;
+		handle.failUploads = [...(invokeOptions.failUploads ?? [])];
+		handle.rateLimitEdits = invokeOptions.rateLimitEdits ?? 0;
 		handle.enforcedUploadLimit = invokeOptions.enforcedUploadLimit ?? limit;
 		byId.set(id, handle);
 		byToken.set(token, handle);
-		const member = { user: memberUser(userId), roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0, pending: false, nick: null, avatar: null };
-		const payload = {
+		const payload = interactionPayload(world, {
 			id,
-			application_id: world.applicationId,
-			type: invokeOptions.focused ? 4 : 2,
 			token,
-			version: 1,
+			type: invokeOptions.focused ? 4 : 2,
 			data: { id: snowflake(), name: command, type: 1, options, ...(Object.keys(attachments).length > 0 && { resolved: { attachments } }) },
-			guild_id: world.guildId,
-			guild: { id: world.guildId, locale: 'en-US', features: [] },
-			channel_id: world.channelId,
-			channel: { id: world.channelId, type: 0, guild_id: world.guildId, name: 'generate', permissions: APP_PERMISSIONS, flags: 0 },
-			member,
-			app_permissions: APP_PERMISSIONS,
-			locale: 'en-US',
-			guild_locale: 'en-US',
-			entitlements: [],
-			authorizing_integration_owners: { '0': world.guildId },
-			context: 0,
-			attachment_size_limit: limit,
-		};
+			userId,
+			permissions: String(invokeOptions.appPermissions ?? APP_PERMISSIONS),
+			attachmentSizeLimit: limit,
+		});
 		handle.sentAt = performance.now();
 		await gateway.dispatch('INTERACTION_CREATE', payload);
 		return handle;
@@ -311,7 +231,19 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		/** Any bot token works; this one encodes the stand-in's application id. */
 		botToken: `${Buffer.from(world.applicationId).toString('base64')}.stand-in.${randomBytes(16).toString('hex')}`,
 		violations,
-		channelMessages,
+		/** Messages the bot posted with its token in the guild channel. */
+		channelMessages: channels.guildMessages,
+		/** DMs the bot sent, by recipient user id. */
+		dms: channels.dms,
+		/** Bot-token posts refused (a refused channel, a member who takes no DMs). */
+		channelRejections: channels.rejections,
+		/** Bot posts in `channelId` answer `code` (50013 Missing Permissions, 50001, 10003) until the returned function is called. */
+		refuseChannelPosts: (channelId: string, code?: number) => channels.refuse(channelId, code),
+		/** DMs to `userId` answer `code` (50007 by default) until the returned function is called. */
+		refuseDms: (userId: string, code?: number) => channels.refuseDms(userId, code),
+		/** Resolves once `predicate` holds, re-checking on every reply edit, channel post and DM. */
+		waitFor: (predicate: () => boolean, timeoutMs = 15_000) =>
+			waitUntil(activity, predicate, timeoutMs, () => `stand-in: condition not met in ${timeoutMs} ms; last channel post ${JSON.stringify(channels.guildMessages.at(-1) ?? null).slice(0, 400)}`),
 		registered,
 		interactions: byId,
 		invoke,
@@ -328,25 +260,4 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 			await new Promise((resolve) => server.close(resolve));
 		},
 	};
-}
-
-function tooLarge(files: SentFile[], limit: number): boolean {
-	return files.some((file) => file.size > limit);
-}
-
-/** Would Discord notify anyone? Only where `allowed_mentions` lets a mention in the content through. */
-function wouldPing(content: string, allowed: { parse?: string[]; users?: string[]; roles?: string[] } | undefined): boolean {
-	const parse = allowed ? (allowed.parse ?? []) : ['everyone', 'users', 'roles'];
-	if (/@(everyone|here)\b/.test(content) && parse.includes('everyone')) return true;
-	for (const [, kind, id] of content.matchAll(/<@(&|!)?(\d+)>/g)) {
-		const isRole = kind === '&';
-		if (isRole ? parse.includes('roles') || allowed?.roles?.includes(id!) : parse.includes('users') || allowed?.users?.includes(id!)) return true;
-	}
-	return false;
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-	const text = JSON.stringify(body);
-	res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-	res.end(text);
 }

@@ -1,10 +1,12 @@
+import { Readable } from 'node:stream';
 import { REST } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InteractionReplyView, TOKEN_LIFETIME_MS } from '../../src/discord/interaction-view.js';
 import { createLogger } from '../../src/logger.js';
 import { asInteractionAddress, type InteractionAddress } from '../../src/discord/reply-address.js';
-import { APP_PERMISSIONS } from '../../stand-ins/discord/payloads.js';
 import type { Job } from '../../src/services/jobs/job.js';
+import type { FinishedVideo } from '../../src/services/media/finished-video.js';
+import { APP_PERMISSIONS, snowflake } from '../../stand-ins/discord/payloads.js';
 import { startDiscordStandIn, textOf, type DiscordStandIn } from '../../stand-ins/discord/stand-in.js';
 
 let discord: DiscordStandIn;
@@ -13,40 +15,95 @@ beforeAll(async () => {
 });
 afterAll(() => discord?.close());
 
-function jobFor(createdAt: number): Job {
+function jobFor(createdAt: number, userId = snowflake(), address: Partial<InteractionAddress> = {}): Job {
 	return {
 		id: 'a1b2c3d4-0000-0000-0000-000000000000',
 		state: 'failed',
 		createdAt,
 		updatedAt: createdAt,
-		requester: { userId: '123456789012345678', guildId: discord.world.guildId },
+		requester: { userId, guildId: discord.world.guildId },
 		reply: {
 			applicationId: discord.world.applicationId,
 			interactionId: '1',
 			credential: 'expired-token',
 			interactionCreatedAt: createdAt,
-			userId: '123456789012345678',
+			userId,
 			guildId: discord.world.guildId,
 			channelId: discord.world.channelId,
 			attachmentSizeLimit: 10 * 1024 * 1024,
 			appPermissions: APP_PERMISSIONS,
+			...address,
 		} satisfies InteractionAddress,
 		settings: { prompt: 'a slow render', apiPrompt: 'a slow render', model: 'doubao-seedance-2-0-1080p', seconds: 5, audio: true, references: [] },
-		quota: { userId: '123456789012345678', amount: 5, windowStart: createdAt },
+		quota: { userId, jobId: 'a1b2c3d4-0000-0000-0000-000000000000', amount: 5, windowStart: createdAt },
 		failure: { kind: 'Timeout', message: 'RelayDance had not finished after 30 minutes, so the bot stopped waiting.' },
 		refunded: true,
 	};
 }
 
+const expired = () => Date.now() - TOKEN_LIFETIME_MS - 1_000;
+const video = { url: 'https://relaydance.example/v.mp4', fileName: 'v.mp4', bytes: 4, open: async () => Readable.from([Buffer.from('mp4!')]), dispose: async () => {} } as unknown as FinishedVideo;
+
+function viewOf(job: Job) {
+	const rest = new REST({ api: discord.apiUrl }).setToken(discord.botToken);
+	return new InteractionReplyView({ interactions: rest, bot: rest, api: discord.apiUrl, botToken: discord.botToken }, asInteractionAddress(job.reply), 10, createLogger('silent'));
+}
+
 describe('InteractionReplyView', () => {
 	it('posts the final word in the channel with the bot token once the interaction token has expired', async () => {
-		const rest = new REST({ api: discord.apiUrl }).setToken(discord.botToken);
-		const createdAt = Date.now() - TOKEN_LIFETIME_MS - 1_000;
-		const view = new InteractionReplyView({ interactions: rest, bot: rest, api: discord.apiUrl, botToken: discord.botToken }, asInteractionAddress(jobFor(createdAt).reply), 10, createLogger('silent'));
-		await view.fail(jobFor(createdAt));
-		const posted = discord.channelMessages.at(-1);
+		const job = jobFor(expired());
+		await viewOf(job).fail(job);
+		const posted = discord.channelMessages.at(-1)!;
 		expect(textOf(posted)).toContain('RelayDance had not finished after 30 minutes');
-		expect(posted!.pinged).toBe(false);
+		expect(posted.pingedUsers).toEqual([job.requester.userId]);
 		expect(discord.violations).toEqual([]);
+	});
+
+	it('answers the channel message’s link, replying to the original when its id is known', async () => {
+		const original = discord.channelMessages.at(-1)!.id;
+		const job = jobFor(expired(), snowflake(), { messageId: original });
+		const delivered = await viewOf(job).deliver(job, video);
+		const posted = discord.channelMessages.at(-1)!;
+		expect(posted.files[0]!.data!.toString()).toBe('mp4!');
+		expect(posted.repliesTo).toBe(original);
+		expect(delivered).toEqual({ delivery: 'attachment', messageUrl: `https://discord.com/channels/${discord.world.guildId}/${discord.world.channelId}/${posted.id}` });
+	});
+
+	it('sends the video to a DM when the channel refuses, and answers none when the DM is refused too', async () => {
+		const restore = discord.refuseChannelPosts(discord.world.channelId, 10003);
+		try {
+			const job = jobFor(expired());
+			const delivered = await viewOf(job).deliver(job, video);
+			const [dm] = discord.dms.get(job.requester.userId)!;
+			expect(delivered).toEqual({ delivery: 'attachment', messageUrl: `https://discord.com/channels/@me/${dm!.channelId}/${dm!.id}` });
+
+			const refusing = jobFor(expired());
+			const restoreDms = discord.refuseDms(refusing.requester.userId);
+			expect(await viewOf(refusing).deliver(refusing, video)).toEqual({ delivery: 'none' });
+			restoreDms();
+		} finally {
+			restore();
+		}
+		expect(discord.violations).toEqual([]);
+	});
+
+	it('rejects, and posts nothing, when the bot is stopping', async () => {
+		const job = jobFor(expired());
+		const before = discord.channelMessages.length;
+		const stopping = new AbortController();
+		stopping.abort(new Error('stopping'));
+		await expect(viewOf(job).deliver(job, video, stopping.signal)).rejects.toThrow('stopping');
+		expect(discord.channelMessages.length).toBe(before);
+	});
+
+	it('does nothing more once the final word is shown', async () => {
+		const job = jobFor(expired());
+		const view = viewOf(job);
+		await view.fail(job);
+		const before = discord.channelMessages.length;
+		await view.fail(job);
+		expect(await view.deliver(job, video)).toEqual({ delivery: 'none' });
+		view.update({ ...job, state: 'running' });
+		expect(discord.channelMessages.length).toBe(before);
 	});
 });

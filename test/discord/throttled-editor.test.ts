@@ -48,4 +48,14 @@ describe('ThrottledEditor', () => {
 		await vi.advanceTimersByTimeAsync(10_000);
 		expect(sent).toEqual(['a', 'done']);
 	});
+
+	it('sends nothing more after stop, but still the final word', async () => {
+		const { sent, throttled } = editor();
+		throttled.push('a');
+		throttled.stop();
+		throttled.push('b');
+		await vi.advanceTimersByTimeAsync(10_000);
+		await throttled.final(async () => void sent.push('done'));
+		expect(sent).toEqual(['done']);
+	});
 });

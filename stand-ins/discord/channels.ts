@@ -1,0 +1,106 @@
+import { EventEmitter } from 'node:events';
+import type { Rejection, SentFile, SentMessage } from './interaction-handle.js';
+import { allowedMentionsProblem, toMessage, type MessageBody } from './messages.js';
+import { memberUser, snowflake } from './payloads.js';
+
+/** How Discord answers a refused bot post, by JSON error code. */
+const REFUSALS: Record<number, { status: number; message: string }> = {
+	50001: { status: 403, message: 'Missing Access' },
+	50007: { status: 403, message: 'Cannot send messages to this user' },
+	50013: { status: 403, message: 'Missing Permissions' },
+	10003: { status: 404, message: 'Unknown Channel' },
+};
+
+export interface ChannelAnswer {
+	status: number;
+	body: Record<string, unknown>;
+	message?: SentMessage;
+}
+
+/**
+ * What the bot does with its own token: posts in the guild's channels and DMs. Refusals are set
+ * per channel (`refuse`) or per recipient (`refuseDms`); every post and refusal emits `change`.
+ */
+export class StandInChannels extends EventEmitter {
+	/** Messages the bot posted in guild channels, in order. */
+	readonly guildMessages: SentMessage[] = [];
+	/** DMs the bot sent, by recipient user id. */
+	readonly dms = new Map<string, SentMessage[]>();
+	/** Bot-token posts Discord refused, in order. */
+	readonly rejections: Array<Rejection & { channelId: string }> = [];
+	private readonly dmChannelOf = new Map<string, string>();
+	private readonly recipientOf = new Map<string, string>();
+	private readonly refusedChannels = new Map<string, number>();
+	private readonly refusedRecipients = new Map<string, number>();
+
+	constructor(
+		private readonly guildChannels: ReadonlySet<string>,
+		/** Whether a message outside `guildMessages` (an interaction's reply) still exists. */
+		private readonly replyExists: (channelId: string, messageId: string) => boolean,
+		private readonly uploadLimit: number,
+	) {
+		super();
+		this.setMaxListeners(0);
+	}
+
+	/** Bot posts in `channelId` answer with `code` (50013, 50001, 10003) until the returned function is called. */
+	refuse(channelId: string, code = 50013): () => void {
+		this.refusedChannels.set(channelId, code);
+		return () => void this.refusedChannels.delete(channelId);
+	}
+
+	/** DMs to `userId` answer with `code` (50007: the member does not accept DMs) until the returned function is called. */
+	refuseDms(userId: string, code = 50007): () => void {
+		this.refusedRecipients.set(userId, code);
+		return () => void this.refusedRecipients.delete(userId);
+	}
+
+	/** `POST /users/@me/channels`: the DM channel with `recipientId`, the same one each time. */
+	openDm(recipientId: string): ChannelAnswer {
+		if (!/^\d{17,20}$/.test(recipientId)) return { status: 400, body: { message: 'Invalid Form Body', code: 50035 } };
+		let id = this.dmChannelOf.get(recipientId);
+		if (!id) {
+			id = snowflake();
+			this.dmChannelOf.set(recipientId, id);
+			this.recipientOf.set(id, recipientId);
+		}
+		return { status: 200, body: { id, type: 1, last_message_id: null, flags: 0, recipients: [memberUser(recipientId)] } };
+	}
+
+	/** `POST /channels/{id}/messages` with the bot token. */
+	post(channelId: string, body: unknown, files: SentFile[]): ChannelAnswer {
+		const recipient = this.recipientOf.get(channelId);
+		const code = recipient ? this.refusedRecipients.get(recipient) : this.guildChannels.has(channelId) ? this.refusedChannels.get(channelId) : 10003;
+		if (code !== undefined) {
+			const { status, message } = REFUSALS[code] ?? { status: 403, message: 'Refused' };
+			return this.reject(channelId, status, code, message);
+		}
+		if (files.some((file) => file.size > this.uploadLimit)) return this.reject(channelId, 413, 40005, 'Request entity too large');
+		const data = (body ?? {}) as MessageBody;
+		const mentions = allowedMentionsProblem(data.allowed_mentions);
+		if (mentions) return this.reject(channelId, 400, 50035, mentions);
+		const message = toMessage(body, files, channelId, false);
+		const reference = data.message_reference;
+		if (reference) {
+			const found = this.exists(reference.channel_id ? String(reference.channel_id) : channelId, reference.message_id);
+			if (found) message.repliesTo = reference.message_id;
+			else if (reference.fail_if_not_exists !== false) return this.reject(channelId, 400, 50035, 'message_reference: Unknown message');
+		}
+		if (recipient) this.dms.set(recipient, [...(this.dms.get(recipient) ?? []), message]);
+		else this.guildMessages.push(message);
+		this.emit('change');
+		return { status: 200, body: {}, message };
+	}
+
+	private exists(channelId: string, messageId: string): boolean {
+		const inChannel = (messages: SentMessage[] | undefined) => messages?.some((message) => message.id === messageId && message.channelId === channelId) ?? false;
+		const recipient = this.recipientOf.get(channelId);
+		return recipient ? inChannel(this.dms.get(recipient)) : inChannel(this.guildMessages) || this.replyExists(channelId, messageId);
+	}
+
+	private reject(channelId: string, status: number, code: number, message: string): ChannelAnswer {
+		this.rejections.push({ status, code, route: `POST /channels/${channelId}/messages`, message, channelId });
+		this.emit('change');
+		return { status, body: { message, code } };
+	}
+}

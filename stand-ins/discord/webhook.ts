@@ -1,0 +1,109 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import type { InteractionHandle, SentFile, SentMessage, WebhookRequest } from './interaction-handle.js';
+import { allowedMentionsProblem, messageJson, toMessage, type MessageBody } from './messages.js';
+
+type MessageContext = Parameters<typeof messageJson>[1];
+
+/**
+ * The interaction's webhook: edits of the reply, uploads, follow-ups. Answers as Discord does
+ * once the token is dead (401 50027) or the reply deleted (404 10008), and applies the handle's
+ * fault knobs; every request is recorded in `handle.requests`.
+ */
+export function webhook(handle: InteractionHandle | undefined, request: { method: string; messageId: string | undefined; body: unknown; files: SentFile[] }, res: ServerResponse, context: MessageContext): void {
+	const { method, messageId, body, files } = request;
+	if (!handle) return json(res, 401, { message: 'Invalid Webhook Token', code: 50027 });
+	const seen: WebhookRequest = { method, target: messageId ?? 'followup', files: files.length, status: 0, at: performance.now() };
+	handle.requests.push(seen);
+	const answer = (status: number, payload: Record<string, unknown>, headers: Record<string, string> = {}) => {
+		seen.status = status;
+		if (status >= 400) {
+			seen.code = Number(payload.code ?? 0);
+			handle.rejections.push({ status, code: seen.code, route: `${method} webhook`, message: String(payload.message) });
+		}
+		json(res, status, payload, headers);
+		handle.changed();
+	};
+	if (handle.tokenExpired) return answer(401, { message: 'Invalid Webhook Token', code: 50027 });
+	if (!handle.callback) return answer(404, { message: 'Unknown Webhook', code: 10015 });
+	if (messageId === '@original' && handle.originalDeleted) return answer(404, { message: 'Unknown Message', code: 10008 });
+	if (method === 'GET' && messageId === '@original' && handle.original) return answer(200, messageJson(handle.original, context));
+	if (method === 'DELETE' && messageId === '@original') {
+		handle.deleteOriginal();
+		seen.status = 204;
+		res.writeHead(204).end();
+		return void handle.changed();
+	}
+	if (files.length > 0) {
+		const fault = handle.failUploads.shift();
+		if (fault === 'reset') {
+			handle.changed();
+			return void res.socket?.destroy();
+		}
+		if (fault) return answer(fault.status, { message: `stand-in fault ${fault.status}`, code: fault.code ?? 0, ...(fault.retryAfter !== undefined && { retry_after: fault.retryAfter }) });
+		if (handle.uploadRateLimits > 0) {
+			handle.uploadRateLimits -= 1;
+			return answer(429, { message: 'You are being rate limited.', retry_after: 0.05, global: false });
+		}
+		if (tooLarge(files, handle.enforcedUploadLimit)) return answer(413, { message: 'Request entity too large', code: 40005 });
+	} else if (method === 'PATCH' && handle.rateLimitEdits > 0) {
+		handle.rateLimitEdits -= 1;
+		return answer(429, { message: 'You are being rate limited.', retry_after: 0.05, global: false }, RATE_LIMIT_HEADERS);
+	}
+	const mentions = allowedMentionsProblem((body as MessageBody | undefined)?.allowed_mentions);
+	if (mentions) return answer(400, { message: mentions, code: 50035 });
+	if (method === 'PATCH' && messageId === '@original') {
+		const previous = handle.original;
+		const patch = (body ?? {}) as Record<string, unknown>;
+		const next = toMessage({ content: previous?.content, embeds: previous?.embeds, ...patch }, files, handle.channelId, previous?.ephemeral ?? false);
+		if (!('attachments' in patch) && files.length === 0 && previous) next.files = previous.files;
+		setOriginal(handle, { ...next, id: previous?.id ?? next.id });
+		return answer(200, messageJson(handle.original!, context));
+	}
+	if (method === 'POST' && !messageId) {
+		const message = toMessage(body, files, handle.channelId);
+		handle.followups.push(message);
+		return answer(200, messageJson(message, context));
+	}
+	return answer(404, { message: `stand-in has no webhook route ${method} ${messageId ?? ''}`, code: 0 });
+}
+
+export function setOriginal(handle: InteractionHandle, message: SentMessage): void {
+	handle.original = message;
+	handle.history.push(message);
+	handle.changed();
+}
+
+/** A JSON body, or `payload_json` and the `files[n]` parts of a multipart one. */
+export async function readBody(req: IncomingMessage, keepFiles: boolean): Promise<{ body: unknown; files: SentFile[] }> {
+	const type = req.headers['content-type'] ?? '';
+	if (type.startsWith('multipart/form-data')) {
+		const form = await new Response(Readable.toWeb(req) as ReadableStream, { headers: { 'content-type': type } }).formData();
+		const files: SentFile[] = [];
+		for (const [key, value] of form) {
+			if (!key.startsWith('files[') || typeof value === 'string') continue;
+			const data = Buffer.from(await value.arrayBuffer());
+			files.push({ filename: (value as File).name, size: data.length, contentType: value.type, data: keepFiles ? data : undefined });
+		}
+		const payload = form.get('payload_json');
+		return { body: typeof payload === 'string' ? JSON.parse(payload) : undefined, files };
+	}
+	const chunks: Buffer[] = [];
+	for await (const chunk of req) chunks.push(chunk as Buffer);
+	if (chunks.length === 0) return { body: undefined, files: [] };
+	return { body: JSON.parse(Buffer.concat(chunks).toString('utf8')), files: [] };
+}
+
+export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+	const text = JSON.stringify(body);
+	res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+	res.end(text);
+}
+
+function tooLarge(files: SentFile[], limit: number): boolean {
+	return files.some((file) => file.size > limit);
+}
+
+/** What Discord sends with a 429 on a webhook edit; @discordjs/rest reads the headers, not the body. */
+const RATE_LIMIT_HEADERS = { 'retry-after': '0.05', 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': '0.05', 'x-ratelimit-scope': 'user' };

@@ -1,0 +1,62 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { UploadConnectionError, UploadRejectedError, withUploadRetries } from '../../src/discord/multipart-upload.js';
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+/** An upload that fails with `errors` in turn, then succeeds; records when each try began. */
+function flaky(errors: Error[]) {
+	const tries: number[] = [];
+	const attempt = async () => {
+		tries.push(Date.now());
+		const error = errors.shift();
+		if (error) throw error;
+		return 'sent';
+	};
+	return { tries, attempt };
+}
+const status = (code: number, retryAfterMs?: number) => new UploadRejectedError(code, undefined, 'no', retryAfterMs);
+
+describe('withUploadRetries', () => {
+	it('retries a 5xx and a broken connection after 1 s, then 2 s', async () => {
+		const { tries, attempt } = flaky([status(502), new UploadConnectionError(new Error('other side closed'))]);
+		const result = withUploadRetries(attempt);
+		await vi.advanceTimersByTimeAsync(3_000);
+		await expect(result).resolves.toBe('sent');
+		expect(tries.map((at) => at - tries[0]!)).toEqual([0, 1_000, 3_000]);
+	});
+
+	it('gives up after three tries with the last failure', async () => {
+		const { tries, attempt } = flaky([status(500), status(503), status(502), status(500)]);
+		const result = withUploadRetries(attempt);
+		const settled = expect(result).rejects.toMatchObject({ status: 502 });
+		await vi.advanceTimersByTimeAsync(3_000);
+		await settled;
+		expect(tries).toHaveLength(3);
+	});
+
+	it('waits the Retry-After of a 429', async () => {
+		const { tries, attempt } = flaky([status(429, 7_000)]);
+		const result = withUploadRetries(attempt);
+		await vi.advanceTimersByTimeAsync(7_000);
+		await expect(result).resolves.toBe('sent');
+		expect(tries[1]! - tries[0]!).toBe(7_000);
+	});
+
+	it('does not retry a refusal', async () => {
+		const { tries, attempt } = flaky([status(403)]);
+		await expect(withUploadRetries(attempt)).rejects.toMatchObject({ status: 403 });
+		expect(tries).toHaveLength(1);
+	});
+
+	it('stops waiting at once when the signal aborts', async () => {
+		const { tries, attempt } = flaky([status(502)]);
+		const stopping = new AbortController();
+		const result = withUploadRetries(attempt, { signal: stopping.signal });
+		const settled = expect(result).rejects.toThrow('stopping');
+		await vi.advanceTimersByTimeAsync(100);
+		stopping.abort(new Error('stopping'));
+		await settled;
+		expect(tries).toHaveLength(1);
+	});
+});
