@@ -204,7 +204,39 @@ async function quota(): Promise<void> {
 	await store.disconnect();
 }
 
-const parts = { 'first-response': firstResponse, capacity, economy, delivery, quota } as const;
+async function references(): Promise<void> {
+	print('## 6. Reference memory: 20 members at once, each attaching 9 × 20 MB images');
+	print('Peak RSS of the bot process while it downloads, holds and uploads the references, with the bot-wide cap (REFERENCE_MEMORY_MB) at its default and, for comparison, lifted.');
+	print();
+	const image = Buffer.alloc(20 * MB);
+	PNG_SIGNATURE.copy(image);
+	const relaydance = await startRelayDanceSimulator({ queuedMs: 0, durationMs: 200, record: false, keepFiles: false });
+	const rows: Array<Array<string | number>> = [];
+	for (const [label, capMb] of [['capped (default)', 256], ['cap lifted', 100_000]] as const) {
+		const { bot, discord } = await startBot(relaydance, { REFERENCE_MEMORY_MB: String(capMb), POLL_INTERVAL_MS: '200', EDIT_INTERVAL_MS: '2000', QUOTA_VIDEO_SECONDS: '1000' });
+		await bot.ask('gc');
+		const idle = await bot.ask('reset');
+		const started = performance.now();
+		const attachments = Object.fromEntries(Array.from({ length: 9 }, (_, index) => [`image${index + 1}`, { data: image, name: `ref${index + 1}.png`, contentType: 'image/png' }]));
+		const handles = await Promise.all(Array.from({ length: 20 }, () => discord.invoke('video', { prompt: 'nine stills come alive', ...attachments }, { userId: snowflake() })));
+		await Promise.all(handles.map((handle) => handle.finished(300_000)));
+		const seconds = (performance.now() - started) / 1000;
+		const stats = await bot.ask('stats');
+		const delivered = handles.filter((handle) => (handle.original?.files.length ?? 0) > 0).length;
+		const extra = stats.rssPeak - idle.rssNow;
+		rows.push([label, capMb === 256 ? '256 MB' : '—', delivered, `${fmt(seconds, 1)} s`, `${fmt(idle.rssNow / MB, 0)} → ${fmt(stats.rssPeak / MB, 0)} MB`, `${fmt(extra / MB, 0)} MB`, capMb === 256 ? `${fmt(extra / (capMb * MB), 2)}×` : '—']);
+		await bot.stop();
+		await discord.close();
+	}
+	table(['run', 'cap', 'delivered of 20', 'all delivered in', 'RSS idle → peak', 'peak extra RSS', 'extra / cap'], rows);
+	print('Each job holds its nine references (180 MB) from download until RelayDance has them; the upload to `POST /v1/files` copies one reference at a time on top.');
+	print();
+	await relaydance.close();
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+const parts = { 'first-response': firstResponse, capacity, economy, delivery, quota, references } as const;
 const chosen = process.argv.slice(2).filter((name): name is keyof typeof parts => name in parts);
 print(`# relaydance-bot benchmark, ${new Date().toISOString()}`);
 print(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${fmt(totalmem() / 1024 / MB, 0)} GiB, Node ${process.version}. Stand-ins run in this process; the bot (and the floor client) in their own.`);

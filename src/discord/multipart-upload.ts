@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { request } from 'undici';
+import { multipartBody } from '../services/multipart.js';
 import { parseRetryAfter } from '../services/retry-after.js';
 import { sleep } from '../services/sleep.js';
 
@@ -55,29 +55,16 @@ export const UPLOAD_RETRY = {
  */
 export async function uploadMessage(options: { url: string; method: 'PATCH' | 'POST'; authorization?: string; payload: object; file: UploadFile; signal?: AbortSignal }): Promise<PostedMessage> {
 	const { file } = options;
-	const boundary = `relaydance-${randomBytes(16).toString('hex')}`;
-	const head = Buffer.from(
-		`--${boundary}\r\nContent-Disposition: form-data; name="payload_json"\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(options.payload)}\r\n` +
-			`--${boundary}\r\nContent-Disposition: form-data; name="files[0]"; filename="${file.name.replace(/["\r\n\\]/g, '_')}"\r\nContent-Type: ${file.contentType}\r\n\r\n`,
-	);
-	const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-	const body = Readable.from(
-		(async function* () {
-			yield head;
-			yield* file.stream;
-			yield tail;
-		})(),
+	const { body, headers } = multipartBody(
+		{ payload_json: { value: JSON.stringify(options.payload), contentType: 'application/json' } },
+		{ field: 'files[0]', name: file.name, contentType: file.contentType, bytes: file.bytes, data: file.stream },
 	);
 	let response;
 	let text;
 	try {
 		response = await request(options.url, {
 			method: options.method,
-			headers: {
-				'content-type': `multipart/form-data; boundary=${boundary}`,
-				'content-length': String(head.length + file.bytes + tail.length),
-				...(options.authorization && { authorization: options.authorization }),
-			},
+			headers: { ...headers, ...(options.authorization && { authorization: options.authorization }) },
 			body,
 			signal: options.signal,
 		});

@@ -105,6 +105,7 @@ export class JobRunner {
 			}
 			if (!job.taskId) await this.submit(job, view, log);
 			const final = await this.waitForTask(job, view);
+			callbacks?.waker.unregister(job.id); // the task is final: a late callback is answered 404 and costs nothing
 			if (final.status === 'failed') {
 				log.info({ taskId: job.taskId, code: final.errorCode }, 'task failed');
 				return await this.fail(job, taskFailure(final), view, log);
@@ -192,10 +193,14 @@ export class JobRunner {
 		else this.move(job, 'running', view);
 	}
 
-	/** Hands each fetched reference to RelayDance (`POST /v1/files`) and cites the URL it returns. */
+	/**
+	 * Hands each fetched reference to RelayDance (`POST /v1/files`) and cites the URL it returns.
+	 * Each one leaves `references` once uploaded, so its bytes can be collected while the rest go.
+	 */
 	private async uploadReferences(references: FetchedReference[], log: Logger, signal: AbortSignal): Promise<ContentItem[]> {
 		const content: ContentItem[] = [];
-		for (const { reference, data, contentType } of references) {
+		for (let next = references.shift(); next; next = references.shift()) {
+			const { reference, data, contentType } = next;
 			const url = await this.deps.client.uploadFile({ data, name: reference.name, contentType }, signal);
 			log.debug({ kind: reference.kind, slot: reference.slot, bytes: data.length }, 'reference uploaded');
 			content.push(contentItem(reference.kind, url));

@@ -1,4 +1,6 @@
-import { Agent, FormData, request, type Dispatcher } from 'undici';
+import type { Readable } from 'node:stream';
+import { Agent, request, type Dispatcher } from 'undici';
+import { multipartBody } from '../multipart.js';
 import type { z } from 'zod';
 import { parseRetryAfter } from '../retry-after.js';
 import { sleep } from '../sleep.js';
@@ -45,7 +47,8 @@ interface Call<T extends z.ZodType> {
 	schema: T;
 	retry: RetryPolicy;
 	json?: unknown;
-	form?: () => FormData;
+	/** A multipart body, made afresh for each attempt. */
+	form?: () => ReturnType<typeof multipartBody>;
 	signal?: AbortSignal;
 }
 
@@ -75,12 +78,8 @@ export class RelayDanceClient {
 
 	/** Hands RelayDance a reference file and returns the URL to cite in `content[]`. */
 	async uploadFile(file: { data: Uint8Array<ArrayBuffer>; name: string; contentType: string }, signal?: AbortSignal): Promise<string> {
-		const form = () => {
-			const body = new FormData();
-			body.append('purpose', 'reference');
-			body.append('file', new Blob([file.data], { type: file.contentType }), file.name);
-			return body;
-		};
+		const form = () =>
+			multipartBody({ purpose: 'reference' }, { field: 'file', name: file.name, contentType: file.contentType, bytes: file.data.byteLength, data: file.data });
 		const body = await this.call({ method: 'POST', path: '/files', schema: fileSchema, retry: 'idempotent', form, signal });
 		return body.url;
 	}
@@ -145,12 +144,14 @@ export class RelayDanceClient {
 
 	private send(call: Call<z.ZodType>, signal: AbortSignal) {
 		const headers: Record<string, string> = { authorization: `Bearer ${this.options.apiKey}`, accept: 'application/json' };
-		let body: string | FormData | undefined;
+		let body: string | Readable | undefined;
 		if (call.json !== undefined) {
 			headers['content-type'] = 'application/json';
 			body = JSON.stringify(call.json);
 		} else if (call.form) {
-			body = call.form();
+			const form = call.form();
+			Object.assign(headers, form.headers);
+			body = form.body;
 		}
 		return request(`${this.options.baseUrl}${call.path}`, {
 			method: call.method,
