@@ -2,14 +2,15 @@
  * `npm run demo`: the whole job offline, with no credentials. Starts the Discord stand-in and the
  * RelayDance simulator, registers the commands and starts the real bot process (the build that
  * `npm start` runs) against them,
- * plays a `/video` with a reference image and audio on, and prints what a Discord user would see.
+ * plays a `/video` with a reference image and audio on, then a second one through a restart of the
+ * bot process, then `/jobs`, and prints what a Discord user would see.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDiscordStandIn, textOf, type SentMessage } from '../stand-ins/discord/stand-in.js';
+import { startDiscordStandIn, textOf, type InteractionHandle, type SentMessage } from '../stand-ins/discord/stand-in.js';
 import { startRelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
 import { startFlags } from './start-flags.js';
 
@@ -67,37 +68,47 @@ const registered = await new Promise<number>((resolve) => register.on('exit', (c
 console.log(`npm run register → ${registerOutput.trim()}`);
 if (registered !== 0) process.exit(1);
 
-const bot = run(process.execPath, [...startFlags(), 'dist/index.js'], env);
-let botErrors = '';
-bot.stdout.on('data', (chunk: Buffer) => process.stdout.write(`  [bot] ${chunk}`));
-bot.stderr.on('data', (chunk: Buffer) => (botErrors += chunk));
-const botExited = new Promise<number>((resolve) => bot.on('exit', (code) => resolve(code ?? 1)));
-const connected = await Promise.race([discord.whenBotConnected().then(() => true), botExited.then(() => false)]);
-if (!connected) {
-	console.error(`The bot process exited before connecting:\n${botErrors}`);
-	process.exit(1);
+/** Starts the real bot process (`npm start`'s build) and waits until it is on the gateway. */
+async function startBot(label: string) {
+	const child = run(process.execPath, [...startFlags(), 'dist/index.js'], env);
+	let errors = '';
+	child.stdout.on('data', (chunk: Buffer) => process.stdout.write(`  [bot] ${chunk}`));
+	child.stderr.on('data', (chunk: Buffer) => (errors += chunk));
+	const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+	const ready = await Promise.race([discord.whenBotConnected().then(() => true), exited.then(() => false)]);
+	if (!ready) {
+		console.error(`The bot process exited before connecting:\n${errors}`);
+		process.exit(1);
+	}
+	console.log(`${label} → bot process ${child.pid} connected to the gateway.\n`);
+	return { child, exited, errors: () => errors };
 }
-console.log(`npm start → bot process ${bot.pid} connected to the gateway.\n`);
 
+/** Prints every state of one interaction's reply as a Discord user would see it. */
+function follow(interaction: InteractionHandle): void {
+	let shown = 0;
+	interaction.on('change', () => {
+		if (interaction.callback && shown === 0 && interaction.callback.type === 5) {
+			console.log(`${since()}  bot deferred the reply after ${interaction.firstResponseMs?.toFixed(0)} ms: "RelayDance is thinking…"`);
+		}
+		while (shown < interaction.history.length) {
+			const message = interaction.history[shown]!;
+			const final = /ready|failed/.test(textOf(message));
+			if (shown > 0) show(final ? 'final message:' : 'reply edited:', message, final || shown === 1);
+			shown++;
+		}
+	});
+}
+
+let bot = await startBot('npm start');
 const image = { data: readFileSync(join(root, 'stand-ins/fixtures/cat.png')), name: 'cat.png', contentType: 'image/png' };
 console.log('A member types:  /video prompt:"@image1 dances in the rain" image1:cat.png seconds:5 audio:True\n');
 const interaction = await discord.invoke('video', { prompt: '@image1 dances in the rain', seconds: 5, audio: true, image1: image });
-let shown = 0;
-interaction.on('change', () => {
-	if (interaction.callback && shown === 0 && interaction.callback.type === 5) {
-		console.log(`${since()}  bot deferred the reply after ${interaction.firstResponseMs?.toFixed(0)} ms: "RelayDance is thinking…"`);
-	}
-	while (shown < interaction.history.length) {
-		const message = interaction.history[shown]!;
-		const final = /ready|failed/.test(textOf(message));
-		if (shown > 0) show(final ? 'final message:' : 'reply edited:', message, final || shown === 1);
-		shown++;
-	}
-});
+follow(interaction);
 try {
 	await interaction.finished(60_000);
 } catch (error) {
-	console.error(`The demo did not finish: ${(error as Error).message}\n${botErrors}`);
+	console.error(`The demo did not finish: ${(error as Error).message}\n${bot.errors()}`);
 	process.exitCode = 1;
 }
 
@@ -116,6 +127,27 @@ console.log(`RelayDance calls: ${relaydance.requests.map((request) => `${request
 console.log(`Discord bodies off the official OpenAPI spec: ${discord.violations.length}; messages that pinged anyone: ${pings}.`);
 if (discord.violations.length > 0) console.error(discord.violations.join('\n'));
 
-bot.kill('SIGTERM');
-await botExited;
+console.log('\nA deploy in the middle of a video: the member asks again, and the bot is restarted (SIGTERM) while RelayDance renders.\n');
+const second = await discord.invoke('video', { prompt: 'a paper boat sails across a puddle', seconds: 5, audio: false }, { userId: interaction.userId });
+follow(second);
+await second.waitFor((handle) => /Generating your video/.test(textOf(handle.original)), 60_000);
+bot.child.kill('SIGTERM');
+const code = await bot.exited;
+console.log(`${since()}  bot process stopped (exit ${code}); the job is left in the store, the member's reply untouched.`);
+bot = await startBot('npm start again');
+try {
+	await second.finished(60_000);
+	console.log(`${since()}  the new process resumed the job and delivered it: ${relaydance.requests.filter((request) => request.path === '/v1/video/generations').length} submissions in all, none repeated.`);
+} catch (error) {
+	console.error(`The resumed job did not finish: ${(error as Error).message}\n${bot.errors()}`);
+	process.exitCode = 1;
+}
+
+console.log('\nThe member types /jobs (only they see the answer):\n');
+const jobs = await discord.invoke('jobs', {}, { userId: interaction.userId });
+await jobs.waitFor((handle) => handle.original !== undefined);
+for (const line of showTimestamps(textOf(jobs.original)).split('\n')) console.log(`           │ ${line}`);
+
+bot.child.kill('SIGTERM');
+await bot.exited;
 await Promise.all([discord.close(), relaydance.close()]);
