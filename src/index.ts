@@ -26,4 +26,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 		void bot.stop().then(() => process.exit(0));
 	});
 }
-await bot.start();
+try {
+	await bot.start();
+} catch (error) {
+	// A port in use, a token Discord refuses: say what, in one line, and leave the jobs for the next start.
+	console.error(`The bot could not start: ${error instanceof Error ? error.message : String(error)}`);
+	logger.error({ err: error }, 'start failed');
+	await bot.stop(2_000).catch(() => {});
+	process.exit(1);
+}

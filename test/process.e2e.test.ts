@@ -1,4 +1,6 @@
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +56,27 @@ describe('npm start', () => {
 		run.child.kill('SIGTERM');
 		expect(await run.exit).toBe(0);
 		expect(run.output().stdout).not.toContain('sk-process-test');
+	});
+
+	it('stops the start with a clear message when the webhook port is taken', async () => {
+		const taken = createServer();
+		await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+		const port = (taken.address() as AddressInfo).port;
+		try {
+			const run = runScript('dist/index.js', {
+				DISCORD_TOKEN: discord.botToken,
+				DISCORD_API_URL: discord.apiUrl,
+				RELAYDANCE_API_KEY: 'sk-process-test',
+				RELAYDANCE_BASE_URL: relaydance.apiUrl,
+				STORE_URL: `sqlite://${join(mkdtempSync(join(tmpdir(), 'rd-proc-store-')), 'store.sqlite')}`,
+				WEBHOOK_PUBLIC_URL: 'https://bot.example.com',
+				WEBHOOK_PORT: String(port),
+			});
+			expect(await run.exit).toBe(1);
+			expect(run.output().stderr).toContain(`The bot could not start: WEBHOOK_PORT ${port} on 127.0.0.1 is already in use (EADDRINUSE)`);
+		} finally {
+			await new Promise((resolve) => taken.close(resolve));
+		}
 	});
 });
 
