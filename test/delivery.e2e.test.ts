@@ -28,7 +28,7 @@ async function deliveredJob(userId: string) {
 		const [job] = await h.bot.context.jobs.recent(userId, h.discord.world.guildId);
 		expect(job?.state).toBe('delivered');
 		return job!;
-	});
+	}, { timeout: 5_000 });
 }
 
 describe('delivery when Discord says no', () => {
@@ -91,6 +91,19 @@ describe('delivery when Discord says no', () => {
 		expect(posted.files).toHaveLength(1);
 		expect(posted.messageReference).toBeUndefined();
 		expect(posted.pingedUsers).toEqual([userId]);
+	});
+
+	it('posts the video in the channel once when Discord stored the upload but reset the connection before answering', async () => {
+		const userId = snowflake();
+		h.discord.failChannelPosts(h.discord.world.channelId, 'stored-then-reset');
+		await h.discord.invoke('video', { prompt: `stored, then reset ${marker()}` }, { userId, createdAt: SIXTEEN_MINUTES_AGO() });
+		const posted = await inChannel(userId);
+		const job = await deliveredJob(userId);
+		expect(h.discord.channelMessages.filter((message) => message.content.includes(`<@${userId}>`))).toEqual([posted]);
+		expect(posted.files).toHaveLength(1);
+		expect(posted.nonce).toMatch(/^[0-9a-f]{25}$/);
+		expect(job.result).toMatchObject({ delivery: 'attachment', messageUrl: link(h.discord.world.channelId, posted.id) });
+		expect(h.discord.dms.get(userId)).toBeUndefined();
 	});
 
 	it('sends the video to the requester in a DM when the channel refuses the bot (50013)', async () => {

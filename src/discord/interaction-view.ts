@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DiscordAPIError, HTTPError, Routes, type REST } from 'discord.js';
 import type { Logger } from '../logger.js';
 import { FINAL_STATES, type Job } from '../services/jobs/job.js';
@@ -8,8 +9,6 @@ import { DEFAULT_UPLOAD_LIMIT, messageLink, tokenAlive, type InteractionAddress 
 import { renderDelivered, renderElsewhere, renderFailed, renderProgress, type LinkReason, type Rendered } from './render.js';
 import { toMessageBody } from './respond.js';
 import { ThrottledEditor } from './throttled-editor.js';
-
-export { TOKEN_LIFETIME_MS } from './reply-address.js';
 
 /** Discord's answers that mean the reply can no longer be edited: token expired, webhook or message gone. */
 const REPLY_GONE_CODES = new Set([50027, 10015, 10008]);
@@ -25,6 +24,19 @@ export interface DiscordRest {
 
 /** Where a final message can go, in the order tried. */
 type Place = { kind: 'reply' } | { kind: 'channel'; channelId: string } | { kind: 'dm' };
+
+/**
+ * What a new message is for, which names its nonce: every try of one message sends the same nonce,
+ * while a different message of the job (the link after the upload kept failing) has its own.
+ */
+type Purpose = 'final' | 'link' | 'failed';
+
+export interface InteractionReplyViewOptions {
+	/** Waits between upload tries (see `UPLOAD_RETRY.backoffMs`). */
+	uploadBackoffMs?: readonly number[];
+	/** How long one upload try may take before it counts as a broken connection (see `UPLOAD_RETRY.attemptTimeoutMs`). */
+	uploadAttemptTimeoutMs?: number;
+}
 
 /**
  * Shows a job in the deferred reply of its interaction, through the interaction webhook (the token
@@ -48,9 +60,9 @@ export class InteractionReplyView implements JobView {
 		editIntervalMs: number,
 		private readonly logger: Logger,
 		private readonly now: () => number = () => Date.now(),
-		private readonly options: { uploadBackoffMs?: readonly number[] } = {},
+		private readonly options: InteractionReplyViewOptions = {},
 	) {
-		this.editor = new ThrottledEditor((rendered) => this.editProgress(rendered), editIntervalMs, (error) =>
+		this.editor = new ThrottledEditor((rendered, signal) => this.editProgress(rendered, signal), editIntervalMs, (error) =>
 			this.logger.warn({ err: error, interactionId: origin.interactionId }, 'progress edit failed'),
 		);
 	}
@@ -63,15 +75,15 @@ export class InteractionReplyView implements JobView {
 
 	async deliver(job: Job, video: FinishedVideo, signal?: AbortSignal): Promise<Delivered> {
 		if (this.settled) return this.settled;
-		const delivered = await this.editor.final(() => this.showFinal((place) => this.sendVideo(place, job, video, signal), signal));
+		const delivered = await this.editor.final(() => this.showFinal((place) => this.sendVideo(place, job, video, signal), signal), signal);
 		this.settled = delivered ?? { delivery: 'none' };
 		if (!delivered) this.logger.error({ userId: this.origin.userId, fileName: video.fileName }, 'video made, but no message could carry it (reply, channel and DM all refused)');
 		return this.settled;
 	}
 
-	async fail(job: Job): Promise<void> {
+	async fail(job: Job, signal?: AbortSignal): Promise<void> {
 		if (this.settled) return;
-		const shown = await this.editor.final(() => this.showFinal((place) => this.post(place, renderFailed(job))));
+		const shown = await this.editor.final(() => this.showFinal((place) => this.post(place, renderFailed(job), nonceFor(job, 'failed'), signal), signal), signal);
 		this.settled = { delivery: 'none' };
 		if (!shown) this.logger.error({ userId: this.origin.userId }, 'could not tell the member their job failed (reply, channel and DM all refused)');
 	}
@@ -102,7 +114,7 @@ export class InteractionReplyView implements JobView {
 		let reason: LinkReason = 'too-large';
 		if (video.bytes <= limit) {
 			try {
-				const posted = await this.upload(place, renderDelivered(job, video, 'attachment', limit), video, signal);
+				const posted = await this.upload(place, renderDelivered(job, video, 'attachment', limit), nonceFor(job, 'final'), video, signal);
 				return { delivery: 'attachment', messageUrl: this.linkTo(place, posted) };
 			} catch (error) {
 				signal?.throwIfAborted();
@@ -114,13 +126,13 @@ export class InteractionReplyView implements JobView {
 				} else throw error;
 			}
 		}
-		const posted = await this.post(place, renderDelivered(job, video, 'link', limit, reason), signal);
+		const posted = await this.post(place, renderDelivered(job, video, 'link', limit, reason), nonceFor(job, 'link'), signal);
 		return { delivery: 'link', messageUrl: this.linkTo(place, posted) };
 	}
 
-	/** Streams the video into a message at `place`, retrying 429s, 5xx and broken connections. */
-	private async upload(place: Place, rendered: Rendered, video: FinishedVideo, signal?: AbortSignal): Promise<PostedMessage> {
-		const payload = { ...this.bodyFor(place, rendered), attachments: [{ id: '0', filename: video.fileName }] };
+	/** Streams the video into a message at `place`, retrying 429s, 5xx and broken or stalled connections. */
+	private async upload(place: Place, rendered: Rendered, nonce: string, video: FinishedVideo, signal?: AbortSignal): Promise<PostedMessage> {
+		const payload = { ...this.bodyFor(place, rendered, nonce), attachments: [{ id: '0', filename: video.fileName }] };
 		const target =
 			place.kind === 'reply'
 				? { route: this.replyRoute(), method: 'PATCH' as const, authorization: undefined }
@@ -129,7 +141,15 @@ export class InteractionReplyView implements JobView {
 			async () => {
 				const stream = await video.open();
 				try {
-					return await uploadMessage({ url: `${this.rest.api}/v10${target.route}`, method: target.method, authorization: target.authorization, payload, signal, file: { name: video.fileName, contentType: 'video/mp4', bytes: video.bytes, stream } });
+					return await uploadMessage({
+						url: `${this.rest.api}/v10${target.route}`,
+						method: target.method,
+						authorization: target.authorization,
+						payload,
+						signal,
+						timeoutMs: this.options.uploadAttemptTimeoutMs,
+						file: { name: video.fileName, contentType: 'video/mp4', bytes: video.bytes, stream },
+					});
 				} catch (error) {
 					stream.on('error', () => {});
 					stream.destroy();
@@ -147,32 +167,36 @@ export class InteractionReplyView implements JobView {
 	}
 
 	/** A JSON message at `place`: an edit of the reply, or a new message with the bot token. */
-	private async post(place: Place, rendered: Rendered, signal?: AbortSignal): Promise<PostedMessage> {
-		const body = this.bodyFor(place, rendered);
+	private async post(place: Place, rendered: Rendered, nonce: string, signal?: AbortSignal): Promise<PostedMessage> {
+		const body = this.bodyFor(place, rendered, nonce);
 		if (place.kind === 'reply') return this.patchReply(body, signal);
 		return (await this.rest.bot.post(Routes.channelMessages(await this.channelOf(place, signal)), { body, signal })) as PostedMessage;
 	}
 
 	/**
 	 * The body for `place`. Nothing pings in the reply or a DM; a channel post mentions the requester,
-	 * lets only that mention through, and answers the original reply when its id is known.
+	 * lets only that mention through, and answers the original reply when its id is known. A new
+	 * message (channel or DM) carries an enforced `nonce`: a post retried after a reset or a 5xx that
+	 * Discord had in fact stored answers the first message instead of creating a second one.
 	 */
-	private bodyFor(place: Place, rendered: Rendered): object {
+	private bodyFor(place: Place, rendered: Rendered, nonce: string): object {
 		const to = { userId: this.origin.userId, channelId: this.origin.channelId };
 		if (place.kind === 'reply') return toMessageBody(rendered);
-		if (place.kind === 'dm') return toMessageBody(renderElsewhere(rendered, 'dm', to));
+		const once = { nonce, enforce_nonce: true };
+		if (place.kind === 'dm') return { ...toMessageBody(renderElsewhere(rendered, 'dm', to)), ...once };
 		const { messageId } = this.origin;
 		return {
 			...toMessageBody(renderElsewhere(rendered, 'channel', to)),
+			...once,
 			allowed_mentions: { parse: [], users: [this.origin.userId] },
 			...(messageId && { message_reference: { message_id: messageId, fail_if_not_exists: false } }),
 		};
 	}
 
-	private async editProgress(rendered: Rendered): Promise<void> {
+	private async editProgress(rendered: Rendered, signal: AbortSignal): Promise<void> {
 		if (!this.replyUsable()) return;
 		try {
-			await this.patchReply(toMessageBody(rendered));
+			await this.patchReply(toMessageBody(rendered), signal);
 		} catch (error) {
 			if (!isReplyGone(error)) throw error;
 			this.abandonReply(error);
@@ -225,6 +249,11 @@ export class InteractionReplyView implements JobView {
 		if (!channelId || !messageId) return undefined;
 		return messageLink(place.kind === 'dm' ? null : this.origin.guildId, channelId, messageId);
 	}
+}
+
+/** At most 25 characters, as Discord takes them; the same for a job's message after a restart, too. */
+function nonceFor(job: Pick<Job, 'id'>, purpose: Purpose): string {
+	return createHash('sha256').update(`${job.id}:${purpose}`).digest('hex').slice(0, 25);
 }
 
 /** Status and JSON code of an answer from Discord, from @discordjs/rest or the streamed upload. */

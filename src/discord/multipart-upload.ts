@@ -17,11 +17,19 @@ export class UploadRejectedError extends Error {
 	}
 }
 
-/** The upload never got an answer: the connection was reset or closed, or the video's own stream broke. */
+/** The upload never got an answer: the connection was reset, closed or stalled past the attempt's timeout, or the video's own stream broke. */
 export class UploadConnectionError extends Error {
 	override name = 'UploadConnectionError';
 	constructor(cause: unknown) {
 		super(`the upload to Discord broke off: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+	}
+}
+
+/** The cause of an `UploadConnectionError` when a try ran out of time. */
+export class UploadTimeoutError extends Error {
+	override name = 'UploadTimeoutError';
+	constructor(ms: number) {
+		super(`no answer within ${ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`}`);
 	}
 }
 
@@ -46,19 +54,42 @@ export const UPLOAD_RETRY = {
 	backoffMs: [1_000, 2_000],
 	/** A 429's Retry-After is honoured up to this. */
 	maxRetryAfterMs: 30_000,
-} as const satisfies { attempts: number; backoffMs: readonly number[]; maxRetryAfterMs: number };
+	/**
+	 * Longest one try may take, answer included. Left to undici, a stalled connection would hold
+	 * each try for its 300 s body timeout; a 10 MiB video on a slow link still fits well within this.
+	 * A try cut off counts as a broken connection.
+	 */
+	attemptTimeoutMs: 120_000,
+} as const satisfies { attempts: number; backoffMs: readonly number[]; maxRetryAfterMs: number; attemptTimeoutMs: number };
+
+export interface UploadOptions {
+	url: string;
+	method: 'PATCH' | 'POST';
+	authorization?: string;
+	payload: object;
+	file: UploadFile;
+	/** The caller's: aborting it rejects with its reason, not as a broken connection. */
+	signal?: AbortSignal;
+	/** This try's limit; default `UPLOAD_RETRY.attemptTimeoutMs`. */
+	timeoutMs?: number;
+}
 
 /**
  * Sends a message body and one file as multipart/form-data, streaming the file with a known
  * length. @discordjs/rest takes files as Buffers and would hold the whole video in memory.
- * Answers the message Discord returns.
+ * Answers the message Discord returns; a try with no answer within `timeoutMs` is cut off and
+ * rejects as an `UploadConnectionError`.
  */
-export async function uploadMessage(options: { url: string; method: 'PATCH' | 'POST'; authorization?: string; payload: object; file: UploadFile; signal?: AbortSignal }): Promise<PostedMessage> {
+export async function uploadMessage(options: UploadOptions): Promise<PostedMessage> {
 	const { file } = options;
 	const { body, headers } = multipartBody(
 		{ payload_json: { value: JSON.stringify(options.payload), contentType: 'application/json' } },
 		{ field: 'files[0]', name: file.name, contentType: file.contentType, bytes: file.bytes, data: file.stream },
 	);
+	const timeoutMs = options.timeoutMs ?? UPLOAD_RETRY.attemptTimeoutMs;
+	const attempt = new AbortController();
+	const timer = setTimeout(() => attempt.abort(new UploadTimeoutError(timeoutMs)), timeoutMs);
+	const signal = options.signal ? AbortSignal.any([options.signal, attempt.signal]) : attempt.signal;
 	let response;
 	let text;
 	try {
@@ -66,12 +97,14 @@ export async function uploadMessage(options: { url: string; method: 'PATCH' | 'P
 			method: options.method,
 			headers: { ...headers, ...(options.authorization && { authorization: options.authorization }) },
 			body,
-			signal: options.signal,
+			signal,
 		});
 		text = await response.body.text();
 	} catch (error) {
 		options.signal?.throwIfAborted();
-		throw new UploadConnectionError(error);
+		throw new UploadConnectionError(attempt.signal.aborted ? attempt.signal.reason : error);
+	} finally {
+		clearTimeout(timer);
 	}
 	const parsed = parseJson(text);
 	if (response.statusCode < 400) return (parsed ?? {}) as PostedMessage;

@@ -3,8 +3,8 @@ import type { Job, JobState } from '../services/jobs/job.js';
 import { clip } from '../services/text.js';
 import type { Rendered } from './render.js';
 
-/** RelayDance deletes a finished video about a day after it is made. */
-const VIDEO_LINK_LIFETIME_MS = 24 * 60 * 60_000;
+/** RelayDance deletes a finished video about a day after it is made: its link is good that long from `madeAt`. */
+export const VIDEO_LINK_LIFETIME_MS = 24 * 60 * 60_000;
 
 const STATES: Record<JobState, string> = {
 	queued: '⏳ queued',
@@ -27,8 +27,8 @@ export function renderJobList(jobs: Job[], now = Date.now()): Rendered {
 	return { content: clip(`Your latest videos in this server:\n\n${lines.join('\n\n')}`, 2000) };
 }
 
+/** Progress is not saved with the job, so a running job shows no figure: it would be stale. */
 function detail(job: Job, now: number): string[] {
-	if (job.state === 'running' && job.progress !== undefined) return [`${Math.round(job.progress)}% done`];
 	if (job.state === 'failed') return [clip(job.failure?.message ?? 'It could not be made.', 300)];
 	if (job.state !== 'delivered' || !job.result) return [];
 	const found: string[] = [];

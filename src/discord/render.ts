@@ -6,6 +6,7 @@ import { UserError } from '../services/user-error.js';
 import { clip, formatBytes } from '../services/text.js';
 import { REFERENCE_KINDS } from '../services/jobs/video-request.js';
 import { missingChannelPermissions } from './reply-address.js';
+import { VIDEO_LINK_LIFETIME_MS } from './render-jobs.js';
 
 /** Everything a user sees goes through here: one place decides wording, limits and mentions. */
 export interface Rendered {
@@ -53,7 +54,8 @@ export function renderDelivered(
 	const took = Math.max(1, Math.round((Date.now() - job.createdAt) / 1000));
 	const lines = [quote(job.settings.prompt), '', `Made in ${took} s · ${formatBytes(video.bytes)}`];
 	if (delivery === 'link') {
-		const expires = new Date(Date.now() + 24 * 60 * 60_000);
+		// A job resumed after a restart may be delivered well after the video was made.
+		const expires = new Date((job.result?.madeAt ?? Date.now()) + VIDEO_LINK_LIFETIME_MS);
 		const why = linkReason === 'too-large' ? `The file is larger than this channel's ${formatBytes(sizeLimit)} upload limit` : 'Discord would not take the upload just now';
 		lines.push(
 			'',

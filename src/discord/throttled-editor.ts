@@ -2,9 +2,10 @@
  * Sends the latest of a stream of message edits, at most one per `intervalMs` (counting from the
  * deferral), skipping any edit identical to the last one sent: Discord rate-limits webhook edits
  * (about 5 per 2 s per token), an unchanged message is not worth a request, and a burst of new
- * commands gets its deferrals out before any of them spends a request on progress. `final` cancels what is pending, waits for the
- * edit in flight, then sends the last word; `stop` ends progress for good when the message can no
- * longer be edited.
+ * commands gets its deferrals out before any of them spends a request on progress. `final` cancels
+ * what is pending, waits for the edit in flight (unless its signal aborts: then the edit is cut and
+ * nothing more is sent), then sends the last word; `stop` ends progress for good when the message
+ * can no longer be edited.
  */
 export class ThrottledEditor<T> {
 	private lastKey: string | undefined;
@@ -14,9 +15,11 @@ export class ThrottledEditor<T> {
 	private timer: NodeJS.Timeout | undefined;
 	private inFlight: Promise<void> = Promise.resolve();
 	private closed = false;
+	/** Passed to every edit: aborted when the bot stops while `final` waits, so no edit outlives it. */
+	private readonly abandon = new AbortController();
 
 	constructor(
-		private readonly send: (payload: T) => Promise<void>,
+		private readonly send: (payload: T, signal: AbortSignal) => Promise<void>,
 		private readonly intervalMs: number,
 		private readonly onError: (error: unknown) => void,
 	) {}
@@ -34,9 +37,14 @@ export class ThrottledEditor<T> {
 		this.timer = setTimeout(() => this.flush(), wait);
 	}
 
-	async final<R>(send: () => Promise<R>): Promise<R> {
+	/**
+	 * Sends the last word once the edit in flight is done. When `signal` aborts first, the edit in
+	 * flight is aborted, `send` is not called, and this rejects with the signal's reason at once.
+	 */
+	async final<R>(send: () => Promise<R>, signal?: AbortSignal): Promise<R> {
 		this.stop();
-		await this.inFlight;
+		if (signal) await this.untilSettledOrAborted(signal);
+		else await this.inFlight;
 		return send();
 	}
 
@@ -48,6 +56,24 @@ export class ThrottledEditor<T> {
 		this.pending = undefined;
 	}
 
+	private async untilSettledOrAborted(signal: AbortSignal): Promise<void> {
+		let onAbort = () => {};
+		const aborted = new Promise<void>((resolve) => {
+			onAbort = () => {
+				this.abandon.abort(signal.reason);
+				resolve();
+			};
+		});
+		if (signal.aborted) onAbort();
+		else signal.addEventListener('abort', onAbort, { once: true });
+		try {
+			await Promise.race([this.inFlight, aborted]);
+		} finally {
+			signal.removeEventListener('abort', onAbort);
+		}
+		signal.throwIfAborted();
+	}
+
 	private flush(): void {
 		this.timer = undefined;
 		const next = this.pending;
@@ -55,6 +81,11 @@ export class ThrottledEditor<T> {
 		if (!next || this.closed) return;
 		this.lastKey = next.key;
 		this.lastAt = Date.now();
-		this.inFlight = this.inFlight.then(() => this.send(next.payload)).catch(this.onError);
+		const { signal } = this.abandon;
+		this.inFlight = this.inFlight
+			.then(() => this.send(next.payload, signal))
+			.catch((error: unknown) => {
+				if (!signal.aborted) this.onError(error);
+			});
 	}
 }

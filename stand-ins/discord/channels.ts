@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import type { Rejection, SentFile, SentMessage } from './interaction-handle.js';
 import { allowedMentionsProblem, toMessage, type MessageBody } from './messages.js';
 import { memberUser, snowflake } from './payloads.js';
@@ -11,15 +12,29 @@ const REFUSALS: Record<number, { status: number; message: string }> = {
 	10003: { status: 404, message: 'Unknown Channel' },
 };
 
+/** How Discord answers one bot post in a channel, set with `failPosts`. */
+export type ChannelPostFault =
+	/** The message is created, but the connection is reset before the answer: the bot cannot tell it was. */
+	| 'stored-then-reset'
+	/** The request is read and never answered (a stalled upload). */
+	| 'no-answer';
+
+/** How long Discord remembers an enforced nonce: "the past few minutes", it says. */
+export const NONCE_WINDOW_MS = 5 * 60_000;
+
 export interface ChannelAnswer {
 	status: number;
 	body: Record<string, unknown>;
 	message?: SentMessage;
+	/** Set when the connection is to be reset (after storing) or left unanswered, instead of answering. */
+	fault?: ChannelPostFault;
 }
 
 /**
  * What the bot does with its own token: posts in the guild's channels and DMs. Refusals are set
- * per channel (`refuse`) or per recipient (`refuseDms`); every post and refusal emits `change`.
+ * per channel (`refuse`) or per recipient (`refuseDms`), faults per channel (`failPosts`); every
+ * post and refusal emits `change`. A post with `enforce_nonce` whose nonce the channel saw in the
+ * last few minutes answers the first message and creates nothing, as Discord does.
  */
 export class StandInChannels extends EventEmitter {
 	/** Messages the bot posted in guild channels, in order. */
@@ -28,10 +43,15 @@ export class StandInChannels extends EventEmitter {
 	readonly dms = new Map<string, SentMessage[]>();
 	/** Bot-token posts Discord refused, in order. */
 	readonly rejections: Array<Rejection & { channelId: string }> = [];
+	/** Channel ids of posts read and left unanswered (`'no-answer'`), in order. */
+	readonly unanswered: string[] = [];
 	private readonly dmChannelOf = new Map<string, string>();
 	private readonly recipientOf = new Map<string, string>();
 	private readonly refusedChannels = new Map<string, number>();
 	private readonly refusedRecipients = new Map<string, number>();
+	private readonly faults = new Map<string, ChannelPostFault[]>();
+	/** Enforced nonces by channel, with the message each created (its `at` says when). */
+	private readonly nonces = new Map<string, Map<string, SentMessage>>();
 
 	constructor(
 		private readonly guildChannels: ReadonlySet<string>,
@@ -53,6 +73,11 @@ export class StandInChannels extends EventEmitter {
 	refuseDms(userId: string, code = 50007): () => void {
 		this.refusedRecipients.set(userId, code);
 		return () => void this.refusedRecipients.delete(userId);
+	}
+
+	/** The next posts in `channelId` that would succeed fail as `faults` say, one entry per post, in order. */
+	failPosts(channelId: string, ...faults: ChannelPostFault[]): void {
+		this.faults.set(channelId, [...(this.faults.get(channelId) ?? []), ...faults]);
 	}
 
 	/** `POST /users/@me/channels`: the DM channel with `recipientId`, the same one each time. */
@@ -79,6 +104,15 @@ export class StandInChannels extends EventEmitter {
 		const data = (body ?? {}) as MessageBody;
 		const mentions = allowedMentionsProblem(data.allowed_mentions);
 		if (mentions) return this.reject(channelId, 400, 50035, mentions);
+		const fault = this.faults.get(channelId)?.shift();
+		if (fault === 'no-answer') {
+			this.unanswered.push(channelId);
+			this.emit('change');
+			return { status: 0, body: {}, fault };
+		}
+		const nonce = data.enforce_nonce && data.nonce !== undefined && data.nonce !== null ? String(data.nonce) : undefined;
+		const earlier = nonce === undefined ? undefined : this.nonces.get(channelId)?.get(nonce);
+		if (earlier && performance.now() - earlier.at < NONCE_WINDOW_MS) return { status: 200, body: {}, message: earlier, fault };
 		const message = toMessage(body, files, channelId, false);
 		const reference = data.message_reference;
 		if (reference) {
@@ -86,10 +120,11 @@ export class StandInChannels extends EventEmitter {
 			if (found) message.repliesTo = reference.message_id;
 			else if (reference.fail_if_not_exists !== false) return this.reject(channelId, 400, 50035, 'message_reference: Unknown message');
 		}
+		if (nonce !== undefined) this.nonces.set(channelId, (this.nonces.get(channelId) ?? new Map()).set(nonce, message));
 		if (recipient) this.dms.set(recipient, [...(this.dms.get(recipient) ?? []), message]);
 		else this.guildMessages.push(message);
 		this.emit('change');
-		return { status: 200, body: {}, message };
+		return { status: 200, body: {}, message, fault };
 	}
 
 	private exists(channelId: string, messageId: string): boolean {

@@ -35,6 +35,8 @@ export interface SentMessage {
 	messageReference?: { message_id: string; fail_if_not_exists?: boolean | null; [key: string]: unknown };
 	/** The message this one shows as a reply to, when Discord found it. */
 	repliesTo?: string;
+	/** `nonce` as sent (a string, as Discord echoes it). */
+	nonce?: string;
 	at: number;
 }
 

@@ -9,6 +9,8 @@ export interface MessageBody {
 	flags?: number;
 	allowed_mentions?: AllowedMentions;
 	message_reference?: SentMessage['messageReference'];
+	nonce?: string | number | null;
+	enforce_nonce?: boolean | null;
 }
 
 /** A message as recorded, with who Discord would notify. */
@@ -27,6 +29,7 @@ export function toMessage(body: unknown, files: SentFile[], channelId: string, e
 		pingedUsers: pings.users,
 		...(data.allowed_mentions && { allowedMentions: data.allowed_mentions }),
 		...(data.message_reference && { messageReference: data.message_reference }),
+		...(data.nonce !== undefined && data.nonce !== null && { nonce: String(data.nonce) }),
 		at: performance.now(),
 	};
 }
@@ -66,6 +69,7 @@ export function messageJson(message: SentMessage, context: { baseUrl: string; au
 		flags: message.ephemeral ? 64 : 0,
 		components: [],
 		...(message.repliesTo && { message_reference: { type: 0, message_id: message.repliesTo, channel_id: message.channelId } }),
+		...(message.nonce !== undefined && { nonce: message.nonce }),
 	};
 }
 

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { StandInGateway } from './gateway.js';
-import { StandInChannels } from './channels.js';
+import { StandInChannels, type ChannelPostFault } from './channels.js';
 import { InteractionHandle, waitUntil, type UploadFault } from './interaction-handle.js';
 import { messageJson, toMessage } from './messages.js';
 import { json, readBody, setOriginal, webhook } from './webhook.js';
@@ -12,6 +12,7 @@ import { defaultSpecPath, OpenApiValidator } from './openapi-validator.js';
 import { APP_PERMISSIONS, botUser, guildPayload, interactionPayload, interactionToken, snowflake, type StandInWorld } from './payloads.js';
 
 export { InteractionHandle, isFinal, textOf, type SentMessage, type UploadFault, type WebhookRequest } from './interaction-handle.js';
+export type { ChannelPostFault } from './channels.js';
 
 const MiB = 1024 * 1024;
 const CALLBACK_DEADLINE_MS = 3_000;
@@ -129,6 +130,9 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		if ((match = route(/^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/([^/]+))?$/))) return webhook(byToken.get(match[2]!), { method, messageId: match[3], body, files }, res, messageContext());
 		if (method === 'POST' && (match = route(/^\/channels\/(\d+)\/messages$/))) {
 			const answer = channels.post(match[1]!, body, files);
+			// 'no-answer' leaves the request open until the bot gives up or the stand-in closes.
+			if (answer.fault === 'no-answer') return;
+			if (answer.fault === 'stored-then-reset') return void res.socket?.resetAndDestroy();
 			return json(res, answer.status, answer.message ? messageJson(answer.message, messageContext()) : answer.body);
 		}
 		if (method === 'POST' && path === '/users/@me/channels') {
@@ -237,10 +241,17 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		dms: channels.dms,
 		/** Bot-token posts refused (a refused channel, a member who takes no DMs). */
 		channelRejections: channels.rejections,
+		/** Channel ids of bot-token posts read and never answered (`failChannelPosts(id, 'no-answer')`). */
+		unansweredChannelPosts: channels.unanswered,
 		/** Bot posts in `channelId` answer `code` (50013 Missing Permissions, 50001, 10003) until the returned function is called. */
 		refuseChannelPosts: (channelId: string, code?: number) => channels.refuse(channelId, code),
 		/** DMs to `userId` answer `code` (50007 by default) until the returned function is called. */
 		refuseDms: (userId: string, code?: number) => channels.refuseDms(userId, code),
+		/**
+		 * The next bot posts in `channelId` that would succeed fail as given, one per post:
+		 * `'stored-then-reset'` (created, then the connection reset before the answer) or `'no-answer'`.
+		 */
+		failChannelPosts: (channelId: string, ...faults: ChannelPostFault[]) => channels.failPosts(channelId, ...faults),
 		/** Resolves once `predicate` holds, re-checking on every reply edit, channel post and DM. */
 		waitFor: (predicate: () => boolean, timeoutMs = 15_000) =>
 			waitUntil(activity, predicate, timeoutMs, () => `stand-in: condition not met in ${timeoutMs} ms; last channel post ${JSON.stringify(channels.guildMessages.at(-1) ?? null).slice(0, 400)}`),

@@ -1,8 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { UploadConnectionError, UploadRejectedError, withUploadRetries } from '../../src/discord/multipart-upload.js';
-
-beforeEach(() => vi.useFakeTimers());
-afterEach(() => vi.useRealTimers());
+import { Readable } from 'node:stream';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isRetryableUpload, uploadMessage, UploadConnectionError, UploadRejectedError, UploadTimeoutError, withUploadRetries } from '../../src/discord/multipart-upload.js';
+import { startDiscordStandIn, type DiscordStandIn } from '../../stand-ins/discord/stand-in.js';
 
 /** An upload that fails with `errors` in turn, then succeeds; records when each try began. */
 function flaky(errors: Error[]) {
@@ -18,6 +17,9 @@ function flaky(errors: Error[]) {
 const status = (code: number, retryAfterMs?: number) => new UploadRejectedError(code, undefined, 'no', retryAfterMs);
 
 describe('withUploadRetries', () => {
+	beforeEach(() => vi.useFakeTimers());
+	afterEach(() => vi.useRealTimers());
+
 	it('retries a 5xx and a broken connection after 1 s, then 2 s', async () => {
 		const { tries, attempt } = flaky([status(502), new UploadConnectionError(new Error('other side closed'))]);
 		const result = withUploadRetries(attempt);
@@ -58,5 +60,42 @@ describe('withUploadRetries', () => {
 		stopping.abort(new Error('stopping'));
 		await settled;
 		expect(tries).toHaveLength(1);
+	});
+});
+
+describe('uploadMessage', () => {
+	let discord: DiscordStandIn;
+	beforeAll(async () => {
+		discord = await startDiscordStandIn();
+	});
+	afterAll(() => discord?.close());
+
+	const upload = (options: { timeoutMs?: number; signal?: AbortSignal } = {}) =>
+		uploadMessage({
+			url: `${discord.apiUrl}/v10/channels/${discord.world.channelId}/messages`,
+			method: 'POST',
+			authorization: `Bot ${discord.botToken}`,
+			payload: { content: 'a video', attachments: [{ id: '0', filename: 'v.mp4' }] },
+			file: { name: 'v.mp4', contentType: 'video/mp4', bytes: 4, stream: Readable.from([Buffer.from('mp4!')]) },
+			...options,
+		});
+
+	it('cuts off a try that gets no answer within its timeout, and counts it as a broken connection, worth another try', async () => {
+		discord.failChannelPosts(discord.world.channelId, 'no-answer');
+		const error = await upload({ timeoutMs: 200 }).catch((failure: unknown) => failure);
+		expect(error).toBeInstanceOf(UploadConnectionError);
+		expect((error as UploadConnectionError).cause).toBeInstanceOf(UploadTimeoutError);
+		expect((error as Error).message).toBe('the upload to Discord broke off: no answer within 200 ms');
+		expect(isRetryableUpload(error)).toBe(true);
+	});
+
+	it('rejects with the caller’s reason when the caller aborts a try that gets no answer', async () => {
+		const before = discord.unansweredChannelPosts.length;
+		discord.failChannelPosts(discord.world.channelId, 'no-answer');
+		const stopping = new AbortController();
+		const settled = expect(upload({ signal: stopping.signal })).rejects.toThrow('stopping');
+		await discord.waitFor(() => discord.unansweredChannelPosts.length > before);
+		stopping.abort(new Error('stopping'));
+		await settled;
 	});
 });

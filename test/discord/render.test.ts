@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderDelivered, renderElsewhere, renderProgress } from '../../src/discord/render.js';
+import { VIDEO_LINK_LIFETIME_MS } from '../../src/discord/render-jobs.js';
 import type { InteractionAddress } from '../../src/discord/reply-address.js';
 import type { Job } from '../../src/services/jobs/job.js';
 import { APP_PERMISSIONS } from '../../stand-ins/discord/payloads.js';
@@ -59,6 +60,13 @@ describe('renderDelivered', () => {
 	it('says why a made video is a link', () => {
 		expect(renderDelivered(job(), video, 'link', 1024 * 1024).embeds![0]!.description).toContain("larger than this channel's 1.0 MB upload limit");
 		expect(renderDelivered(job(), video, 'link', 10 * 1024 * 1024, 'upload-failed').embeds![0]!.description).toContain('Discord would not take the upload just now, so here is a link: [v.mp4](https://relaydance.example/v.mp4)');
+	});
+
+	it('counts the link’s life from when the video was made, not from when it is delivered (a resumed job)', () => {
+		const madeAt = Date.now() - 3 * 60 * 60_000;
+		const resumed = job({ state: 'delivering', result: { ...video, madeAt, delivery: 'none' } });
+		const expires = Math.floor((madeAt + VIDEO_LINK_LIFETIME_MS) / 1000);
+		expect(renderDelivered(resumed, video, 'link', 1024 * 1024).embeds![0]!.description).toContain(`The link expires <t:${expires}:R>`);
 	});
 });
 

@@ -58,4 +58,35 @@ describe('ThrottledEditor', () => {
 		await throttled.final(async () => void sent.push('done'));
 		expect(sent).toEqual(['done']);
 	});
+
+	it('stops waiting on the edit in flight when the signal aborts: that edit is aborted and the final word is not sent', async () => {
+		const edits: AbortSignal[] = [];
+		const errors: unknown[] = [];
+		const sent: string[] = [];
+		const hanging = new ThrottledEditor<string>(
+			(_payload, signal) => {
+				edits.push(signal);
+				return new Promise(() => {});
+			},
+			3_000,
+			(error) => errors.push(error),
+		);
+		hanging.push('a');
+		await vi.advanceTimersByTimeAsync(3_000);
+		expect(edits).toHaveLength(1);
+		const stopping = new AbortController();
+		const final = hanging.final(async () => void sent.push('done'), stopping.signal);
+		const settled = expect(final).rejects.toThrow('stopping');
+		stopping.abort(new Error('stopping'));
+		await settled;
+		expect(edits[0]!.aborted).toBe(true);
+		expect(sent).toEqual([]);
+		expect(errors).toEqual([]);
+	});
+
+	it('rejects at once, sending nothing, when the signal has already aborted', async () => {
+		const { sent, throttled } = editor();
+		await expect(throttled.final(async () => void sent.push('done'), AbortSignal.abort(new Error('stopping')))).rejects.toThrow('stopping');
+		expect(sent).toEqual([]);
+	});
 });

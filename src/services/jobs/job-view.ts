@@ -17,8 +17,11 @@ export interface JobView {
 	 * It rejects only when `signal` aborts (the bot is stopping): the job is then delivered by the next start.
 	 */
 	deliver(job: Job, video: FinishedVideo, signal?: AbortSignal): Promise<Delivered>;
-	/** Shows why the job failed. */
-	fail(job: Job): Promise<void>;
+	/**
+	 * Shows why the job failed. It rejects only when `signal` aborts (the bot is stopping): it then
+	 * stops waiting on Discord at once, including on a progress edit still in flight.
+	 */
+	fail(job: Job, signal?: AbortSignal): Promise<void>;
 }
 
 /** Opens the view of a job from its stored reply address: a fresh job's and a resumed one's alike. */

@@ -1,65 +1,13 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../logger.js';
+import type { CallbackSigner } from './callback-signer.js';
 
-/** `/relaydance/callback/<job id>/<expiry, epoch ms>/<HMAC of both>` */
-const PATH = /^\/relaydance\/callback\/([\w-]{1,64})\/(\d{1,15})\/([a-f0-9]{64})$/;
 /**
  * The body is drained and discarded, never read: a task's JSON is a few hundred bytes, so anything
  * far larger is not RelayDance and the connection is dropped.
  */
 const MAX_BODY_BYTES = 64 * 1024;
-
-export interface CallbackSignerOptions {
-	/**
-	 * How long a signed URL is honoured. It must outlast the wait for a task (the poll deadline,
-	 * 30 min by default), and no more: a URL that leaked from an old task stops working.
-	 * Default 24 h.
-	 */
-	ttlMs?: number;
-	now?: () => number;
-}
-
-/**
- * Signs callback URLs so only URLs the bot handed out, and only until they expire, are acted on.
- * RelayDance documents no signature of its own, so a callback is a hint: the bot re-reads the task
- * before believing it, and never reads the callback's body.
- */
-export class CallbackSigner {
-	private readonly key: Buffer;
-	private readonly ttlMs: number;
-	private readonly now: () => number;
-
-	constructor(
-		secret: string,
-		private readonly publicUrl: string,
-		options: CallbackSignerOptions = {},
-	) {
-		this.key = createHmac('sha256', 'relaydance-bot callback').update(secret).digest();
-		this.ttlMs = options.ttlMs ?? 24 * 60 * 60_000;
-		this.now = options.now ?? Date.now;
-	}
-
-	urlFor(jobId: string): string {
-		const expires = String(this.now() + this.ttlMs);
-		return `${this.publicUrl.replace(/\/+$/, '')}/relaydance/callback/${jobId}/${expires}/${this.signature(jobId, expires)}`;
-	}
-
-	/** The job id a callback path is for, or undefined when it is malformed, altered or expired. */
-	verify(path: string): string | undefined {
-		const match = PATH.exec(path);
-		if (!match) return undefined;
-		const [, jobId, expires, signature] = match as unknown as [string, string, string, string];
-		const expected = Buffer.from(this.signature(jobId, expires), 'hex');
-		if (!timingSafeEqual(Buffer.from(signature, 'hex'), expected)) return undefined;
-		return Number(expires) > this.now() ? jobId : undefined;
-	}
-
-	private signature(jobId: string, expires: string): string {
-		return createHmac('sha256', this.key).update(`${jobId}\n${expires}`).digest('hex');
-	}
-}
 
 export interface CallbackServerOptions {
 	port: number;
@@ -78,6 +26,7 @@ export interface CallbackServerOptions {
 export interface CallbackServer {
 	server: Server;
 	port: number;
+	/** Stops listening and cuts every open connection, so it resolves at once. */
 	close: () => Promise<void>;
 }
 
@@ -112,10 +61,12 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
 	return {
 		server,
 		port,
+		// A callback is only a hint (the safety poll covers a lost one): a request still open at
+		// shutdown, such as a stalled body that could hold on for `requestTimeout`, is cut.
 		close: () =>
 			new Promise((resolve) => {
 				server.close(() => resolve());
-				server.closeIdleConnections();
+				server.closeAllConnections();
 			}),
 	};
 }

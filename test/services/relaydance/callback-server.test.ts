@@ -1,8 +1,10 @@
+import { once } from 'node:events';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
-import { CallbackSigner, startCallbackServer } from '../../../src/services/relaydance/callback-server.js';
+import { CallbackSigner } from '../../../src/services/relaydance/callback-signer.js';
+import { startCallbackServer } from '../../../src/services/relaydance/callback-server.js';
 
 const logger = createLogger('silent');
 const DAY = 24 * 60 * 60_000;
@@ -130,6 +132,22 @@ describe('startCallbackServer', () => {
 		expect((await post(path, new Uint8Array(2 * 1024 * 1024).fill(0x20))).status).toBe(413);
 		expect(await chunked(path, 2 * 1024 * 1024)).toBe(413);
 		expect(onCallback).toHaveBeenCalledTimes(1);
+	});
+
+	it('closes at once, cutting a request whose body is still coming', async () => {
+		const onCallback = vi.fn(() => true);
+		const { callbacks, signer } = await start(onCallback);
+		const arrived = once(callbacks.server, 'request');
+		const stalled = request({ host: '127.0.0.1', port: callbacks.port, path: pathOf(signer.urlFor('job-1')), method: 'POST', headers: { 'content-length': '100' } });
+		closers.push(async () => void stalled.destroy());
+		const cut = new Promise<string>((resolve) => stalled.once('error', (error) => resolve(String(error))));
+		stalled.write('{"status":');
+		await arrived;
+		const closing = callbacks.close().then(() => 'closed');
+		const waited = new Promise<string>((resolve) => setTimeout(resolve, 2_000, 'still waiting').unref());
+		expect(await Promise.race([closing, waited])).toBe('closed');
+		expect(await cut).toMatch(/socket hang up|ECONNRESET/);
+		expect(onCallback).not.toHaveBeenCalled();
 	});
 
 	it('binds loopback when no host is given', async () => {
