@@ -10,7 +10,8 @@ import { InteractionViews } from './discord/interaction-views.js';
 import { routeInteractions } from './discord/router.js';
 import type { Logger } from './logger.js';
 import { ActiveJobs } from './services/quota/active-jobs.js';
-import { CallbackSigner, startCallbackServer } from './services/relaydance/callback-server.js';
+import { startCallbackServer } from './services/relaydance/callback-server.js';
+import { CallbackSigner } from './services/relaydance/callback-signer.js';
 import { JobRunner } from './services/jobs/job-runner.js';
 import { JobStore } from './services/jobs/job-store.js';
 import { recoverJobs } from './services/jobs/recovery.js';
@@ -21,13 +22,17 @@ import { openStore, scanStore } from './services/store/store.js';
 import { TaskWaker } from './services/relaydance/task-waker.js';
 import { WriteBehind } from './services/store/write-behind.js';
 import { MB } from './services/text.js';
+import { within } from './services/sleep.js';
 
 /** Store writes made within this span go out as one statement. */
 const STORE_WRITE_DELAY_MS = 50;
 const DAY_MS = 24 * 60 * 60_000;
 const PRUNE_INTERVAL_MS = 6 * 60 * 60_000;
-/** Of the shutdown grace, what is kept for flushing the store and closing connections. */
-const CLOSE_MARGIN_MS = 2_000;
+/**
+ * Of the shutdown grace, what is kept after submits in flight are cut off: the runner's own
+ * cut-off (1 s), flushing the store (≤ 1 s) and closing connections (≤ 0.75 s).
+ */
+const CLOSE_MARGIN_MS = 3_000;
 
 /** Builds every service and the Discord client; `start` logs in, `stop` shuts down cleanly. */
 export async function createBot(config: Config, logger: Logger) {
@@ -38,6 +43,8 @@ export async function createBot(config: Config, logger: Logger) {
 		rest: { api: config.DISCORD_API_URL, agent: discordAgent() },
 		allowedMentions: { parse: [] },
 	});
+	// Jobs resumed at start may post with the bot token before login() would set it.
+	client.rest.setToken(config.DISCORD_TOKEN);
 	const relaydance = new RelayDanceClient({ baseUrl: config.RELAYDANCE_BASE_URL, apiKey: config.RELAYDANCE_API_KEY });
 	const writer = new WriteBehind(store, STORE_WRITE_DELAY_MS, (error) => logger.error({ err: error }, 'could not write to the store'));
 	const jobs = new JobStore(store, writer);
@@ -86,7 +93,7 @@ export async function createBot(config: Config, logger: Logger) {
 
 	const retentionMs = config.JOB_RETENTION_DAYS * DAY_MS;
 	const prune = async () => {
-		const pruned = await jobs.prune(await jobs.scan(), Date.now() - retentionMs);
+		const pruned = await jobs.prune((await jobs.scan()).jobs, Date.now() - retentionMs);
 		if (pruned > 0) logger.info({ pruned }, 'pruned finished job records');
 	};
 	let pruner: NodeJS.Timeout | undefined;
@@ -115,11 +122,11 @@ export async function createBot(config: Config, logger: Logger) {
 			stopped ??= (async () => {
 				client.removeAllListeners(Events.InteractionCreate);
 				clearInterval(pruner);
+				// The runner gets the grace period less CLOSE_MARGIN_MS; each closing step gets a bounded share of the rest.
 				await context.runner.stop(Math.max(0, graceMs - CLOSE_MARGIN_MS));
-				await writer.flush();
-				await Promise.race([client.destroy(), new Promise((resolve) => setTimeout(resolve, CLOSE_MARGIN_MS / 2).unref())]);
-				await callbackServer?.close();
-				await store.disconnect();
+				await within(writer.flush(), 1_000);
+				await within(Promise.all([client.destroy(), callbackServer?.close()]), 500);
+				await within(store.disconnect(), 250);
 				await rm(tmpDir, { recursive: true, force: true });
 			})();
 			return stopped;

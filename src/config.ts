@@ -73,6 +73,9 @@ export const configSchema = z.object({
 	/** Hard cap on a finished video the bot downloads before delivering it. */
 	MAX_OUTPUT_MB: positiveInt(500),
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}).refine((config) => config.QUOTA_WINDOW_HOURS <= config.JOB_RETENTION_DAYS * 24, {
+	path: ['JOB_RETENTION_DAYS'],
+	message: 'must cover QUOTA_WINDOW_HOURS: a job record pruned inside its quota window would take its charge with it',
 });
 
 export type Config = z.output<typeof configSchema>;

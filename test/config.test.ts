@@ -62,6 +62,11 @@ describe('applicationIdOf', () => {
 		expect(applicationIdOf(loadConfig({ ...required, DISCORD_APPLICATION_ID: '987654321098765432' }))).toBe('987654321098765432');
 	});
 
+	it('refuses a job retention shorter than the quota window', () => {
+		expect(() => loadConfig({ ...required, QUOTA_WINDOW_HOURS: '200', JOB_RETENTION_DAYS: '7' })).toThrow(/JOB_RETENTION_DAYS: must cover QUOTA_WINDOW_HOURS/);
+		expect(loadConfig({ ...required, QUOTA_WINDOW_HOURS: '168', JOB_RETENTION_DAYS: '7' }).JOB_RETENTION_DAYS).toBe(7);
+	});
+
 	it('documents every setting in .env.example and in the README', () => {
 		const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
 		const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');

@@ -129,6 +129,26 @@ describe('a job survives the bot process', () => {
 		expect(Object.values(quotas[userId]!)).toEqual([6]);
 	});
 
+	it('exits within the grace period on SIGTERM while a submit hangs, and the next start tells the member and refunds', async () => {
+		const store = storeUrl();
+		const tag = marker();
+		const userId = snowflake();
+		const first = await startBot(store, { SHUTDOWN_GRACE_MS: '5000' });
+		const handle = await discord.invoke('video', { prompt: `a gateway that never answers sim:submitdelay=60000 ${tag}`, seconds: 4 }, { userId });
+		await relaydance.waitForRequest((request) => request.path === '/v1/video/generations' && JSON.stringify(request.body).includes(tag));
+		const stoppedAt = Date.now();
+		first.child.kill('SIGTERM');
+		expect(await first.exit).toBe(0);
+		expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+
+		const second = await startBot(store);
+		await handle.finished(20_000);
+		expect(textOf(handle.original)).toContain('restarted while it was sending your request to RelayDance');
+		await stopBot(second);
+		expect(submissions(tag)).toHaveLength(1);
+		expect((await readStore(store)).quotas[userId] ?? {}).toEqual({});
+	});
+
 	it('tells the member and refunds, without resubmitting, when the bot was killed during a slow submit', async () => {
 		const store = storeUrl();
 		const tag = marker();

@@ -173,12 +173,17 @@ describe('/video', () => {
 		expect(handle.rejections).toEqual([]);
 	});
 
-	it('says the video was made but could not be fetched when it is over MAX_OUTPUT_MB, and refunds', async () => {
+	it('sends the link, downloads nothing and keeps the charge when the video is over MAX_OUTPUT_MB', async () => {
 		const userId = snowflake();
-		const handle = await h.discord.invoke('video', { prompt: `enormous sim:bytes=30000000 ${marker()}` }, { userId, attachmentSizeLimit: 50 * 1024 * 1024 });
+		const handle = await h.discord.invoke('video', { prompt: `enormous sim:bytes=30000000 ${marker()}`, seconds: 5 }, { userId, attachmentSizeLimit: 50 * 1024 * 1024 });
 		await handle.finished();
-		expect(textOf(handle.original)).toContain('The video was made, but the bot could not fetch it from RelayDance');
-		expect(h.bot.context.quota.status(userId).used).toBe(0);
+		const text = textOf(handle.original);
+		expect(text).toContain('✅ Video ready');
+		expect(text).toContain('The file is larger than this bot downloads, so here is a link');
+		expect(text).toMatch(/\[relaydance-task_\w+\.mp4\]\(http:\/\/127\.0\.0\.1:\d+\/outputs\//);
+		expect(handle.original!.files).toHaveLength(0);
+		expect(handle.rejections).toEqual([]);
+		expect(h.bot.context.quota.status(userId).used).toBe(5);
 	});
 
 	it('follows a redirected video link and delivers the video', async () => {

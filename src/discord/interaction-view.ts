@@ -111,8 +111,8 @@ export class InteractionReplyView implements JobView {
 	private async sendVideo(place: Place, job: Job, video: FinishedVideo, signal?: AbortSignal): Promise<Delivered> {
 		// A member's Nitro can raise the interaction's limit, but not what the bot may send them in a DM.
 		const limit = place.kind === 'dm' ? Math.min(DEFAULT_UPLOAD_LIMIT, this.origin.attachmentSizeLimit) : this.origin.attachmentSizeLimit;
-		let reason: LinkReason = 'too-large';
-		if (video.bytes <= limit) {
+		let reason: LinkReason = video.fetched ? 'too-large' : 'not-downloaded';
+		if (video.fetched && video.bytes <= limit) {
 			try {
 				const posted = await this.upload(place, renderDelivered(job, video, 'attachment', limit), nonceFor(job, 'final'), video, signal);
 				return { delivery: 'attachment', messageUrl: this.linkTo(place, posted) };

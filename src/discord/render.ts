@@ -41,7 +41,8 @@ export function renderProgress(job: Job): Rendered {
 }
 
 /** Why a made video is a link: it is over the upload limit, or Discord kept failing the upload. */
-export type LinkReason = 'too-large' | 'upload-failed';
+/** Why a link went out instead of the file: over the channel's limit, Discord failing the upload, or over what the bot downloads (`MAX_OUTPUT_MB`). */
+export type LinkReason = 'too-large' | 'upload-failed' | 'not-downloaded';
 
 /** The final message around a delivered video: an attachment, or a link (too large, or the upload kept failing). */
 export function renderDelivered(
@@ -56,7 +57,11 @@ export function renderDelivered(
 	if (delivery === 'link') {
 		// A job resumed after a restart may be delivered well after the video was made.
 		const expires = new Date((job.result?.madeAt ?? Date.now()) + VIDEO_LINK_LIFETIME_MS);
-		const why = linkReason === 'too-large' ? `The file is larger than this channel's ${formatBytes(sizeLimit)} upload limit` : 'Discord would not take the upload just now';
+		const why = {
+			'too-large': `The file is larger than this channel's ${formatBytes(sizeLimit)} upload limit`,
+			'upload-failed': 'Discord would not take the upload just now',
+			'not-downloaded': 'The file is larger than this bot downloads',
+		}[linkReason];
 		lines.push(
 			'',
 			`${why}, so here is a link: [${video.fileName}](${video.url})`,

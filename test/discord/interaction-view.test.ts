@@ -44,7 +44,7 @@ function jobFor(createdAt: number, userId = snowflake(), address: Partial<Intera
 }
 
 const expired = () => Date.now() - TOKEN_LIFETIME_MS - 1_000;
-const video = { url: 'https://relaydance.example/v.mp4', fileName: 'v.mp4', bytes: 4, open: async () => Readable.from([Buffer.from('mp4!')]), dispose: async () => {} } as unknown as FinishedVideo;
+const video = { url: 'https://relaydance.example/v.mp4', fileName: 'v.mp4', bytes: 4, fetched: true, open: async () => Readable.from([Buffer.from('mp4!')]), dispose: async () => {} } as unknown as FinishedVideo;
 
 function viewOf(job: Job, options?: InteractionReplyViewOptions) {
 	const rest = new REST({ api: discord.apiUrl }).setToken(discord.botToken);

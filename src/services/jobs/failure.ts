@@ -1,5 +1,5 @@
 import { DownloadError, OutputDownloadError, type DownloadFailure } from '../media/http-download.js';
-import type { JobFailure, JobState } from './job.js';
+import type { JobFailure } from './job.js';
 import { APIConnectionError, APIError, InvalidResponseError } from '../relaydance/errors.js';
 import type { Task } from '../relaydance/schemas.js';
 import { MODEL_NOT_FOUND } from '../relaydance/client.js';
@@ -31,28 +31,7 @@ export const LOST_IN_SUBMIT: JobFailure = {
 	message: 'The bot restarted while it was sending your request to RelayDance, so it cannot tell whether the video is being made. It did not send it again, and your quota was given back. Please ask again.',
 };
 
-/**
- * Whether RelayDance may have billed a job that failed with `error` in `state`: a submit whose
- * answer never came (timeout, 5xx, a broken connection after sending, a body off the contract),
- * or a task the bot stopped waiting for or could not fetch. The member is refunded all the same;
- * the operator is told (a warn log line).
- */
-export function mayHaveBilled(state: JobState, error: unknown): boolean {
-	if (state === 'queued' || state === 'uploading') return false;
-	if (state !== 'submitting') return true;
-	if (error instanceof APIConnectionError) return error.sent;
-	// 503 is the one 5xx that says the request was not taken (the client retries a submit on it).
-	if (error instanceof APIError) return (error.status >= 500 && error.status !== 503) || error.status === 408;
-	return error instanceof InvalidResponseError;
-}
 
-/** The bot is stopping and stopped waiting for a task. */
-export class ShutdownError extends Error {
-	override name = 'ShutdownError';
-	constructor() {
-		super('the bot is shutting down');
-	}
-}
 
 /** Why a download failed, in words: raw network errors (`getaddrinfo ENOTFOUND …`) stay in the logs. */
 const OUTPUT_REASONS: Record<DownloadFailure, string> = {

@@ -1,18 +1,22 @@
 import { join } from 'node:path';
 import type { Logger } from '../../logger.js';
 import { FinishedVideo } from '../media/finished-video.js';
+import { OutputDownloadError } from '../media/http-download.js';
 import { contentItem, fetchReferences, type FetchedReference } from '../media/references.js';
 import type { QuotaService } from '../quota/quota.js';
 import type { RelayDanceClient } from '../relaydance/client.js';
 import type { ContentItem, CreateVideoBody, Task } from '../relaydance/schemas.js';
 import type { TaskWaker } from '../relaydance/task-waker.js';
-import { errorFailure, LOST_IN_SUBMIT, mayHaveBilled, ShutdownError, taskFailure } from './failure.js';
+import { mayHaveBilled } from './billing.js';
+import { errorFailure, LOST_IN_SUBMIT, taskFailure } from './failure.js';
+import { ShutdownError } from './shutdown-error.js';
 import type { Job, JobFailure, JobState } from './job.js';
 import type { JobStore } from './job-store.js';
 import type { JobView, JobViews } from './job-view.js';
 import { waitForTask, type PollOptions } from './task-poller.js';
 import type { VideoPlan } from './video-request.js';
-import { WaitLine } from '../wait-line.js';
+import { WaitLine } from './wait-line.js';
+import { within } from '../sleep.js';
 
 export interface JobRunnerDeps {
 	client: RelayDanceClient;
@@ -69,10 +73,6 @@ export class JobRunner {
 		return run;
 	}
 
-	isRunning(jobId: string): boolean {
-		return this.running.has(jobId);
-	}
-
 	/** Resolves when every job started so far has ended. */
 	async idle(): Promise<void> {
 		while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
@@ -81,24 +81,23 @@ export class JobRunner {
 	/**
 	 * Stops at once everything that can be picked up again (waits, downloads, deliveries, jobs not
 	 * yet submitted: all stay in the store as they are), lets submits already in flight finish for
-	 * up to `graceMs`, then cuts those off too. Resolves when no job is running.
+	 * up to `graceMs`, then cuts those off too. Resolves when no job is running, or `CUT_OFF_MS`
+	 * after the cut whatever still hangs: the jobs are in the store either way.
 	 */
 	async stop(graceMs: number): Promise<void> {
 		this.stopping.abort(new ShutdownError());
-		let timer: NodeJS.Timeout | undefined;
-		const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-		await Promise.race([this.idle(), deadline]);
-		clearTimeout(timer);
+		await within(this.idle(), graceMs);
 		this.halting.abort(new ShutdownError());
-		await this.idle();
+		await within(this.idle(), CUT_OFF_MS);
 	}
 
 	private async run(job: Job): Promise<void> {
 		const log = this.deps.logger.child({ jobId: job.id, userId: job.requester.userId });
-		const view = this.deps.views.open(job);
 		const { callbacks } = this.deps;
-		callbacks?.waker.register(job.id);
+		let view: JobView = UNSEEN;
 		try {
+			view = this.deps.views.open(job);
+			callbacks?.waker.register(job.id);
 			if (job.state === 'submitting') {
 				log.warn({ state: job.state }, 'the bot stopped during this job\'s submit: a RelayDance task may have been billed without delivery');
 				return await this.fail(job, LOST_IN_SUBMIT, view, log);
@@ -113,7 +112,7 @@ export class JobRunner {
 			this.move(job, 'delivering', view);
 			await this.deliver(job, final, view, log);
 		} catch (error) {
-			if (this.stopping.signal.aborted) {
+			if (this.isStopping(error)) {
 				log.info({ state: job.state, taskId: job.taskId }, 'bot stopping: job left in the store for the next start');
 				return;
 			}
@@ -156,6 +155,12 @@ export class JobRunner {
 			releaseMemory();
 			release();
 		}
+	}
+
+	/** The error is the bot stopping (an aborted wait, download or request), not something that happened to the job. */
+	private isStopping(error: unknown): boolean {
+		if (!this.stopping.signal.aborted) return false;
+		return error instanceof ShutdownError || (error instanceof Error && error.name === 'AbortError');
 	}
 
 	/** A waiting job shows its place in line (1: next). */
@@ -217,7 +222,11 @@ export class JobRunner {
 		const signal = this.stopping.signal;
 		const fileName = `relaydance-${task.taskId.replace(/[^\w-]/g, '')}.mp4`;
 		const spoolPath = join(this.deps.tmpDir, `${job.id}.mp4`);
-		const video = await FinishedVideo.fetch(task.url, fileName, { maxBytes: this.deps.maxOutputBytes, spoolPath, signal, allowedHosts: this.deps.outputHosts });
+		const video = await FinishedVideo.fetch(task.url, fileName, { maxBytes: this.deps.maxOutputBytes, spoolPath, signal, allowedHosts: this.deps.outputHosts }).catch((error: unknown) => {
+			if (!(error instanceof OutputDownloadError && error.reason === 'too-large')) throw error;
+			log.warn({ declaredBytes: error.declaredBytes }, 'the video is over MAX_OUTPUT_MB: sending its link instead of the file');
+			return FinishedVideo.linkOnly(task.url!, fileName, error.declaredBytes ?? this.deps.maxOutputBytes + 1);
+		});
 		try {
 			job.result = { fileName, bytes: video.bytes, url: task.url, madeAt: job.result?.madeAt ?? Date.now(), delivery: 'none' };
 			this.save(job);
@@ -245,7 +254,7 @@ export class JobRunner {
 		}
 		this.save(job);
 		try {
-			await view.fail(job);
+			await view.fail(job, this.stopping.signal);
 		} catch (error) {
 			log.error({ err: error }, 'could not tell the user their job failed');
 		}
@@ -269,6 +278,16 @@ export class JobRunner {
 		void this.deps.jobs.save(job, options);
 	}
 }
+
+/** After the grace period, how long stop() still waits for jobs to notice the cut. */
+const CUT_OFF_MS = 1_000;
+
+/** The view of a job whose reply address cannot be read: it can only be failed and refunded, silently (logged). */
+const UNSEEN: JobView = {
+	update: () => {},
+	deliver: async () => ({ delivery: 'none' }),
+	fail: async () => {},
+};
 
 function requestBody(plan: VideoPlan, content: ContentItem[], callbackUrl: string | undefined): CreateVideoBody {
 	return {

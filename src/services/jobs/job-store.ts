@@ -2,6 +2,7 @@ import type { Keyv } from 'keyv';
 import { scanStore } from '../store/store.js';
 import type { WriteBehind } from '../store/write-behind.js';
 import { FINAL_STATES, type Job } from './job.js';
+import { readJobRecord } from './job-record.js';
 
 export const JOB_KEY_PREFIX = 'job:';
 /** How many of a member's jobs `/jobs` can list. */
@@ -21,15 +22,25 @@ export class JobStore {
 	) {}
 
 	/** Every job in the store, oldest first; indexes them for `recent`. Call once, at start. */
-	async load(): Promise<Job[]> {
-		const jobs = await this.scan();
-		for (const job of jobs) this.index(job);
-		return jobs;
+	async load(): Promise<{ jobs: Job[]; unreadable: string[] }> {
+		const scanned = await this.scan();
+		for (const job of scanned.jobs) this.index(job);
+		return scanned;
 	}
 
-	/** Every job in the store, oldest first. */
-	async scan(): Promise<Job[]> {
-		return (await scanStore<Job>(this.store, JOB_KEY_PREFIX)).map(([, job]) => job).sort((a, b) => a.createdAt - b.createdAt);
+	/**
+	 * Every job in the store, oldest first (records of an older shape upgraded), and the keys of
+	 * records that are no job at all, which are left alone.
+	 */
+	async scan(): Promise<{ jobs: Job[]; unreadable: string[] }> {
+		const jobs: Job[] = [];
+		const unreadable: string[] = [];
+		for (const [id, raw] of await scanStore<unknown>(this.store, JOB_KEY_PREFIX)) {
+			const job = readJobRecord(raw);
+			if (job) jobs.push(job);
+			else unreadable.push(`${JOB_KEY_PREFIX}${id}`);
+		}
+		return { jobs: jobs.sort((a, b) => a.createdAt - b.createdAt), unreadable };
 	}
 
 	/**
@@ -41,10 +52,6 @@ export class JobStore {
 		this.index(job);
 		const written = this.writer.write(`${JOB_KEY_PREFIX}${job.id}`, () => snapshot(job));
 		return options.now ? this.writer.writeNow() : written;
-	}
-
-	async get(id: string): Promise<Job | undefined> {
-		return this.store.get<Job>(`${JOB_KEY_PREFIX}${id}`);
 	}
 
 	/** The member's latest jobs in one server (or in DMs, `guildId` null), newest first, as stored. */
@@ -84,8 +91,13 @@ function memberKey(userId: string, guildId: string | null): string {
 	return `${guildId ?? 'dm'}:${userId}`;
 }
 
-/** The record as stored: what is only shown (the place in line) stays out. */
+/**
+ * The record as stored: what is only shown (the place in line) stays out, and so does the
+ * credential of a job that is final, whatever the process does next.
+ */
 function snapshot(job: Job): Omit<Job, 'queuePosition'> {
 	const { queuePosition: _shown, ...stored } = job;
-	return stored;
+	if (!FINAL_STATES.has(job.state)) return stored;
+	const { credential: _dropped, ...reply } = job.reply;
+	return { ...stored, reply };
 }

@@ -22,7 +22,8 @@ export interface RecoveryDeps {
  */
 export async function recoverJobs(deps: RecoveryDeps): Promise<{ resumed: Job[]; pruned: number; reservationsDropped: number }> {
 	const now = deps.now ?? Date.now;
-	const all = await deps.jobs.load();
+	const { jobs: all, unreadable } = await deps.jobs.load();
+	if (unreadable.length > 0) deps.logger.warn({ keys: unreadable.slice(0, 20), count: unreadable.length }, 'left alone store records that are not jobs the bot can read');
 	const byId = new Map(all.map((job) => [job.id, job]));
 	const dropped = deps.quota.reconcile((jobId) => {
 		const job = byId.get(jobId);

@@ -28,10 +28,13 @@ export class DownloadError extends Error {
 	constructor(
 		message: string,
 		readonly reason: DownloadFailure,
-		options?: { cause?: unknown },
+		options?: { cause?: unknown; declaredBytes?: number },
 	) {
 		super(message, options);
+		this.declaredBytes = options?.declaredBytes;
 	}
+	/** The size the server stated, when it stated one (a `too-large` refusal). */
+	readonly declaredBytes: number | undefined;
 }
 
 /** The finished video could not be fetched from RelayDance (as opposed to a reference from Discord). */

@@ -44,7 +44,20 @@ export class FinishedVideo {
 		private pending: Readable | undefined,
 		private readonly reopen: (signal?: AbortSignal) => Promise<Readable>,
 		private readonly cleanup: () => Promise<void> = async () => {},
+		/** False for a video the bot did not download (too large): it can only be linked. */
+		readonly fetched = true,
 	) {}
+
+	/**
+	 * A video too large for the bot to download (over `MAX_OUTPUT_MB`): it exists and is paid for,
+	 * so the member still gets its link. It cannot be opened.
+	 */
+	static linkOnly(url: string, fileName: string, bytes: number): FinishedVideo {
+		const refuse = async (): Promise<Readable> => {
+			throw new OutputDownloadError('a link-only video cannot be opened', 'too-large');
+		};
+		return new FinishedVideo(url, fileName, bytes, undefined, refuse, async () => {}, false);
+	}
 
 	/** Throws OutputDownloadError (see its `reason`) when the video is refused or cannot be fetched. */
 	static async fetch(url: string, fileName: string, options: FinishedVideoOptions): Promise<FinishedVideo> {
@@ -110,6 +123,6 @@ async function asOutputError<T>(run: () => Promise<T>): Promise<T> {
 		return await run();
 	} catch (error) {
 		if (!(error instanceof DownloadError) || error instanceof OutputDownloadError) throw error;
-		throw new OutputDownloadError(error.message, error.reason, { cause: error });
+		throw new OutputDownloadError(error.message, error.reason, { cause: error, declaredBytes: error.declaredBytes });
 	}
 }

@@ -56,7 +56,7 @@ export async function openDownload(url: string, limits: DownloadLimits): Promise
 		const declared = Number(response.headers['content-length'] ?? Number.NaN);
 		if (Number.isFinite(declared) && declared > limits.maxBytes) {
 			discard();
-			throw new DownloadError(`${declared} bytes is over the ${limits.maxBytes}-byte cap`, 'too-large');
+			throw new DownloadError(`${declared} bytes is over the ${limits.maxBytes}-byte cap`, 'too-large', { declaredBytes: declared });
 		}
 		return { body: response.body, contentType: type || undefined, declaredBytes: Number.isFinite(declared) ? declared : undefined, url: current.href };
 	}
@@ -150,17 +150,28 @@ export function headCheck(headBytes: number, check: (head: Buffer) => void): Tra
 
 /** Downloads into memory: for reference attachments, which are capped at tens of MB. */
 export async function downloadBytes(url: string, limits: DownloadLimits): Promise<{ data: Buffer<ArrayBuffer>; contentType: string | undefined }> {
-	const { body, contentType } = await openDownload(url, limits);
+	const { body, contentType, declaredBytes } = await openDownload(url, limits);
+	// With a stated size, chunks are copied into one buffer as they come: the bytes are held once,
+	// never as chunks and their concatenation at the same time.
+	let data = Buffer.allocUnsafe(declaredBytes ?? 0);
 	const chunks: Buffer[] = [];
 	const counter = { bytes: 0 };
+	let filled = 0;
 	try {
 		await pipeline(body, byteCap(limits.maxBytes, counter), async (source: AsyncIterable<Buffer>) => {
-			for await (const chunk of source) chunks.push(chunk);
+			for await (const chunk of source) {
+				if (chunks.length === 0 && filled + chunk.length <= data.length) filled += chunk.copy(data, filled);
+				else chunks.push(chunk);
+			}
 		});
 	} catch (error) {
 		throw downloadFailure(error, limits.signal);
 	}
-	return { data: Buffer.concat(chunks, counter.bytes) as Buffer<ArrayBuffer>, contentType };
+	if (filled !== counter.bytes || filled !== data.length) {
+		// No size stated, or the server sent another size than it stated: concatenate what came.
+		data = Buffer.concat([data.subarray(0, filled), ...chunks], counter.bytes);
+	}
+	return { data: data as Buffer<ArrayBuffer>, contentType };
 }
 
 /** Streams `body` to `path` without holding it in memory; removes the partial file on failure. */

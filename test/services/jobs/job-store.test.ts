@@ -16,8 +16,16 @@ beforeEach(async () => {
 });
 afterEach(() => store.disconnect());
 
-const job = (id: string, state: JobState, userId = 'u1', guildId: string | null = 'g1'): Job =>
-	({ id, state, createdAt: Date.now(), updatedAt: 1, requester: { userId, guildId }, reply: {}, settings: { prompt: id } }) as unknown as Job;
+const job = (id: string, state: JobState, userId = 'u1', guildId: string | null = 'g1'): Job => ({
+	id,
+	state,
+	createdAt: Date.now(),
+	updatedAt: 1,
+	requester: { userId, guildId },
+	reply: { credential: 'interaction-token' },
+	settings: { prompt: id, apiPrompt: id, model: 'm', seconds: 5, audio: true, references: [] },
+	quota: { userId, jobId: id, amount: 5, windowStart: 0 },
+});
 
 describe('JobStore', () => {
 	it('keeps each job in Keyv under job:<id> with its latest state, leaving out what is only shown', async () => {
@@ -48,10 +56,45 @@ describe('JobStore', () => {
 		const jobs = new JobStore(store, writer);
 		for (const saved of [job('old-done', 'delivered'), job('old-running', 'running'), job('new-done', 'failed')]) await jobs.save(saved);
 		await writer.flush();
-		const all = await jobs.load();
+		const { jobs: all } = await jobs.load();
 		for (const listed of all) if (listed.id !== 'new-done') listed.updatedAt = 1_000;
 		expect(await jobs.prune(all, 2_000)).toBe(1);
-		expect((await jobs.scan()).map((left) => left.id).sort()).toEqual(['new-done', 'old-running']);
+		expect((await jobs.scan()).jobs.map((left) => left.id).sort()).toEqual(['new-done', 'old-running']);
 		expect((await jobs.recent('u1', 'g1')).map((listed) => listed.id)).toEqual(['new-done', 'old-running']);
+	});
+
+	it('never stores the credential of a final job', async () => {
+		const jobs = new JobStore(store, writer);
+		const done = job('done', 'delivered');
+		await jobs.save(done, { now: true });
+		const [[, stored]] = (await scanStore<Job>(store, 'job:')) as [[string, Job]];
+		expect(stored.reply).not.toHaveProperty('credential');
+		expect(done.reply.credential).toBe('interaction-token');
+	});
+
+	it('reads records written before jobs had a reply address, and leaves records that are no job alone', async () => {
+		await store.set('job:legacy', {
+			id: 'legacy',
+			state: 'running',
+			createdAt: 5,
+			updatedAt: 5,
+			taskId: 'task_old',
+			origin: { applicationId: 'a', interactionId: 'i', interactionToken: 'tok', interactionCreatedAt: 5, userId: 'u1', guildId: 'g1', channelId: 'c1', attachmentSizeLimit: 10 },
+			settings: { prompt: 'old days', model: 'm', seconds: 5, audio: true, references: [{ kind: 'image', slot: 1, name: 'a.png', size: 3 }] },
+			quota: { userId: 'u1', amount: 5, windowStart: 1 },
+		});
+		await store.set('job:garbage', { hello: 'world' });
+		const { jobs, unreadable } = await new JobStore(store, writer).load();
+		expect(unreadable).toEqual(['job:garbage']);
+		expect(jobs).toEqual([
+			expect.objectContaining({
+				id: 'legacy',
+				taskId: 'task_old',
+				requester: { userId: 'u1', guildId: 'g1' },
+				reply: expect.objectContaining({ credential: 'tok', channelId: 'c1', interactionCreatedAt: 5 }),
+				settings: expect.objectContaining({ apiPrompt: 'old days', references: [expect.objectContaining({ url: '' })] }),
+				quota: { userId: 'u1', jobId: 'legacy', amount: 5, windowStart: 1 },
+			}),
+		]);
 	});
 });

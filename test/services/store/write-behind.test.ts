@@ -43,4 +43,38 @@ describe('WriteBehind', () => {
 		await expect(writer.write('k', () => 1, 1000)).rejects.toBeDefined();
 		expect(errors).toHaveLength(1);
 	});
+
+	it('writes at once when asked, without waiting out the batching delay', async () => {
+		const store = await tempStore();
+		const writer = new WriteBehind(store, 60_000);
+		void writer.write('now', () => 'durable');
+		const started = performance.now();
+		await writer.writeNow();
+		expect(performance.now() - started).toBeLessThan(5_000);
+		expect(await store.get('now')).toBe('durable');
+		await store.disconnect();
+	});
+
+	it('sends a batch asked for while another is in flight as soon as that one lands', async () => {
+		const store = await tempStore();
+		const writer = new WriteBehind(store, 60_000);
+		void writer.write('first', () => 1);
+		const first = writer.writeNow();
+		void writer.write('second', () => 2);
+		await writer.writeNow();
+		await first;
+		expect(await store.get('second')).toBe(2);
+		await store.disconnect();
+	});
+
+	it('deletes a key in order with the writes around it, and resolves at once when nothing is queued', async () => {
+		const store = await tempStore();
+		const writer = new WriteBehind(store, 5);
+		await writer.write('gone', () => 'here');
+		void writer.write('gone', () => 'rewritten');
+		await writer.delete('gone');
+		expect(await store.get('gone')).toBeUndefined();
+		await writer.writeNow();
+		await store.disconnect();
+	});
 });

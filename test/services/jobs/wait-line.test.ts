@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { WaitLine } from '../../src/services/wait-line.js';
+import { WaitLine } from '../../../src/services/jobs/wait-line.js';
 
 beforeEach(() => {
 	vi.useFakeTimers();
