@@ -18,6 +18,15 @@ afterAll(async () => {
 	await Promise.all([discord?.close(), relaydance?.close()]);
 });
 
+/** What the bot process needs to run against the two stand-ins, with a store of its own. */
+const botEnv = () => ({
+	DISCORD_TOKEN: discord.botToken,
+	DISCORD_API_URL: discord.apiUrl,
+	RELAYDANCE_API_KEY: 'sk-process-test',
+	RELAYDANCE_BASE_URL: relaydance.apiUrl,
+	STORE_URL: `sqlite://${join(mkdtempSync(join(tmpdir(), 'rd-proc-store-')), 'store.sqlite')}`,
+});
+
 describe('npm start', () => {
 	it('lists every missing setting in one message and points to the demo', async () => {
 		const run = runScript('dist/index.js', { POLL_INTERVAL_MS: 'often' });
@@ -39,15 +48,7 @@ describe('npm start', () => {
 	});
 
 	it('runs the real bot process: connects, delivers a /video, and stops cleanly on SIGTERM', async () => {
-		const run = runScript('dist/index.js', {
-			DISCORD_TOKEN: discord.botToken,
-			DISCORD_API_URL: discord.apiUrl,
-			RELAYDANCE_API_KEY: 'sk-process-test',
-			RELAYDANCE_BASE_URL: relaydance.apiUrl,
-			STORE_URL: `sqlite://${join(mkdtempSync(join(tmpdir(), 'rd-proc-store-')), 'store.sqlite')}`,
-			POLL_INTERVAL_MS: '50',
-			EDIT_INTERVAL_MS: '50',
-		});
+		const run = runScript('dist/index.js', { ...botEnv(), POLL_INTERVAL_MS: '50', EDIT_INTERVAL_MS: '50' });
 		await Promise.race([discord.whenBotConnected(), run.exit.then(() => Promise.reject(new Error(run.output().stderr)))]);
 		const handle = await discord.invoke('video', { prompt: '@image1 waves from the process test', image1: fixtures.catPng() });
 		await handle.finished();
@@ -63,15 +64,7 @@ describe('npm start', () => {
 		await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
 		const port = (taken.address() as AddressInfo).port;
 		try {
-			const run = runScript('dist/index.js', {
-				DISCORD_TOKEN: discord.botToken,
-				DISCORD_API_URL: discord.apiUrl,
-				RELAYDANCE_API_KEY: 'sk-process-test',
-				RELAYDANCE_BASE_URL: relaydance.apiUrl,
-				STORE_URL: `sqlite://${join(mkdtempSync(join(tmpdir(), 'rd-proc-store-')), 'store.sqlite')}`,
-				WEBHOOK_PUBLIC_URL: 'https://bot.example.com',
-				WEBHOOK_PORT: String(port),
-			});
+			const run = runScript('dist/index.js', { ...botEnv(), WEBHOOK_PUBLIC_URL: 'https://bot.example.com', WEBHOOK_PORT: String(port) });
 			expect(await run.exit).toBe(1);
 			expect(run.output().stderr).toContain(`The bot could not start: WEBHOOK_PORT ${port} on 127.0.0.1 is already in use (EADDRINUSE)`);
 		} finally {

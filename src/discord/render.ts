@@ -1,5 +1,5 @@
 import { TimestampStyles, time, type APIEmbed } from 'discord.js';
-import type { Job, JobState } from '../services/jobs/job.js';
+import { EXACT_PLACES, type Job, type JobState } from '../services/jobs/job.js';
 import type { FinishedVideo } from '../services/media/finished-video.js';
 import { QuotaExceededError } from '../services/quota/quota.js';
 import { UserError } from '../services/user-error.js';
@@ -139,9 +139,10 @@ function cannotPostNote(job: Job): string | undefined {
 	);
 }
 
-/** `next in line`, `2nd in line`, `23rd in line`. */
+/** `next in line`, `2nd in line`; past the tenth, the rounded place the runner shows (`among the first 40 in line`). */
 function inLine(position: number): string {
 	if (position <= 1) return 'next in line';
+	if (position > EXACT_PLACES) return `among the first ${position.toLocaleString('en-US')} in line`;
 	const suffixes = ['th', 'st', 'nd', 'rd'];
 	const tens = position % 100;
 	return `${position}${suffixes[(tens - 20) % 10] ?? suffixes[tens] ?? 'th'} in line`;

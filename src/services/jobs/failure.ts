@@ -28,7 +28,7 @@ export function taskFailure(task: Task): JobFailure {
 /** A job found in `submitting` at start: its task may exist and be billed, and the API cannot find it. */
 export const LOST_IN_SUBMIT: JobFailure = {
 	kind: 'LostInSubmit',
-	message: 'The bot restarted while it was sending your request to RelayDance, so it cannot tell whether the video is being made. It did not send it again, and your quota was given back. Please ask again.',
+	message: 'The bot restarted while it was sending your request to RelayDance, so it cannot tell whether the video is being made. It did not send it again. Please ask again.',
 };
 
 

@@ -10,7 +10,7 @@ import type { TaskWaker } from '../relaydance/task-waker.js';
 import { mayHaveBilled } from './billing.js';
 import { errorFailure, LOST_IN_SUBMIT, taskFailure } from './failure.js';
 import { ShutdownError } from './shutdown-error.js';
-import type { Job, JobFailure, JobState } from './job.js';
+import { shownPlace, type Job, type JobFailure, type JobState } from './job.js';
 import type { JobStore } from './job-store.js';
 import type { JobView, JobViews } from './job-view.js';
 import { waitForTask, type PollOptions } from './task-poller.js';
@@ -163,9 +163,11 @@ export class JobRunner {
 		return error instanceof ShutdownError || (error instanceof Error && error.name === 'AbortError');
 	}
 
-	/** A waiting job shows its place in line (1: next). */
+	/** A waiting job shows its place in line (1: next), when the place it shows changes. */
 	private showPlace(job: Job, view: JobView, position: number): void {
-		job.queuePosition = position;
+		const shown = shownPlace(position);
+		if (shown === job.queuePosition) return;
+		job.queuePosition = shown;
 		view.update(job);
 	}
 
