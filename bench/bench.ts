@@ -152,6 +152,8 @@ async function delivery(): Promise<void> {
 		const [handle] = await Promise.all([discord.invoke('video', { prompt: `${tag} sim:bytes=${bytes}` }, { attachmentSizeLimit: 50 * MB })]);
 		await handle!.finished(120_000);
 		const after = await bot.ask('stats');
+		const file = handle!.original!.files[0];
+		if (file?.size !== bytes) throw new Error(`delivery round ${round}: expected a ${bytes}-byte attachment, got ${file ? `${file.size} bytes` : 'no file'}: ${JSON.stringify(handle!.original).slice(0, 300)}`);
 		const taskId = relaydance.requestsFor(tag).find((r) => r.taskId)!.taskId!;
 		const task = relaydance.tasks.get(taskId)!;
 		samples.bot.push(handle!.original!.at - task.succeededServedAt!);

@@ -131,7 +131,10 @@ export class JobRunner {
 	 */
 	private async submit(job: Job, view: JobView, log: Logger): Promise<void> {
 		const signal = this.stopping.signal;
-		this.move(job, 'queued', view);
+		// A new job is already `queued`: it shows so once it has a place in line to show, and its
+		// first save costs nothing while a burst of commands is still being deferred.
+		if (job.state === 'queued') this.save(job);
+		else this.move(job, 'queued', view);
 		const inLine = { signal, onPosition: (position: number) => this.showPlace(job, view, position) };
 		const bytes = job.settings.references.reduce((sum, reference) => sum + Math.min(reference.size, this.deps.maxReferenceBytes), 0);
 		const releaseMemory = bytes > 0 ? await this.referenceMemory.acquire(bytes, inLine) : () => {};
