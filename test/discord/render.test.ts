@@ -40,8 +40,8 @@ describe('renderProgress', () => {
 	it('shows the place in line while queued', () => {
 		expect(title(renderProgress(job({ queuePosition: 1 })))).toBe('⏳ Queued · next in line');
 		expect(title(renderProgress(job({ queuePosition: 3 })))).toBe('⏳ Queued · 3rd in line');
-		expect(title(renderProgress(job({ queuePosition: 12 })))).toBe('⏳ Queued · 12th in line');
-		expect(title(renderProgress(job({ queuePosition: 22 })))).toBe('⏳ Queued · 22nd in line');
+		expect(title(renderProgress(job({ queuePosition: 10 })))).toBe('⏳ Queued · 10th in line');
+		expect(title(renderProgress(job({ queuePosition: 1000 })))).toBe('⏳ Queued · among the first 1,000 in line');
 		expect(title(renderProgress(job()))).toBe('⏳ Queued');
 		expect(title(renderProgress(job({ state: 'running', queuePosition: 3, progress: 40 })))).toBe('🎬 Generating your video · 40%');
 	});
