@@ -101,7 +101,7 @@ async function capacity(): Promise<void> {
 		rows.push([
 			size,
 			`${accepted} in ${fmt(acceptMs / 1000)} s`,
-			`${fmt(idle.rssNow / MB, 0)} → ${fmt(peak / MB, 0)} MB (${fmt(((peak - idle.rssNow) / size) / 1024, 1)} KB/job)`,
+			`${fmt(idle.rssNow / MB, 0)} → ${fmt(peak / MB, 0)} MB (${fmt(((peak - idle.rssNow) / Math.max(1, accepted)) / 1024, 1)} KB per accepted job)`,
 			`${fmt(steadyStats.rssNow / MB, 0)} MB / ${fmt(steadyStats.heapUsed / MB, 0)} MB`,
 			`${fmt(peak / (300 * MB) * 100, 0)} %`,
 			`${fmt(burstStats.delayP99Ms)} / ${fmt(rampStats.delayP99Ms)} / ${fmt(steadyStats.delayP99Ms)}`,

@@ -29,8 +29,8 @@ const STORE_WRITE_DELAY_MS = 50;
 const DAY_MS = 24 * 60 * 60_000;
 const PRUNE_INTERVAL_MS = 6 * 60 * 60_000;
 /**
- * Of the shutdown grace, what is kept after submits in flight are cut off: the runner's own
- * cut-off (1 s), flushing the store (≤ 1 s) and closing connections (≤ 0.75 s).
+ * Of the shutdown grace, what is kept after submits in flight are cut off (at most 60 % of it):
+ * the runner's own cut-off, flushing the store and closing connections share it.
  */
 const CLOSE_MARGIN_MS = 3_000;
 
@@ -122,12 +122,14 @@ export async function createBot(config: Config, logger: Logger) {
 			stopped ??= (async () => {
 				client.removeAllListeners(Events.InteractionCreate);
 				clearInterval(pruner);
-				// The runner gets the grace period less CLOSE_MARGIN_MS; each closing step gets a bounded share of the rest.
-				await context.runner.stop(Math.max(0, graceMs - CLOSE_MARGIN_MS));
-				await within(writer.flush(), 1_000);
-				await within(Promise.all([client.destroy(), callbackServer?.close()]), 500);
-				await within(store.disconnect(), 250);
-				await rm(tmpDir, { recursive: true, force: true });
+				// Submits get the grace period less a margin; the cut-off and each closing step get a
+				// bounded share of the margin, so a short grace is kept too.
+				const margin = Math.min(CLOSE_MARGIN_MS, graceMs * 0.6);
+				await context.runner.stop(graceMs - margin, margin / 3);
+				await within(writer.flush(), margin / 3);
+				await within(Promise.all([client.destroy(), callbackServer?.close()]), margin / 6);
+				await within(store.disconnect(), margin / 12);
+				await within(rm(tmpDir, { recursive: true, force: true }), margin / 24);
 			})();
 			return stopped;
 		},

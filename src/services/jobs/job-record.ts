@@ -59,7 +59,7 @@ export function readJobRecord(raw: unknown): Job | undefined {
 			attachmentSizeLimit: origin.attachmentSizeLimit,
 		},
 		settings: { ...settings, apiPrompt: settings.prompt, references: settings.references.map((reference) => ({ url: '', ...reference })) },
-		quota: { ...quota, jobId: old.data.id },
+		quota: { ...quota, jobId: old.data.id, legacy: true },
 	});
 	return upgraded.success ? (upgraded.data as unknown as Job) : undefined;
 }

@@ -84,11 +84,11 @@ export class JobRunner {
 	 * up to `graceMs`, then cuts those off too. Resolves when no job is running, or `CUT_OFF_MS`
 	 * after the cut whatever still hangs: the jobs are in the store either way.
 	 */
-	async stop(graceMs: number): Promise<void> {
+	async stop(graceMs: number, cutOffMs = CUT_OFF_MS): Promise<void> {
 		this.stopping.abort(new ShutdownError());
 		await within(this.idle(), graceMs);
 		this.halting.abort(new ShutdownError());
-		await within(this.idle(), CUT_OFF_MS);
+		await within(this.idle(), cutOffMs);
 	}
 
 	private async run(job: Job): Promise<void> {
@@ -259,7 +259,8 @@ export class JobRunner {
 		}
 		this.save(job);
 		try {
-			await view.fail(job, this.stopping.signal);
+			// Until the cut-off: a job that fails while the bot stops (a refused submit) is still told.
+			await view.fail(job, this.halting.signal);
 		} catch (error) {
 			log.error({ err: error }, 'could not tell the user their job failed');
 		}
@@ -280,7 +281,7 @@ export class JobRunner {
 
 	/** Records the job's move; the store's writer logs a failed write. */
 	private save(job: Job, options?: { now?: boolean }): void {
-		void this.deps.jobs.save(job, options);
+		this.deps.jobs.save(job, options).catch(() => {}); // the writer has logged it
 	}
 }
 

@@ -25,6 +25,9 @@ export class JobStore {
 	async load(): Promise<{ jobs: Job[]; unreadable: string[] }> {
 		const scanned = await this.scan();
 		for (const job of scanned.jobs) this.index(job);
+		// Records of the older shape are written back in the new one (a final one without its token).
+		for (const job of scanned.upgraded) this.save(job).catch(() => {});
+		await this.writer.writeNow().catch(() => {});
 		return scanned;
 	}
 
@@ -32,15 +35,19 @@ export class JobStore {
 	 * Every job in the store, oldest first (records of an older shape upgraded), and the keys of
 	 * records that are no job at all, which are left alone.
 	 */
-	async scan(): Promise<{ jobs: Job[]; unreadable: string[] }> {
+	async scan(): Promise<{ jobs: Job[]; unreadable: string[]; upgraded: Job[] }> {
 		const jobs: Job[] = [];
 		const unreadable: string[] = [];
-		for (const [id, raw] of await scanStore<unknown>(this.store, JOB_KEY_PREFIX)) {
+		const upgraded: Job[] = [];
+		for (const [id, raw] of await scanStore<{ origin?: unknown }>(this.store, JOB_KEY_PREFIX)) {
 			const job = readJobRecord(raw);
-			if (job) jobs.push(job);
-			else unreadable.push(`${JOB_KEY_PREFIX}${id}`);
+			if (!job) unreadable.push(`${JOB_KEY_PREFIX}${id}`);
+			else {
+				jobs.push(job);
+				if (raw.origin !== undefined) upgraded.push(job);
+			}
 		}
-		return { jobs: jobs.sort((a, b) => a.createdAt - b.createdAt), unreadable };
+		return { jobs: jobs.sort((a, b) => a.createdAt - b.createdAt), unreadable, upgraded };
 	}
 
 	/**

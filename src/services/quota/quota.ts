@@ -18,6 +18,8 @@ export interface Reservation {
 	jobId: string;
 	amount: number;
 	windowStart: number;
+	/** Taken before reservations were keyed by job: it is part of the user's `legacy` charge. */
+	legacy?: boolean;
 }
 
 export interface QuotaStatus {
@@ -107,12 +109,20 @@ export class QuotaService {
 		return { userId, jobId, amount, windowStart: record.windowStart };
 	}
 
-	/** Gives a reservation back, unless its window has already reset. Refunding twice gives back once. */
+	/**
+	 * Gives a reservation back, unless its window has already reset. Refunding twice gives back
+	 * once. A reservation from before charges were keyed by job comes out of the `legacy` charge.
+	 */
 	refund(reservation: Reservation): void {
 		const record = this.records.get(reservation.userId);
-		if (!record || record.windowStart !== reservation.windowStart || !(reservation.jobId in record.charges)) return;
-		record.used -= record.charges[reservation.jobId]!;
-		delete record.charges[reservation.jobId];
+		if (!record || record.windowStart !== reservation.windowStart) return;
+		const key = reservation.jobId in record.charges ? reservation.jobId : 'legacy' in record.charges && reservation.legacy ? 'legacy' : undefined;
+		if (!key) return;
+		const amount = key === 'legacy' ? Math.min(reservation.amount, record.charges.legacy!) : record.charges[key]!;
+		record.used -= amount;
+		record.charges[key]! -= amount;
+		if (record.charges[key] === 0) delete record.charges[key];
+		reservation.legacy = false;
 		this.persist(reservation.userId);
 	}
 

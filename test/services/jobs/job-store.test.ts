@@ -83,8 +83,20 @@ describe('JobStore', () => {
 			settings: { prompt: 'old days', model: 'm', seconds: 5, audio: true, references: [{ kind: 'image', slot: 1, name: 'a.png', size: 3 }] },
 			quota: { userId: 'u1', amount: 5, windowStart: 1 },
 		});
+		await store.set('job:old-done', {
+			id: 'old-done',
+			state: 'delivered',
+			createdAt: 4,
+			updatedAt: 4,
+			origin: { applicationId: 'a', interactionId: 'i2', interactionToken: 'old-secret', interactionCreatedAt: 4, userId: 'u1', guildId: 'g1', channelId: 'c1', attachmentSizeLimit: 10 },
+			settings: { prompt: 'done long ago', model: 'm', seconds: 5, audio: true, references: [] },
+			quota: { userId: 'u1', amount: 5, windowStart: 1 },
+		});
 		await store.set('job:garbage', { hello: 'world' });
-		const { jobs, unreadable } = await new JobStore(store, writer).load();
+		const loaded = await new JobStore(store, writer).load();
+		expect(JSON.stringify(await store.get('job:old-done'))).not.toContain('old-secret');
+		const { unreadable } = loaded;
+		const jobs = loaded.jobs.filter((job) => job.id === 'legacy');
 		expect(unreadable).toEqual(['job:garbage']);
 		expect(jobs).toEqual([
 			expect.objectContaining({
@@ -93,7 +105,7 @@ describe('JobStore', () => {
 				requester: { userId: 'u1', guildId: 'g1' },
 				reply: expect.objectContaining({ credential: 'tok', channelId: 'c1', interactionCreatedAt: 5 }),
 				settings: expect.objectContaining({ apiPrompt: 'old days', references: [expect.objectContaining({ url: '' })] }),
-				quota: { userId: 'u1', jobId: 'legacy', amount: 5, windowStart: 1 },
+				quota: { userId: 'u1', jobId: 'legacy', amount: 5, windowStart: 1, legacy: true },
 			}),
 		]);
 	});

@@ -100,6 +100,14 @@ describe('QuotaService', () => {
 		expect(quota.status(id).used).toBe(10);
 	});
 
+	it('refunds a reservation made before charges were keyed by job out of the old total, once', () => {
+		const quota = new QuotaService(writer, 30, HOUR).load([['old-timer', { windowStart: Date.now(), charges: {}, used: 12 }]]);
+		const old = { userId: 'old-timer', jobId: 'job-from-before', amount: 5, windowStart: quota.status('old-timer').resetsAt.getTime() - HOUR, legacy: true };
+		quota.refund(old);
+		quota.refund(old);
+		expect(quota.status('old-timer').used).toBe(7);
+	});
+
 	it('refunds a reservation once however often it is refunded', () => {
 		const quota = new QuotaService(writer, 30, HOUR);
 		const id = user();
