@@ -149,6 +149,30 @@ describe('a job survives the bot process', () => {
 		expect((await readStore(store)).quotas[userId] ?? {}).toEqual({});
 	});
 
+	it('exits within the grace period on SIGTERM while Discord never answers the upload, and the next start delivers once', async () => {
+		const store = storeUrl();
+		const tag = marker();
+		const userId = snowflake();
+		const first = await startBot(store, { SHUTDOWN_GRACE_MS: '5000' });
+		// An interaction older than its token: the video goes to the channel with the bot token.
+		const handle = await discord.invoke('video', { prompt: `posted late ${tag}`, seconds: 4 }, { userId, createdAt: Date.now() - 16 * 60_000 });
+		discord.failChannelPosts(discord.world.channelId, 'no-answer');
+		await discord.waitFor(() => discord.unansweredChannelPosts.length > 0, 20_000);
+		const stoppedAt = Date.now();
+		first.child.kill('SIGTERM');
+		expect(await first.exit).toBe(0);
+		expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+
+		const second = await startBot(store);
+		const delivered = () => discord.channelMessages.filter((message) => message.files.length > 0 && textOf(message).includes(tag));
+		await discord.waitFor(() => delivered().length > 0, 20_000);
+		await stopBot(second);
+		expect(delivered()).toHaveLength(1);
+		expect(submissions(tag)).toHaveLength(1);
+		expect(Object.values((await readStore(store)).quotas[userId]!)).toEqual([4]);
+		expect(handle.requests).toEqual([]);
+	});
+
 	it('tells the member and refunds, without resubmitting, when the bot was killed during a slow submit', async () => {
 		const store = storeUrl();
 		const tag = marker();
