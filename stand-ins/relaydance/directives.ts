@@ -18,6 +18,19 @@
  *   simulator's port; the simulator does not listen there, so a test binds its own counting server
  *   on HOST to check the bot never fetches it
  * - `sim:notvideo`: the output is served as `video/mp4` but its bytes are a PNG
+ *
+ * Image requests (`POST /v1/images/generations`) also obey `sim:submit429=N`, `sim:submit503=N`,
+ * `sim:submit500` and `sim:submitdelay=MS` (counted per prompt, apart from video submissions; the
+ * delay comes on top of the generation time), `sim:redirect=N` and `sim:resulthost=HOST` (on each
+ * item's `url`), and these:
+ * - `sim:b64`: every item comes as `b64_json` (the PNG, base64), without `url`
+ * - `sim:b64=K`: the first K items come as `b64_json`, the rest as `url`
+ * - `sim:revised`: each item also carries `revised_prompt` (the prompt without its `sim:` words,
+ *   then `, in a vivid illustrated style`)
+ * - `sim:partial=K`: only K items come back (at most the `n` asked for; a bare `sim:partial`, 1)
+ * - `sim:imagems=MS`: generation takes MS before the answer (default: the `imageMs` knob)
+ * - `sim:reject` or `sim:reject=CODE`: a 400 `invalid_request_error` "Your request was rejected by
+ *   the safety system", code `content_policy_violation` or CODE
  */
 export interface Directives {
 	fail?: string;
@@ -37,12 +50,31 @@ export interface Directives {
 	redirects: number;
 	resultHost?: string;
 	notVideo: boolean;
+	/** Items answered as `b64_json`: all of them for a bare `sim:b64`. */
+	b64: number;
+	revised: boolean;
+	partial?: number;
+	imageMs?: number;
+	reject?: string;
+}
+
+const DIRECTIVE = /\bsim:([a-z0-9]+)(?:=([\w.-]+))?/gi;
+
+/** The prompt without its `sim:` directives, as a gateway's `revised_prompt` would start. */
+export function withoutDirectives(prompt: string): string {
+	return prompt.replace(DIRECTIVE, ' ').replace(/\s+/g, ' ').trim();
 }
 
 export function directivesOf(prompt: string): Directives {
 	const found = new Map<string, string>();
-	for (const match of prompt.matchAll(/\bsim:([a-z0-9]+)(?:=([\w.-]+))?/gi)) found.set(match[1]!.toLowerCase(), match[2] ?? '');
+	for (const match of prompt.matchAll(DIRECTIVE)) found.set(match[1]!.toLowerCase(), match[2] ?? '');
 	const number = (name: string, fallback?: number) => (found.has(name) ? Number(found.get(name)) || fallback : undefined);
+	/** A count or a time where 0 means 0: absent → undefined, bare (or not a whole number) → `bare`. */
+	const count = (name: string, bare?: number) => {
+		if (!found.has(name)) return undefined;
+		const value = Number(found.get(name) || NaN);
+		return Number.isInteger(value) && value >= 0 ? value : bare;
+	};
 	return {
 		fail: found.has('fail') ? found.get('fail') || 'InternalServiceError' : undefined,
 		stuck: found.has('stuck'),
@@ -61,5 +93,10 @@ export function directivesOf(prompt: string): Directives {
 		redirects: number('redirect', 1) ?? 0,
 		resultHost: found.get('resulthost') || undefined,
 		notVideo: found.has('notvideo'),
+		b64: count('b64', Number.POSITIVE_INFINITY) ?? 0,
+		revised: found.has('revised'),
+		partial: count('partial', 1),
+		imageMs: count('imagems'),
+		reject: found.has('reject') ? found.get('reject') || 'content_policy_violation' : undefined,
 	};
 }

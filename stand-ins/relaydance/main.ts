@@ -1,7 +1,7 @@
 /**
  * `npm run simulator`: a local RelayDance for trying the bot before paying. Point the bot at it:
  *   RELAYDANCE_BASE_URL=http://127.0.0.1:8787/v1 RELAYDANCE_API_KEY=anything npm start
- * Knobs (environment): SIM_PORT, SIM_HOST, SIM_QUEUED_MS, SIM_DURATION_MS, SIM_OUTPUT_BYTES.
+ * Knobs (environment): SIM_PORT, SIM_HOST, SIM_QUEUED_MS, SIM_DURATION_MS, SIM_IMAGE_MS, SIM_OUTPUT_BYTES.
  * Per task, write `sim:fail`, `sim:stuck`, `sim:duration=20000`… into the prompt (see directives.ts).
  */
 import { startRelayDanceSimulator } from './simulator.js';
@@ -12,6 +12,7 @@ const simulator = await startRelayDanceSimulator({
 	host: process.env.SIM_HOST ?? '127.0.0.1',
 	queuedMs: number('SIM_QUEUED_MS') ?? 2_000,
 	durationMs: number('SIM_DURATION_MS') ?? 15_000,
+	imageMs: number('SIM_IMAGE_MS') ?? 3_000,
 	...(number('SIM_OUTPUT_BYTES') && { outputBytes: number('SIM_OUTPUT_BYTES') }),
 	record: false,
 });

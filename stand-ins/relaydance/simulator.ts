@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -6,12 +6,16 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { directivesOf, type Directives } from './directives.js';
-import { validateVideoRequest } from './validate.js';
+import { directivesOf, withoutDirectives, type Directives } from './directives.js';
+import { IMAGE_MODEL_SIZES, validateImageRequest, validateVideoRequest } from './validate.js';
+
+export { IMAGE_SIZES } from './validate.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const SAMPLE_VIDEO = readFileSync(`${FIXTURES}sample.mp4`);
-const SAMPLE_IMAGE = readFileSync(`${FIXTURES}generated.png`);
+/** What every generated image is: served at `/outputs/img_ID.png`, and as `b64_json`. */
+export const SAMPLE_IMAGE = readFileSync(`${FIXTURES}generated.png`);
+const SAMPLE_IMAGE_B64 = SAMPLE_IMAGE.toString('base64');
 
 export const SIMULATED_MODELS = [
 	'doubao-seedance-2-0-1080p',
@@ -28,6 +32,8 @@ export interface SimulatorKnobs {
 	queuedMs: number;
 	/** Time a task spends `running`. */
 	durationMs: number;
+	/** Time `POST /v1/images/generations` takes before it answers. */
+	imageMs: number;
 	/** Size of the finished video; above the fixture's size it is padded with a valid MP4 `free` box. */
 	outputBytes: number;
 	/** When set, only this bearer key is accepted; otherwise any non-empty key is. */
@@ -48,6 +54,8 @@ export interface RecordedRequest {
 	at: number;
 	/** For a submission that created a task: its id. */
 	taskId?: string;
+	/** For an image generation that passed its checks: the ids (`img_…`) of the images it answers with. */
+	imageIds?: string[];
 }
 
 interface SimTask {
@@ -70,12 +78,14 @@ export type RelayDanceSimulator = Awaited<ReturnType<typeof startRelayDanceSimul
  * bodies and stuck tasks. Per-request work is constant, so it stays cheap under benchmark load.
  */
 export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> & { port?: number; host?: string; record?: boolean } = {}) {
-	const knobs: SimulatorKnobs = { queuedMs: 200, durationMs: 1_500, outputBytes: SAMPLE_VIDEO.length, callbackDelayMs: 0, keepFiles: true, ...options };
+	const knobs: SimulatorKnobs = { queuedMs: 200, durationMs: 1_500, imageMs: 300, outputBytes: SAMPLE_VIDEO.length, callbackDelayMs: 0, keepFiles: true, ...options };
 	const tasks = new Map<string, SimTask>();
 	const files = new Map<string, { data: Buffer; type: string }>();
 	const requests: RecordedRequest[] = [];
 	const record = options.record ?? true;
 	const submitAttempts = new Map<string, number>();
+	/** Signs image ids, so `/outputs/img_ID.png` serves every image this simulator made (and only those) without keeping anything per image. */
+	const imageSecret = randomBytes(16);
 	let counter = 0;
 	let baseUrl = '';
 	let port = 0;
@@ -112,12 +122,13 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		if (record) recordRequest({ method: req.method ?? 'GET', path, body, at: Date.now() });
 
 		if (req.method === 'GET' && path === '/v1/models') {
-			return send(res, 200, { object: 'list', data: SIMULATED_MODELS.map((id) => ({ id, object: 'model', owned_by: 'relaydance' })) });
+			const endpoints = (id: string) => (IMAGE_MODEL_SIZES[id] ? ['image-generation'] : ['openai-video']);
+			return send(res, 200, { object: 'list', data: SIMULATED_MODELS.map((id) => ({ id, object: 'model', owned_by: 'relaydance', supported_endpoint_types: endpoints(id) })) });
 		}
 		if (req.method === 'POST' && path === '/v1/video/generations') return submitVideo(body, res, requests.at(-1));
 		const poll = /^\/v1\/video\/generations\/([^/]+)$/.exec(path);
 		if (req.method === 'GET' && poll) return readTask(decodeURIComponent(poll[1]!), res);
-		if (req.method === 'POST' && path === '/v1/images/generations') return generateImage(body, res);
+		if (req.method === 'POST' && path === '/v1/images/generations') return generateImage(body, res, requests.at(-1));
 		return send(res, 404, { error: { message: `Invalid URL (${req.method} ${path})`, type: 'invalid_request_error' } });
 	}
 
@@ -127,18 +138,31 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		events.emit('request', request);
 	}
 
-	function submitVideo(body: unknown, res: ServerResponse, recorded: RecordedRequest | undefined): void {
-		const prompt = typeof (body as { prompt?: unknown })?.prompt === 'string' ? (body as { prompt: string }).prompt : '';
-		const directives = directivesOf(prompt);
-		// Fault directives act on the first N submissions of the same prompt.
-		const attempt = (submitAttempts.get(prompt) ?? 0) + 1;
-		submitAttempts.set(prompt, attempt);
+	/**
+	 * Answers `sim:submit429=N`, `sim:submit503=N` (the first N submissions of the same prompt, per
+	 * route) and `sim:submit500`; true when it did.
+	 */
+	function submitFault(route: string, prompt: string, directives: Directives, res: ServerResponse): boolean {
+		const key = `${route} ${prompt}`;
+		const attempt = (submitAttempts.get(key) ?? 0) + 1;
+		submitAttempts.set(key, attempt);
 		if (attempt <= directives.submit429) {
 			res.setHeader('retry-after', '0');
-			return send(res, 429, { error: { message: 'Rate limit reached for requests', type: 'rate_limit_error' } });
-		}
-		if (attempt <= directives.submit503) return send(res, 503, { error: { message: 'No available channel for model', type: 'server_error' } });
-		if (directives.submit500) return send(res, 500, { error: { message: 'upstream error: do request failed', type: 'server_error' } });
+			send(res, 429, { error: { message: 'Rate limit reached for requests', type: 'rate_limit_error' } });
+		} else if (attempt <= directives.submit503) send(res, 503, { error: { message: 'No available channel for model', type: 'server_error' } });
+		else if (directives.submit500) send(res, 500, { error: { message: 'upstream error: do request failed', type: 'server_error' } });
+		else return false;
+		return true;
+	}
+
+	function promptOf(body: unknown): string {
+		return typeof (body as { prompt?: unknown })?.prompt === 'string' ? (body as { prompt: string }).prompt : '';
+	}
+
+	function submitVideo(body: unknown, res: ServerResponse, recorded: RecordedRequest | undefined): void {
+		const prompt = promptOf(body);
+		const directives = directivesOf(prompt);
+		if (submitFault('video', prompt, directives, res)) return;
 
 		const problem = validateVideoRequest(body, SIMULATED_MODELS);
 		if (problem) return send(res, problem.status, { error: { message: problem.message, type: problem.type } });
@@ -202,7 +226,8 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		const match = /^\/redirect\/(\d+)\/([^/]+)$/.exec(path);
 		if (!match) return send(res, 404, { error: { message: 'no such redirect', type: 'invalid_request_error' } });
 		const left = Number(match[1]) - 1;
-		const next = left > 0 ? `/redirect/${left}/${match[2]}` : `/outputs/${match[2]}.mp4`;
+		// A video task's id has no extension; an image's (`img_ID.png`) keeps its own.
+		const next = left > 0 ? `/redirect/${left}/${match[2]}` : `/outputs/${match[2]}${match[2]!.includes('.') ? '' : '.mp4'}`;
 		res.writeHead(302, { location: `${next}${search}`, 'content-length': 0 });
 		res.end();
 	}
@@ -213,10 +238,11 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		return { code: 'success', message: '', data: { ...rest, id: task_id, status, progress: progress === undefined ? undefined : `${progress}%`, result_url: url } };
 	}
 
-	/** Serves the fixture MP4, padded with a `free` box to the requested size, streamed. */
+	/** Serves a generated image (the fixture PNG), or the fixture MP4 padded with a `free` box to the requested size, streamed. */
 	function serveOutput(path: string, res: ServerResponse): void {
 		const id = /^\/outputs\/([^/.]+)\.(mp4|png)$/.exec(path)?.[1];
 		if (path.endsWith('.png')) {
+			if (!id || !isImageId(id)) return send(res, 404, { error: { message: 'output not found', type: 'invalid_request_error' } });
 			res.writeHead(200, { 'content-type': 'image/png', 'content-length': SAMPLE_IMAGE.length });
 			return void res.end(SAMPLE_IMAGE);
 		}
@@ -252,12 +278,52 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		send(res, 200, { id, object: 'file', bytes: file.size, url: `${baseUrl}/files/${id}` });
 	}
 
-	function generateImage(body: unknown, res: ServerResponse): void {
-		const { model, prompt, n = 1 } = (body ?? {}) as { model?: string; prompt?: string; n?: number };
-		if (!model || !SIMULATED_MODELS.includes(model)) return send(res, 404, { error: { message: `model ${model} not found`, type: 'invalid_request_error' } });
-		if (!prompt) return send(res, 400, { error: { message: 'prompt is required', type: 'invalid_request_error' } });
-		const data = Array.from({ length: Math.min(4, n) }, () => ({ url: `${baseUrl}/outputs/img_${randomBytes(4).toString('hex')}.png` }));
-		send(res, 200, { created: Math.floor(Date.now() / 1000), data });
+	/** `img_<serial><signature>`: the simulator knows its own images without keeping a list of them. */
+	function newImageId(): string {
+		const serial = (++counter).toString(36);
+		return `img_${serial}${imageSignature(serial)}`;
+	}
+	function imageSignature(serial: string): string {
+		return createHmac('sha256', imageSecret).update(serial).digest('hex').slice(0, 12);
+	}
+	function isImageId(id: string): boolean {
+		const match = /^img_([0-9a-z]+)([0-9a-f]{12})$/.exec(id);
+		return match !== null && imageSignature(match[1]!) === match[2];
+	}
+
+	/**
+	 * `POST /v1/images/generations`: checked like a video submission, then, after `imageMs` (or
+	 * `sim:imagems`), `{ created, data: [{ url } | { b64_json }, …] }` with `n` items (fewer with
+	 * `sim:partial`), each with `revised_prompt` under `sim:revised`.
+	 */
+	function generateImage(body: unknown, res: ServerResponse, recorded: RecordedRequest | undefined): void {
+		const prompt = promptOf(body);
+		const directives = directivesOf(prompt);
+		if (submitFault('image', prompt, directives, res)) return;
+
+		const problem = validateImageRequest(body, SIMULATED_MODELS);
+		if (problem) return send(res, problem.status, { error: { message: problem.message, type: problem.type } });
+		if (directives.reject) {
+			return send(res, 400, { error: { message: 'Your request was rejected by the safety system', type: 'invalid_request_error', code: directives.reject } });
+		}
+
+		const { n = 1 } = body as { n?: number };
+		const ids = Array.from({ length: Math.min(n, directives.partial ?? n) }, newImageId);
+		if (recorded) recorded.imageIds = ids;
+		const origin = directives.resultHost ? `http://${directives.resultHost}:${port}` : baseUrl;
+		const revised = `${withoutDirectives(prompt)}, in a vivid illustrated style`;
+		const data = ids.map((id, index) => ({
+			...(index < directives.b64
+				? { b64_json: SAMPLE_IMAGE_B64 }
+				: { url: directives.redirects > 0 ? `${origin}/redirect/${directives.redirects}/${id}.png` : `${origin}/outputs/${id}.png` }),
+			...(directives.revised && { revised_prompt: revised }),
+		}));
+		const answer = () => {
+			if (!res.destroyed) send(res, 200, { created: Math.floor(Date.now() / 1000), data });
+		};
+		const delayMs = (directives.imageMs ?? knobs.imageMs) + directives.submitDelayMs;
+		if (delayMs > 0) setTimeout(answer, delayMs).unref();
+		else answer();
 	}
 
 	const callbackTimers = new Set<NodeJS.Timeout>();

@@ -1,4 +1,4 @@
-/** The checks RelayDance makes on `POST /v1/video/generations`, per the contract. */
+/** The checks RelayDance makes on `POST /v1/video/generations` and `POST /v1/images/generations`, per the contract. */
 export interface Problem {
 	status: number;
 	type: string;
@@ -54,5 +54,40 @@ export function validateVideoRequest(body: unknown, models: string[]): Problem |
 	if (counts.audio_url > 0 && counts.image_url + counts.video_url === 0) return invalid('audio cannot be the only reference');
 	const cited = [...request.prompt.matchAll(/@image(\d+)/g)].map((match) => Number(match[1]));
 	if (cited.some((index) => index > counts.image_url)) return invalid(`the prompt cites @image${Math.max(...cited)} but only ${counts.image_url} images were given`);
+	return undefined;
+}
+
+/** The sizes (`WxH`) the simulated image models make. */
+export const IMAGE_SIZES = ['1024x1024', '1536x1024', '1024x1536', '1792x1024', '1024x1792'];
+/** Each simulated image model and the sizes it makes; every other simulated model makes video. */
+export const IMAGE_MODEL_SIZES: Record<string, readonly string[]> = {
+	'grok-imagine-image': IMAGE_SIZES,
+	'grok-imagine-image-quality': IMAGE_SIZES,
+};
+/** At most this many images per request (`n`), and this many reference images (`image`). */
+export const MAX_IMAGES = 4;
+export const MAX_IMAGE_REFERENCES = 4;
+
+/** The checks on `POST /v1/images/generations` (`{ model, prompt, n?, size?, image? }`). */
+export function validateImageRequest(body: unknown, models: string[]): Problem | undefined {
+	if (body === Symbol.for('malformed') || !body || typeof body !== 'object') return invalid('malformed JSON body');
+	const request = body as Record<string, unknown>;
+	if (typeof request.model !== 'string') return invalid("'model' is required");
+	if (typeof request.prompt !== 'string' || !request.prompt.trim()) return invalid("'prompt' is required");
+	if (!models.includes(request.model)) return { status: 404, type: 'invalid_request_error', message: `The model '${request.model}' does not exist` };
+	const sizes = IMAGE_MODEL_SIZES[request.model];
+	if (!sizes) return invalid(`The model '${request.model}' does not make images; image models: ${Object.keys(IMAGE_MODEL_SIZES).join(', ')}`);
+	if (request.n !== undefined && (typeof request.n !== 'number' || !Number.isInteger(request.n) || request.n < 1 || request.n > MAX_IMAGES)) {
+		return invalid(`'n' must be an integer from 1 to ${MAX_IMAGES}, not ${JSON.stringify(request.n)}`);
+	}
+	if (request.size !== undefined && (typeof request.size !== 'string' || !sizes.includes(request.size))) {
+		return invalid(`unsupported size ${JSON.stringify(request.size)} for ${request.model}; allowed sizes: ${sizes.join(', ')}`);
+	}
+	if (request.image !== undefined) {
+		if (!Array.isArray(request.image)) return invalid("'image' must be an array of reference image URLs");
+		if (request.image.length > MAX_IMAGE_REFERENCES) return invalid(`at most ${MAX_IMAGE_REFERENCES} reference images in 'image'; got ${request.image.length}`);
+		const bad = request.image.findIndex((url) => typeof url !== 'string' || !/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url));
+		if (bad >= 0) return invalid(`'image[${bad}]' must be an http(s) URL`);
+	}
 	return undefined;
 }
