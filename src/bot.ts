@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Events, GatewayIntentBits, REST } from 'discord.js';
-import { commands } from './commands/index.js';
+import { commands, messageCommands } from './commands/index.js';
 import { applicationIdOf, DISCORD_API_DEFAULT, type Config } from './config.js';
 import type { BotContext } from './context.js';
 import { discordAgent } from './discord/rest-agent.js';
@@ -16,7 +16,9 @@ import { JobRunner } from './services/jobs/job-runner.js';
 import { JobStore } from './services/jobs/job-store.js';
 import { recoverJobs } from './services/jobs/recovery.js';
 import { ModelCatalog } from './services/relaydance/model-catalog.js';
-import { QUOTA_KEY_PREFIX, QuotaService, type QuotaRecord } from './services/quota/quota.js';
+import { IMAGES, QuotaService, VIDEO_SECONDS, type QuotaRecord, type QuotaUnit } from './services/quota/quota.js';
+import { DraftStore } from './services/jobs/drafts.js';
+import { makesImages } from './services/relaydance/image-models.js';
 import { RelayDanceClient } from './services/relaydance/client.js';
 import { openStore, scanStore } from './services/store/store.js';
 import { TaskWaker } from './services/relaydance/task-waker.js';
@@ -48,9 +50,10 @@ export async function createBot(config: Config, logger: Logger) {
 	const relaydance = new RelayDanceClient({ baseUrl: config.RELAYDANCE_BASE_URL, apiKey: config.RELAYDANCE_API_KEY });
 	const writer = new WriteBehind(store, STORE_WRITE_DELAY_MS, (error) => logger.error({ err: error }, 'could not write to the store'));
 	const jobs = new JobStore(store, writer);
-	const quota = new QuotaService(writer, config.QUOTA_VIDEO_SECONDS, config.QUOTA_WINDOW_HOURS * 60 * 60_000).load(
-		await scanStore<QuotaRecord>(store, QUOTA_KEY_PREFIX),
-	);
+	const windowMs = config.QUOTA_WINDOW_HOURS * 60 * 60_000;
+	const openQuota = async (unit: QuotaUnit, limit: number) =>
+		new QuotaService(writer, limit, windowMs, undefined, unit).load(await scanStore<QuotaRecord>(store, unit.keyPrefix));
+	const quotas = { video: await openQuota(VIDEO_SECONDS, config.QUOTA_VIDEO_SECONDS), image: await openQuota(IMAGES, config.QUOTA_IMAGES) };
 	const signer = config.WEBHOOK_PUBLIC_URL ? new CallbackSigner(config.RELAYDANCE_API_KEY, config.WEBHOOK_PUBLIC_URL) : undefined;
 	const waker = new TaskWaker();
 	let callbackServer: Awaited<ReturnType<typeof startCallbackServer>> | undefined;
@@ -67,14 +70,16 @@ export async function createBot(config: Config, logger: Logger) {
 		rest: client.rest,
 		interactionRest: discordRest.interactions,
 		applicationId: applicationIdOf(config),
-		quota,
+		quotas,
 		jobs,
+		drafts: new DraftStore(store),
 		catalog: new ModelCatalog(() => relaydance.listModels(), config.VIDEO_MODELS, logger),
+		imageCatalog: new ModelCatalog(() => relaydance.listModels(), config.IMAGE_MODELS, logger, undefined, makesImages),
 		activeJobs: new ActiveJobs(config.MAX_ACTIVE_JOBS_PER_USER),
 		runner: new JobRunner({
 			client: relaydance,
 			jobs,
-			quota,
+			quotas,
 			logger,
 			poll: { intervalMs: config.POLL_INTERVAL_MS, maxIntervalMs: config.POLL_MAX_INTERVAL_MS, timeoutMs: config.POLL_TIMEOUT_MS },
 			maxReferenceBytes: config.MAX_ATTACHMENT_MB * MB,
@@ -88,7 +93,7 @@ export async function createBot(config: Config, logger: Logger) {
 			callbacks: signer && { urlFor: (jobId) => signer.urlFor(jobId), waker, fallbackPollMs: config.WEBHOOK_FALLBACK_POLL_MS },
 		}),
 	};
-	client.on(Events.InteractionCreate, routeInteractions(commands, context));
+	client.on(Events.InteractionCreate, routeInteractions(commands, messageCommands, context));
 	client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
 
 	const retentionMs = config.JOB_RETENTION_DAYS * DAY_MS;
@@ -107,10 +112,10 @@ export async function createBot(config: Config, logger: Logger) {
 				const onCallback = (jobId: string) => waker.wake(jobId);
 				callbackServer = await startCallbackServer({ port: config.WEBHOOK_PORT, host: config.WEBHOOK_HOST, signer, onCallback, logger });
 			}
-			await recoverJobs({ jobs, quota, runner: context.runner, activeJobs: context.activeJobs, logger, retentionMs });
+			await recoverJobs({ jobs, quotas, runner: context.runner, activeJobs: context.activeJobs, logger, retentionMs });
 			pruner = setInterval(() => void prune().catch((error: unknown) => logger.warn({ err: error }, 'could not prune job records')), PRUNE_INTERVAL_MS).unref();
 			const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-			await Promise.all([context.catalog.refresh(), client.login(config.DISCORD_TOKEN), ready]);
+			await Promise.all([context.catalog.refresh(), context.imageCatalog.refresh(), client.login(config.DISCORD_TOKEN), ready]);
 			logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'bot ready');
 		},
 		/**

@@ -41,6 +41,8 @@ export const configSchema = z.object({
 	EDIT_INTERVAL_MS: positiveInt(4_000),
 	/** Seconds of video each user may generate per quota window. */
 	QUOTA_VIDEO_SECONDS: positiveInt(60),
+	/** Images each user may generate per quota window (`/image`; a partial result charges what was made). */
+	QUOTA_IMAGES: positiveInt(20),
 	QUOTA_WINDOW_HOURS: positiveInt(24),
 	MAX_ACTIVE_JOBS_PER_USER: positiveInt(2),
 	/** Jobs uploading references and submitting to RelayDance at once; the rest wait, shown as queued. */
@@ -66,6 +68,9 @@ export const configSchema = z.object({
 	DEFAULT_VIDEO_MODEL: z.string().default('doubao-seedance-2-0-1080p'),
 	/** Offered by autocomplete whenever `GET /v1/models` cannot be reached. */
 	VIDEO_MODELS: list('doubao-seedance-2-0-1080p,seedance-1-5-pro-with-audio'),
+	DEFAULT_IMAGE_MODEL: z.string().default('grok-imagine-image'),
+	/** Offered by `/image` autocomplete whenever `GET /v1/models` cannot be reached. */
+	IMAGE_MODELS: list('grok-imagine-image,grok-imagine-image-quality'),
 	DEFAULT_SECONDS: positiveInt(5),
 	DEFAULT_AUDIO: bool(true),
 	/** Hard cap on any one reference attachment, whatever its kind allows. */

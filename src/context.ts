@@ -4,6 +4,8 @@ import type { Logger } from './logger.js';
 import type { ActiveJobs } from './services/quota/active-jobs.js';
 import type { JobRunner } from './services/jobs/job-runner.js';
 import type { JobStore } from './services/jobs/job-store.js';
+import type { DraftStore } from './services/jobs/drafts.js';
+import type { JobKind } from './services/jobs/job.js';
 import type { ModelCatalog } from './services/relaydance/model-catalog.js';
 import type { QuotaService } from './services/quota/quota.js';
 
@@ -16,8 +18,14 @@ export interface BotContext {
 	/** REST for interaction webhooks: token-authenticated, outside Discord's global rate limit. */
 	interactionRest: REST;
 	applicationId: string;
-	quota: QuotaService;
+	/** Seconds of video and images, each per member per window. */
+	quotas: Record<JobKind, QuotaService>;
+	/** Video models (`/video` autocomplete and checks). */
 	catalog: ModelCatalog;
+	/** Image models (`/image`). */
+	imageCatalog: ModelCatalog;
+	/** Make a video's attachments while its form is open. */
+	drafts: DraftStore;
 	jobs: JobStore;
 	runner: JobRunner;
 	activeJobs: ActiveJobs;

@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
-import { replyAddressOf } from '../discord/reply-address.js';
-import type { Job } from '../services/jobs/job.js';
 import { API_MAX_SECONDS } from '../services/relaydance/model-catalog.js';
 import {
 	MAX_REFERENCES,
@@ -13,9 +10,9 @@ import {
 	REFERENCE_KINDS,
 	type ReferenceInput,
 	type VideoOptions,
-	type VideoPlan,
 } from '../services/jobs/video-request.js';
 import { MB } from '../services/text.js';
+import { acceptJob } from './accept.js';
 import type { Command } from './command.js';
 
 
@@ -73,23 +70,9 @@ function readOptions(interaction: ChatInputCommandInteraction, { config }: BotCo
 	};
 }
 
-function newJob(id: string, interaction: ChatInputCommandInteraction, plan: VideoPlan, quota: Job['quota']): Job {
-	const now = Date.now();
-	return {
-		id,
-		state: 'queued',
-		createdAt: now,
-		updatedAt: now,
-		requester: { userId: interaction.user.id, guildId: interaction.guildId },
-		reply: replyAddressOf(interaction),
-		settings: plan,
-		quota,
-	};
-}
-
 /**
- * `/video`: refuses bad input before anything slow, reserves quota, defers, then hands the job
- * to the runner and returns; the runner edits the deferred reply until the video is there.
+ * `/video`: refuses bad input before anything slow, then starts the job (`acceptJob`: reserve,
+ * defer, hand to the runner) and returns; the runner edits the deferred reply until the video is there.
  */
 export const video = {
 	data,
@@ -98,23 +81,7 @@ export const video = {
 			maxAttachmentBytes: context.config.MAX_ATTACHMENT_MB * MB,
 			isKnownModel: (model) => context.catalog.has(model),
 		});
-		const jobId = randomUUID();
-		const release = context.activeJobs.acquire(interaction.user.id);
-		let reservation;
-		try {
-			reservation = context.quota.reserve(interaction.user.id, plan.seconds, jobId);
-		} catch (error) {
-			release();
-			throw error;
-		}
-		try {
-			await interaction.deferReply();
-		} catch (error) {
-			release();
-			context.quota.refund(reservation);
-			throw error;
-		}
-		void context.runner.start(newJob(jobId, interaction, plan, reservation)).finally(release);
+		await acceptJob(interaction, context, { kind: 'video', plan });
 	},
 	async autocomplete(interaction, context) {
 		const focused = interaction.options.getFocused();

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { DiscordAPIError, HTTPError, Routes, type REST } from 'discord.js';
 import type { Logger } from '../logger.js';
-import { FINAL_STATES, type Job } from '../services/jobs/job.js';
+import { FINAL_STATES, type ImageJob, type Job, type VideoJob } from '../services/jobs/job.js';
 import type { FinishedVideo } from '../services/media/finished-video.js';
+import type { GeneratedImage, ImageSource } from '../services/media/generated-images.js';
 import type { Delivered, JobView } from '../services/jobs/job-view.js';
 import { isRetryableUpload, uploadMessage, UploadRejectedError, withUploadRetries, type PostedMessage } from './multipart-upload.js';
 import { DEFAULT_UPLOAD_LIMIT, messageLink, tokenAlive, type InteractionAddress } from './reply-address.js';
-import { renderDelivered, renderElsewhere, renderFailed, renderProgress, type LinkReason, type Rendered } from './render.js';
+import { renderDelivered, renderElsewhere, renderFailed, renderImages, renderProgress, type LinkReason, type Rendered } from './render.js';
 import { toMessageBody } from './respond.js';
 import { ThrottledEditor } from './throttled-editor.js';
 
@@ -52,6 +53,8 @@ export class InteractionReplyView implements JobView {
 	/** Set once the final word is shown (or could not be): the view does nothing more. */
 	private settled: Delivered | undefined;
 	private dmChannelId: string | undefined;
+	/** What the member typed, named in a final message posted outside the reply. */
+	private command = '/video';
 
 	constructor(
 		private readonly rest: DiscordRest,
@@ -73,7 +76,16 @@ export class InteractionReplyView implements JobView {
 		this.editor.push(renderProgress(job));
 	}
 
-	async deliver(job: Job, video: FinishedVideo, signal?: AbortSignal): Promise<Delivered> {
+	async deliverImages(job: ImageJob, images: GeneratedImage[], linked: ImageSource[], signal?: AbortSignal): Promise<Delivered> {
+		if (this.settled) return this.settled;
+		this.command = '/image';
+		const delivered = await this.editor.final(() => this.showFinal((place) => this.sendImages(place, job, images, linked, signal), signal), signal);
+		this.settled = delivered ?? { delivery: 'none' };
+		if (!delivered) this.logger.error({ userId: this.origin.userId, images: images.length }, 'images made, but no message could carry them (reply, channel and DM all refused)');
+		return this.settled;
+	}
+
+	async deliver(job: VideoJob, video: FinishedVideo, signal?: AbortSignal): Promise<Delivered> {
 		if (this.settled) return this.settled;
 		const delivered = await this.editor.final(() => this.showFinal((place) => this.sendVideo(place, job, video, signal), signal), signal);
 		this.settled = delivered ?? { delivery: 'none' };
@@ -83,6 +95,7 @@ export class InteractionReplyView implements JobView {
 
 	async fail(job: Job, signal?: AbortSignal): Promise<void> {
 		if (this.settled) return;
+		if (job.kind === 'image') this.command = '/image';
 		const shown = await this.editor.final(() => this.showFinal((place) => this.post(place, renderFailed(job), nonceFor(job, 'failed'), signal), signal), signal);
 		this.settled = { delivery: 'none' };
 		if (!shown) this.logger.error({ userId: this.origin.userId }, 'could not tell the member their job failed (reply, channel and DM all refused)');
@@ -108,7 +121,7 @@ export class InteractionReplyView implements JobView {
 	}
 
 	/** The video as a file where it fits; else, or when Discord keeps failing the upload, as a link. */
-	private async sendVideo(place: Place, job: Job, video: FinishedVideo, signal?: AbortSignal): Promise<Delivered> {
+	private async sendVideo(place: Place, job: VideoJob, video: FinishedVideo, signal?: AbortSignal): Promise<Delivered> {
 		// A member's Nitro can raise the interaction's limit, but not what the bot may send them in a DM.
 		const limit = place.kind === 'dm' ? Math.min(DEFAULT_UPLOAD_LIMIT, this.origin.attachmentSizeLimit) : this.origin.attachmentSizeLimit;
 		let reason: LinkReason = video.fetched ? 'too-large' : 'not-downloaded';
@@ -128,6 +141,27 @@ export class InteractionReplyView implements JobView {
 		}
 		const posted = await this.post(place, renderDelivered(job, video, 'link', limit, reason), nonceFor(job, 'link'), signal);
 		return { delivery: 'link', messageUrl: this.linkTo(place, posted) };
+	}
+
+	/**
+	 * Every image that fits the place's upload limit as a file of one message (Discord's REST client
+	 * sends them as one multipart body and retries 429s and 5xx), the rest as links.
+	 */
+	private async sendImages(place: Place, job: ImageJob, images: GeneratedImage[], linked: ImageSource[], signal?: AbortSignal): Promise<Delivered> {
+		const limit = place.kind === 'dm' ? Math.min(DEFAULT_UPLOAD_LIMIT, this.origin.attachmentSizeLimit) : this.origin.attachmentSizeLimit;
+		const fit = images.filter((image) => image.data.length <= limit);
+		const tooLarge = images.filter((image) => image.data.length > limit && image.url).map((image) => ({ fileName: image.fileName, url: image.url }));
+		const rendered = renderImages(job, fit, [...linked, ...tooLarge]);
+		const body = { ...this.bodyFor(place, rendered, nonceFor(job, 'final')), attachments: fit.map((image, index) => ({ id: String(index), filename: image.fileName })) };
+		const files = fit.map((image) => ({ name: image.fileName, data: image.data, contentType: image.contentType }));
+		let posted: PostedMessage;
+		if (place.kind === 'reply') {
+			posted = (await this.rest.interactions.patch(this.replyRoute(), { body, files, auth: false, signal })) as PostedMessage;
+			this.remember(posted);
+		} else {
+			posted = (await this.rest.bot.post(Routes.channelMessages(await this.channelOf(place, signal)), { body, files, signal })) as PostedMessage;
+		}
+		return { delivery: fit.length > 0 ? 'attachment' : 'link', messageUrl: this.linkTo(place, posted) };
 	}
 
 	/** Streams the video into a message at `place`, retrying 429s, 5xx and broken or stalled connections. */
@@ -180,7 +214,7 @@ export class InteractionReplyView implements JobView {
 	 * Discord had in fact stored answers the first message instead of creating a second one.
 	 */
 	private bodyFor(place: Place, rendered: Rendered, nonce: string): object {
-		const to = { userId: this.origin.userId, channelId: this.origin.channelId };
+		const to = { userId: this.origin.userId, channelId: this.origin.channelId, command: this.command };
 		if (place.kind === 'reply') return toMessageBody(rendered);
 		const once = { nonce, enforce_nonce: true };
 		if (place.kind === 'dm') return { ...toMessageBody(renderElsewhere(rendered, 'dm', to)), ...once };

@@ -12,19 +12,20 @@ const STATES: Record<JobState, string> = {
 	submitting: '📤 sending to RelayDance',
 	submitted: '🕒 waiting for RelayDance',
 	running: '🎬 generating',
-	delivering: '📥 fetching the video',
+	delivering: '📥 fetching the result',
 	delivered: '✅ delivered',
 	failed: '❌ failed',
 };
 
 /** `/jobs`: a member's recent jobs in this server, what became of each, and where to find the video. */
 export function renderJobList(jobs: Job[], now = Date.now()): Rendered {
-	if (jobs.length === 0) return { content: 'You have no videos here yet. Start one with `/video`.' };
+	if (jobs.length === 0) return { content: 'You have no videos or images here yet. Start one with `/video` or `/image`.' };
 	const lines = jobs.map((job) => {
-		const head = `**${STATES[job.state]}** · ${time(new Date(job.createdAt), TimestampStyles.RelativeTime)} · ${job.settings.model}, ${job.settings.seconds} s`;
+		const what = job.kind === 'image' ? `${job.settings.count} image${job.settings.count === 1 ? '' : 's'}` : `${job.settings.seconds} s`;
+		const head = `**${STATES[job.state]}** · ${time(new Date(job.createdAt), TimestampStyles.RelativeTime)} · ${job.settings.model}, ${what}`;
 		return [head, `> ${clip(job.settings.prompt.replace(/\s+/g, ' '), 120)}`, ...detail(job, now)].join('\n');
 	});
-	return { content: clip(`Your latest videos in this server:\n\n${lines.join('\n\n')}`, 2000) };
+	return { content: clip(`Your latest jobs in this server:\n\n${lines.join('\n\n')}`, 2000) };
 }
 
 /** Progress is not saved with the job, so a running job shows no figure: it would be stale. */
@@ -34,7 +35,7 @@ function detail(job: Job, now: number): string[] {
 	const found: string[] = [];
 	if (job.result.messageUrl) found.push(`[the message](${job.result.messageUrl})`);
 	const expires = job.result.madeAt + VIDEO_LINK_LIFETIME_MS;
-	if (expires > now) found.push(`[the video](${job.result.url}) (link expires ${time(new Date(expires), TimestampStyles.RelativeTime)})`);
+	if (job.kind === 'video' && expires > now) found.push(`[the video](${job.result.url}) (link expires ${time(new Date(expires), TimestampStyles.RelativeTime)})`);
 	if (found.length > 0) return [`Find it in ${found.join(' or ')}.`];
-	return ['RelayDance no longer keeps this video.'];
+	return [job.kind === 'video' ? 'RelayDance no longer keeps this video.' : 'The message it was posted in could not be found.'];
 }

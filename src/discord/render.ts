@@ -1,18 +1,29 @@
-import { TimestampStyles, time, type APIEmbed } from 'discord.js';
-import { EXACT_PLACES, type Job, type JobState } from '../services/jobs/job.js';
+import { ButtonStyle, ComponentType, TimestampStyles, time, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
+import { CANCELLABLE_STATES, EXACT_PLACES, type ImageJob, type Job, type JobState, type VideoJob } from '../services/jobs/job.js';
 import type { FinishedVideo } from '../services/media/finished-video.js';
+import type { GeneratedImage, ImageSource } from '../services/media/generated-images.js';
 import { QuotaExceededError } from '../services/quota/quota.js';
 import { UserError } from '../services/user-error.js';
 import { clip, formatBytes } from '../services/text.js';
 import { REFERENCE_KINDS } from '../services/jobs/video-request.js';
 import { missingChannelPermissions } from './reply-address.js';
 import { VIDEO_LINK_LIFETIME_MS } from './render-jobs.js';
+import { jobButtonId } from './custom-ids.js';
 
 /** Everything a user sees goes through here: one place decides wording, limits and mentions. */
 export interface Rendered {
 	content?: string;
 	embeds?: APIEmbed[];
+	/** Buttons under the message; a message rendered without them shows none. */
+	components?: Array<APIActionRowComponent<APIButtonComponent>>;
 }
+
+/** Button labels are fixed (scripts and tests outside the project look for them). */
+export const BUTTON_LABELS = { again: 'Again', animate: 'Animate', cancel: 'Cancel' } as const;
+/** Told instead of a Cancel button once a job has reached RelayDance. */
+export const CANNOT_CANCEL = 'Sent to RelayDance: a submitted request cannot be cancelled.';
+/** Tells apart the Animate buttons of a message with several images (the label itself stays `Animate`). */
+const NUMBER_EMOJIS = ['1️⃣', '2️⃣', '3️⃣', '4️⃣'];
 
 const COLORS = { working: 0x5865f2, done: 0x57f287, failed: 0xed4245 } as const;
 
@@ -26,6 +37,16 @@ const HEADLINES: Record<JobState, string> = {
 	delivered: '✅ Video ready',
 	failed: '❌ Video failed',
 };
+const IMAGE_HEADLINES: Partial<Record<JobState, string>> = {
+	submitting: '🎨 Making your images',
+	delivering: '📥 Fetching your images',
+	delivered: '✅ Images ready',
+	failed: '❌ Images failed',
+};
+
+function headline(job: Job): string {
+	return (job.kind === 'image' ? IMAGE_HEADLINES[job.state] : undefined) ?? HEADLINES[job.state];
+}
 
 /**
  * The reply while a job is under way: status (with its place in line while queued), elapsed time
@@ -33,11 +54,17 @@ const HEADLINES: Record<JobState, string> = {
  * itself, a plain note that the video can only arrive in this reply.
  */
 export function renderProgress(job: Job): Rendered {
-	const progress = job.state === 'running' && job.progress !== undefined ? ` · ${Math.round(job.progress)}%` : '';
+	const progress = job.kind === 'video' && job.state === 'running' && job.progress !== undefined ? ` · ${Math.round(job.progress)}%` : '';
 	const place = job.state === 'queued' && job.queuePosition !== undefined ? ` · ${inLine(job.queuePosition)}` : '';
 	const lines = [quote(job.settings.prompt), '', `Started ${time(new Date(job.createdAt), TimestampStyles.RelativeTime)}`];
+	const cancellable = CANCELLABLE_STATES.has(job.state);
+	if (!cancellable) lines.push(CANNOT_CANCEL);
 	const note = cannotPostNote(job);
-	return { ...(note && { content: note }), embeds: [embed(job, COLORS.working, `${HEADLINES[job.state]}${place}${progress}`, lines)] };
+	return {
+		...(note && { content: note }),
+		embeds: [embed(job, COLORS.working, `${headline(job)}${place}${progress}`, lines)],
+		components: cancellable ? [row(button('cancel', job.id, ButtonStyle.Danger))] : [],
+	};
 }
 
 /** Why a made video is a link: it is over the upload limit, or Discord kept failing the upload. */
@@ -46,7 +73,7 @@ export type LinkReason = 'too-large' | 'upload-failed' | 'not-downloaded';
 
 /** The final message around a delivered video: an attachment, or a link (too large, or the upload kept failing). */
 export function renderDelivered(
-	job: Job,
+	job: VideoJob,
 	video: Pick<FinishedVideo, 'bytes' | 'fileName' | 'url'>,
 	delivery: 'attachment' | 'link',
 	sizeLimit: number,
@@ -68,25 +95,50 @@ export function renderDelivered(
 			`The link expires ${time(expires, TimestampStyles.RelativeTime)}: save the video before then.`,
 		);
 	}
-	return { embeds: [embed(job, COLORS.done, HEADLINES.delivered, lines)] };
+	return { embeds: [embed(job, COLORS.done, HEADLINES.delivered, lines)], components: [row(button('again', job.id))] };
 }
+
+/**
+ * The one message holding an `/image` job's images as attachments: the prompt (and the model's
+ * rewrite of it when it differs), any image that could only be linked, and under it one Animate
+ * button per attached image, then Again.
+ */
+export function renderImages(job: ImageJob, images: Pick<GeneratedImage, 'fileName' | 'revisedPrompt'>[], linked: Pick<ImageSource, 'fileName' | 'url'>[] = []): Rendered {
+	const made = images.length + linked.length;
+	const title = made < job.settings.count ? `✅ ${made} of ${job.settings.count} images ready` : IMAGE_HEADLINES.delivered!;
+	const lines = [quote(job.settings.prompt)];
+	const revised = images.find((image) => image.revisedPrompt)?.revisedPrompt;
+	if (revised && revised.trim() !== job.settings.prompt.trim()) lines.push('', 'The model rewrote the prompt as:', quote(revised));
+	if (linked.length > 0) {
+		const expires = new Date((job.result?.madeAt ?? Date.now()) + IMAGE_LINK_LIFETIME_MS);
+		lines.push('', `Discord would not take ${linked.length === 1 ? 'one image' : `${linked.length} images`}, so here ${linked.length === 1 ? 'is its link' : 'are their links'} (expiring ${time(expires, TimestampStyles.RelativeTime)}): ${linked.map((item) => `[${item.fileName}](${item.url})`).join(' · ')}`);
+	}
+	if (made < job.settings.count) lines.push('', `RelayDance made ${made} of the ${job.settings.count} images asked for: you were charged for ${made}.`);
+	const animate = images.map((_, index) => ({ ...button('animate', job.id, ButtonStyle.Primary, index + 1), ...(images.length > 1 && { emoji: { name: NUMBER_EMOJIS[index]! } }) }));
+	return { embeds: [embed(job, COLORS.done, title, lines)], components: [row(...animate, button('again', job.id))] };
+}
+
+/** RelayDance's image links are temporary; the contract gives no figure, so the bot promises an hour. */
+export const IMAGE_LINK_LIFETIME_MS = 60 * 60_000;
 
 /**
  * A final message posted outside the reply, with a first line that says why: in the channel it
  * mentions the requester (the caller lets only that mention ping), in a DM it names the channel.
  */
-export function renderElsewhere(rendered: Rendered, where: 'channel' | 'dm', to: { userId: string; channelId: string | null }): Rendered {
+export function renderElsewhere(rendered: Rendered, where: 'channel' | 'dm', to: { userId: string; channelId: string | null; command?: string }): Rendered {
+	const command = to.command ?? '/video';
 	const lead =
 		where === 'channel'
-			? `<@${to.userId}> I could no longer update my reply to your /video, so here is the result.`
-			: `I couldn't post in ${to.channelId ? `<#${to.channelId}>` : 'the channel'}, so here is the result of your /video.`;
+			? `<@${to.userId}> I could no longer update my reply to your ${command}, so here is the result.`
+			: `I couldn't post in ${to.channelId ? `<#${to.channelId}>` : 'the channel'}, so here is the result of your ${command}.`;
 	return { ...rendered, content: rendered.content ? `${lead}\n${rendered.content}` : lead };
 }
 
 export function renderFailed(job: Job): Rendered {
-	const lines = [quote(job.settings.prompt), '', job.failure?.message ?? 'The video could not be made.'];
-	if (job.refunded) lines.push(`Your ${job.quota.amount} s of quota were given back.`);
-	return { embeds: [embed(job, COLORS.failed, HEADLINES.failed, lines)] };
+	const lines = [quote(job.settings.prompt), '', job.failure?.message ?? `The ${job.kind === 'image' ? 'images' : 'video'} could not be made.`];
+	if (job.refunded) lines.push(`Your ${job.kind === 'image' ? `${job.quota.amount} image${job.quota.amount === 1 ? '' : 's'}` : `${job.quota.amount} s`} of quota were given back.`);
+	const title = job.failure?.kind === 'Cancelled' ? '🚫 Cancelled' : headline(job);
+	return { embeds: [embed(job, COLORS.failed, title, lines)], components: [row(button('again', job.id))] };
 }
 
 /** A refusal shown only to the user who asked (ephemeral). */
@@ -103,6 +155,27 @@ export function renderInternalError(referenceId: string): Rendered {
 }
 
 function embed(job: Job, color: number, title: string, lines: string[]): APIEmbed {
+	const leftOut = job.kind === 'video' && job.settings.leftOut?.length ? ['', `Left out: ${job.settings.leftOut.join(', ')}`] : [];
+	return {
+		title,
+		color,
+		description: clip([...lines, ...leftOut, '', `Requested by <@${job.requester.userId}>`].join('\n'), 4096),
+		fields: job.kind === 'image' ? imageFields(job) : videoFields(job),
+		footer: { text: `job ${job.id.slice(0, 8)}` },
+	};
+}
+
+function imageFields(job: ImageJob): NonNullable<APIEmbed['fields']> {
+	const { settings } = job;
+	return [
+		{ name: 'Model', value: settings.model, inline: true },
+		{ name: 'Size', value: settings.size, inline: true },
+		{ name: 'Images', value: String(settings.count), inline: true },
+		{ name: 'References', value: settings.references.length > 0 ? `${settings.references.length} image${settings.references.length > 1 ? 's' : ''}` : 'none', inline: true },
+	];
+}
+
+function videoFields(job: VideoJob): NonNullable<APIEmbed['fields']> {
 	const { settings } = job;
 	const references = REFERENCE_KINDS
 		.map((kind) => {
@@ -111,20 +184,22 @@ function embed(job: Job, color: number, title: string, lines: string[]): APIEmbe
 		})
 		.filter(Boolean)
 		.join(', ');
-	return {
-		title,
-		color,
-		description: clip([...lines, '', `Requested by <@${job.requester.userId}>`].join('\n'), 4096),
-		fields: [
-			{ name: 'Model', value: settings.model, inline: true },
-			{ name: 'Length', value: `${settings.seconds} s`, inline: true },
-			{ name: 'Audio', value: settings.audio ? 'on' : 'off', inline: true },
-			{ name: 'Ratio', value: settings.ratio ?? 'model default', inline: true },
-			{ name: 'Resolution', value: settings.resolution ?? 'model default', inline: true },
-			{ name: 'References', value: references || 'none', inline: true },
-		],
-		footer: { text: `job ${job.id.slice(0, 8)}` },
-	};
+	return [
+		{ name: 'Model', value: settings.model, inline: true },
+		{ name: 'Length', value: `${settings.seconds} s`, inline: true },
+		{ name: 'Audio', value: settings.audio ? 'on' : 'off', inline: true },
+		{ name: 'Ratio', value: settings.ratio ?? 'model default', inline: true },
+		{ name: 'Resolution', value: settings.resolution ?? 'model default', inline: true },
+		{ name: 'References', value: references || 'none', inline: true },
+	];
+}
+
+function button(action: 'again' | 'animate' | 'cancel', jobId: string, style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Danger = ButtonStyle.Secondary, index?: number): APIButtonComponent {
+	return { type: ComponentType.Button, style, label: BUTTON_LABELS[action], custom_id: jobButtonId(action, jobId, index) };
+}
+
+function row(...buttons: APIButtonComponent[]): APIActionRowComponent<APIButtonComponent> {
+	return { type: ComponentType.ActionRow, components: buttons.slice(0, 5) };
 }
 
 /** Said up front where `app_permissions` shows the bot could not post the video in the channel itself. */

@@ -1,4 +1,4 @@
-import { MessageFlags, type APIAllowedMentions, type ChatInputCommandInteraction, type RESTPatchAPIWebhookWithTokenMessageJSONBody } from 'discord.js';
+import { MessageFlags, type APIAllowedMentions, type RepliableInteraction, type RESTPatchAPIWebhookWithTokenMessageJSONBody } from 'discord.js';
 import { clip } from '../services/text.js';
 import type { Rendered } from './render.js';
 
@@ -10,6 +10,7 @@ export function toMessageBody(rendered: Rendered): RESTPatchAPIWebhookWithTokenM
 	return {
 		content: rendered.content === undefined ? '' : clip(rendered.content, 2000),
 		embeds: (rendered.embeds ?? []).slice(0, 10),
+		components: rendered.components ?? [],
 		allowed_mentions: NO_MENTIONS,
 	};
 }
@@ -18,7 +19,7 @@ export function toMessageBody(rendered: Rendered): RESTPatchAPIWebhookWithTokenM
  * Answers an interaction, whatever state it is in: a fresh one gets a reply, a deferred one an
  * edit, and an ephemeral answer to a deferred one a follow-up. Mentions are always blocked.
  */
-export async function respond(interaction: ChatInputCommandInteraction, rendered: Rendered, options: { ephemeral: boolean }): Promise<void> {
+export async function respond(interaction: RepliableInteraction, rendered: Rendered, options: { ephemeral: boolean }): Promise<void> {
 	const payload = { content: clip(rendered.content ?? '', 2000) || undefined, embeds: rendered.embeds ?? [], allowedMentions: NO_MENTIONS };
 	if (!interaction.deferred && !interaction.replied) {
 		await interaction.reply({ ...payload, flags: options.ephemeral ? MessageFlags.Ephemeral : undefined });

@@ -1,36 +1,73 @@
 import { randomUUID } from 'node:crypto';
-import type { Interaction } from 'discord.js';
-import type { Command } from '../commands/command.js';
+import type { Interaction, RepliableInteraction } from 'discord.js';
+import { pressAgain } from '../commands/again.js';
+import { pressAnimate, submitAnimate } from '../commands/animate.js';
+import { pressCancel } from '../commands/cancel.js';
+import type { Command, MessageCommand } from '../commands/command.js';
+import { submitMakeVideo } from '../commands/make-video.js';
 import type { BotContext } from '../context.js';
 import { UserError } from '../services/user-error.js';
+import { parseForm, parseJobButton } from './custom-ids.js';
 import { renderInternalError, renderRefusal } from './render.js';
 import { respond } from './respond.js';
 
-/** Sends each interaction to its command; a refusal goes back ephemerally, anything else is logged with a reference id. */
-export function routeInteractions(commands: Command[], context: BotContext) {
+/**
+ * Sends each interaction to its handler: slash commands and message commands by name, buttons and
+ * forms by their custom id (which names the job or draft they act on). A refusal goes back
+ * ephemerally; anything else is logged with a reference id.
+ */
+export function routeInteractions(commands: Command[], messageCommands: MessageCommand[], context: BotContext) {
 	const byName = new Map(commands.map((command) => [command.data.name, command]));
+	const messageByName = new Map(messageCommands.map((command) => [command.data.name, command]));
 	return async (interaction: Interaction): Promise<void> => {
 		if (interaction.isAutocomplete()) {
 			const command = byName.get(interaction.commandName);
 			await command?.autocomplete?.(interaction, context).catch((error: unknown) => context.logger.warn({ err: error }, 'autocomplete failed'));
 			return;
 		}
-		if (!interaction.isChatInputCommand()) return;
-		const command = byName.get(interaction.commandName);
-		if (!command) return;
+		const handler = handlerFor(interaction);
+		if (!handler) return;
 		try {
-			await command.execute(interaction, context);
+			await handler();
 		} catch (error) {
-			if (error instanceof UserError) {
-				context.logger.info({ userId: interaction.user.id, command: interaction.commandName, refusal: error.identifier }, 'request refused');
-				await respond(interaction, renderRefusal(error), { ephemeral: true }).catch((replyError: unknown) =>
-					context.logger.warn({ err: replyError }, 'could not deliver a refusal'),
-				);
-				return;
-			}
-			const referenceId = randomUUID().slice(0, 8);
-			context.logger.error({ err: error, referenceId, command: interaction.commandName, userId: interaction.user.id }, 'command failed');
-			await respond(interaction, renderInternalError(referenceId), { ephemeral: true }).catch(() => {});
+			await answerError(interaction as RepliableInteraction, error, context);
 		}
 	};
+
+	function handlerFor(interaction: Interaction): (() => Promise<void>) | undefined {
+		if (interaction.isChatInputCommand()) {
+			const command = byName.get(interaction.commandName);
+			return command && (() => command.execute(interaction, context));
+		}
+		if (interaction.isMessageContextMenuCommand()) {
+			const command = messageByName.get(interaction.commandName);
+			return command && (() => command.execute(interaction, context));
+		}
+		if (interaction.isButton()) {
+			const button = parseJobButton(interaction.customId);
+			if (!button) return undefined;
+			if (button.action === 'again') return () => pressAgain(interaction, button.jobId, context);
+			if (button.action === 'cancel') return () => pressCancel(interaction, button.jobId, context);
+			return () => pressAnimate(interaction, button.jobId, button.index ?? 1, context);
+		}
+		if (interaction.isModalSubmit()) {
+			const form = parseForm(interaction.customId);
+			if (!form) return undefined;
+			if (form.kind === 'animate') return () => submitAnimate(interaction, form.key, form.index ?? 1, context);
+			return () => submitMakeVideo(interaction, form.key, context);
+		}
+		return undefined;
+	}
+}
+
+async function answerError(interaction: RepliableInteraction, error: unknown, context: BotContext): Promise<void> {
+	const what = interaction.isCommand() ? interaction.commandName : 'customId' in interaction ? interaction.customId : 'interaction';
+	if (error instanceof UserError) {
+		context.logger.info({ userId: interaction.user.id, command: what, refusal: error.identifier }, 'request refused');
+		await respond(interaction, renderRefusal(error), { ephemeral: true }).catch((replyError: unknown) => context.logger.warn({ err: replyError }, 'could not deliver a refusal'));
+		return;
+	}
+	const referenceId = randomUUID().slice(0, 8);
+	context.logger.error({ err: error, referenceId, command: what, userId: interaction.user.id }, 'command failed');
+	await respond(interaction, renderInternalError(referenceId), { ephemeral: true }).catch(() => {});
 }

@@ -24,4 +24,11 @@ export type UserErrorId =
 	| 'CitationMissing'
 	| 'AudioOnlyReference'
 	| 'QuotaExceeded'
-	| 'TooManyActiveJobs';
+	| 'TooManyActiveJobs'
+	| 'CountOutOfRange'
+	| 'SizeNotOffered'
+	| 'NotRequester'
+	| 'JobGone'
+	| 'NoUsableAttachments'
+	| 'BadModalValue'
+	| 'FormExpired';

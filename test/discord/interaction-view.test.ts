@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InteractionReplyView, type InteractionReplyViewOptions } from '../../src/discord/interaction-view.js';
 import { createLogger } from '../../src/logger.js';
 import { asInteractionAddress, TOKEN_LIFETIME_MS, type InteractionAddress } from '../../src/discord/reply-address.js';
-import type { Job } from '../../src/services/jobs/job.js';
+import type { VideoJob as Job } from '../../src/services/jobs/job.js';
 import type { FinishedVideo } from '../../src/services/media/finished-video.js';
 import { APP_PERMISSIONS, snowflake } from '../../stand-ins/discord/payloads.js';
 import { startDiscordStandIn, textOf, type DiscordStandIn } from '../../stand-ins/discord/stand-in.js';
@@ -20,6 +20,7 @@ function jobFor(createdAt: number, userId = snowflake(), address: Partial<Intera
 	const id = randomUUID();
 	return {
 		id,
+		kind: 'video',
 		state: 'failed',
 		createdAt,
 		updatedAt: createdAt,

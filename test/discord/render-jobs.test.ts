@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderJobList, VIDEO_LINK_LIFETIME_MS } from '../../src/discord/render-jobs.js';
-import type { Job } from '../../src/services/jobs/job.js';
+import type { VideoJob as Job } from '../../src/services/jobs/job.js';
 
 const USER = '123456789012345678';
 const NOW = 1_700_000_000_000;
@@ -8,6 +8,7 @@ const NOW = 1_700_000_000_000;
 function job(changes: Partial<Job> = {}): Job {
 	return {
 		id: 'a1b2c3d4-0000-0000-0000-000000000000',
+		kind: 'video',
 		state: 'queued',
 		createdAt: NOW - 60_000,
 		updatedAt: NOW - 60_000,

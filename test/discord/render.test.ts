@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderDelivered, renderElsewhere, renderProgress } from '../../src/discord/render.js';
 import { VIDEO_LINK_LIFETIME_MS } from '../../src/discord/render-jobs.js';
 import type { InteractionAddress } from '../../src/discord/reply-address.js';
-import type { Job } from '../../src/services/jobs/job.js';
+import type { VideoJob as Job } from '../../src/services/jobs/job.js';
 import { APP_PERMISSIONS } from '../../stand-ins/discord/payloads.js';
 
 const USER = '123456789012345678';
@@ -24,6 +24,7 @@ function job(changes: Partial<Job> = {}, appPermissions = APP_PERMISSIONS): Job 
 	};
 	return {
 		id: 'a1b2c3d4-0000-0000-0000-000000000000',
+		kind: 'video',
 		state: 'queued',
 		createdAt: now,
 		updatedAt: now,

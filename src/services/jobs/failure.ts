@@ -32,6 +32,17 @@ export const LOST_IN_SUBMIT: JobFailure = {
 };
 
 
+/** An `/image` job found in `submitting` at start: the images may have been made, and no answer can be had again. */
+export const LOST_IN_IMAGES: JobFailure = {
+	kind: 'LostInSubmit',
+	message: 'The bot restarted while RelayDance was making your images, and their answer was lost with it. You were not charged. Please ask again.',
+};
+
+/** The requester pressed Cancel before anything was sent to RelayDance. */
+export const CANCELLED: JobFailure = { kind: 'Cancelled', message: 'Cancelled before anything was sent to RelayDance.' };
+
+/** RelayDance answered an image request with no image the bot could fetch. */
+export const NO_IMAGES: JobFailure = { kind: 'NoImages', message: 'RelayDance answered without any image the bot could fetch. Try again, or change the prompt.' };
 
 /** Why a download failed, in words: raw network errors (`getaddrinfo ENOTFOUND …`) stay in the logs. */
 const OUTPUT_REASONS: Record<DownloadFailure, string> = {

@@ -1,17 +1,28 @@
 import { z } from 'zod';
 import type { Job } from './job.js';
 
-/** What every job record must hold for the bot to act on it; the rest is trusted as written. */
-const current = z.looseObject({
+const common = {
 	id: z.string(),
 	state: z.enum(['queued', 'uploading', 'submitting', 'submitted', 'running', 'delivering', 'delivered', 'failed']),
 	createdAt: z.number(),
 	updatedAt: z.number(),
 	requester: z.object({ userId: z.string(), guildId: z.string().nullable() }),
 	reply: z.looseObject({}),
-	settings: z.looseObject({ prompt: z.string(), apiPrompt: z.string(), model: z.string(), seconds: z.number(), references: z.array(z.looseObject({})) }),
 	quota: z.looseObject({ userId: z.string(), amount: z.number(), windowStart: z.number() }),
+};
+
+/** What every job record must hold for the bot to act on it; the rest is trusted as written. A record without `kind` is a video's (written before `/image`). */
+const videoRecord = z.looseObject({
+	...common,
+	kind: z.literal('video').default('video'),
+	settings: z.looseObject({ prompt: z.string(), apiPrompt: z.string(), model: z.string(), seconds: z.number(), references: z.array(z.looseObject({})) }),
 });
+const imageRecord = z.looseObject({
+	...common,
+	kind: z.literal('image'),
+	settings: z.looseObject({ prompt: z.string(), model: z.string(), count: z.number(), size: z.string(), references: z.array(z.looseObject({})) }),
+});
+const current = z.union([imageRecord, videoRecord]);
 
 /**
  * Records written before jobs carried a requester and a reply address (they held an `origin` with

@@ -2,15 +2,16 @@ import { join } from 'node:path';
 import type { Logger } from '../../logger.js';
 import { FinishedVideo } from '../media/finished-video.js';
 import { OutputDownloadError } from '../media/http-download.js';
+import { fetchGeneratedImages, type ImageSource } from '../media/generated-images.js';
 import { contentItem, fetchReferences, type FetchedReference } from '../media/references.js';
 import type { QuotaService } from '../quota/quota.js';
 import type { RelayDanceClient } from '../relaydance/client.js';
 import type { ContentItem, CreateVideoBody, Task } from '../relaydance/schemas.js';
 import type { TaskWaker } from '../relaydance/task-waker.js';
 import { mayHaveBilled } from './billing.js';
-import { errorFailure, LOST_IN_SUBMIT, taskFailure } from './failure.js';
+import { CANCELLED, errorFailure, LOST_IN_IMAGES, LOST_IN_SUBMIT, NO_IMAGES, taskFailure } from './failure.js';
 import { ShutdownError } from './shutdown-error.js';
-import { shownPlace, type Job, type JobFailure, type JobState } from './job.js';
+import { CANCELLABLE_STATES, shownPlace, type ImageJob, type Job, type JobFailure, type JobKind, type JobState, type VideoJob } from './job.js';
 import type { JobStore } from './job-store.js';
 import type { JobView, JobViews } from './job-view.js';
 import { waitForTask, type PollOptions } from './task-poller.js';
@@ -21,12 +22,15 @@ import { within } from '../sleep.js';
 export interface JobRunnerDeps {
 	client: RelayDanceClient;
 	jobs: JobStore;
-	quota: QuotaService;
+	/** Each kind of job is charged to its own quota: seconds of video, images. */
+	quotas: Record<JobKind, QuotaService>;
 	logger: Logger;
 	views: JobViews;
 	poll: Pick<PollOptions, 'intervalMs' | 'maxIntervalMs' | 'timeoutMs'> & Partial<PollOptions>;
 	maxReferenceBytes: number;
 	maxOutputBytes: number;
+	/** Largest generated image the bot downloads. */
+	maxImageBytes?: number;
 	/** Hosts a finished video may come from although they resolve to a private address (RelayDance's own, for the simulator). */
 	outputHosts: string[];
 	/** Hosts reference attachments may come from beside Discord's CDN (the stand-in's). */
@@ -52,6 +56,10 @@ export interface JobRunnerDeps {
  */
 export class JobRunner {
 	private readonly running = new Map<string, Promise<void>>();
+	/** Each running job, as the runner holds it (fresher than the store), for buttons to read. */
+	private readonly held = new Map<string, Job>();
+	/** Aborted by Cancel: ends a job that has sent nothing to RelayDance yet. */
+	private readonly cancels = new Map<string, AbortController>();
 	private readonly submitting: WaitLine;
 	private readonly referenceMemory: WaitLine;
 	/** Aborted when the bot starts stopping: waits, downloads and deliveries end, and no new submit starts. */
@@ -68,9 +76,34 @@ export class JobRunner {
 	start(job: Job): Promise<void> {
 		const existing = this.running.get(job.id);
 		if (existing) return existing;
-		const run = this.run(job).finally(() => this.running.delete(job.id));
+		this.held.set(job.id, job);
+		this.cancels.set(job.id, new AbortController());
+		const run = this.run(job).finally(() => {
+			this.running.delete(job.id);
+			this.held.delete(job.id);
+			this.cancels.delete(job.id);
+		});
 		this.running.set(job.id, run);
 		return run;
+	}
+
+	/** The job as this process runs it now, or undefined when it is not running here. */
+	find(jobId: string): Job | undefined {
+		return this.held.get(jobId);
+	}
+
+	/**
+	 * Cancels a running job that has sent nothing to RelayDance (`queued` or `uploading`): it ends
+	 * `failed` with its quota refunded, and its message says so. Answers what happened: `cancelled`,
+	 * `too-late` (a task may exist: it cannot be called back), or `not-running` (not in this process).
+	 */
+	cancel(jobId: string): 'cancelled' | 'too-late' | 'not-running' {
+		const job = this.held.get(jobId);
+		const controller = this.cancels.get(jobId);
+		if (!job || !controller) return 'not-running';
+		if (!CANCELLABLE_STATES.has(job.state)) return 'too-late';
+		controller.abort(new CancelledError());
+		return 'cancelled';
 	}
 
 	/** Resolves when every job started so far has ended. */
@@ -92,17 +125,45 @@ export class JobRunner {
 	}
 
 	private async run(job: Job): Promise<void> {
-		const log = this.deps.logger.child({ jobId: job.id, userId: job.requester.userId });
-		const { callbacks } = this.deps;
+		const log = this.deps.logger.child({ jobId: job.id, userId: job.requester.userId, kind: job.kind });
 		let view: JobView = UNSEEN;
 		try {
 			view = this.deps.views.open(job);
+			if (job.kind === 'image') await this.runImages(job, view, log);
+			else await this.runVideo(job, view, log);
+		} catch (error) {
+			if (this.isStopping(error)) {
+				log.info({ state: job.state }, 'bot stopping: job left in the store for the next start');
+				return;
+			}
+			if (this.cancels.get(job.id)?.signal.aborted && CANCELLABLE_STATES.has(job.state)) {
+				log.info('cancelled by the requester before anything was sent');
+				return await this.fail(job, CANCELLED, view, log);
+			}
+			const billed = mayHaveBilled(job.state, error);
+			log[billed ? 'warn' : 'error']({ err: error, state: job.state, possiblyBilled: billed }, billed ? 'job failed; RelayDance may have billed it without delivery' : 'job failed');
+			await this.fail(job, errorFailure(error, job.id.slice(0, 8)), view, log);
+		}
+	}
+
+	private async runVideo(job: VideoJob, view: JobView, log: Logger): Promise<void> {
+		const { callbacks } = this.deps;
+		try {
 			callbacks?.waker.register(job.id);
 			if (job.state === 'submitting') {
 				log.warn({ state: job.state }, 'the bot stopped during this job\'s submit: a RelayDance task may have been billed without delivery');
 				return await this.fail(job, LOST_IN_SUBMIT, view, log);
 			}
-			if (!job.taskId) await this.submit(job, view, log);
+			if (!job.taskId) {
+				await this.submit(job, view, log, async (uploaded) => {
+					const content = job.settings.references.map((reference, index) => contentItem(reference.kind, uploaded[index]!));
+					const submitted = await this.deps.client.createVideo(requestBody(job.settings, content, callbacks?.urlFor(job.id)), this.halting.signal);
+					job.taskId = submitted.taskId;
+					job.submittedAt = Date.now();
+					this.move(job, 'submitted', view, { now: true });
+					log.info({ taskId: job.taskId }, 'task submitted');
+				});
+			}
 			const final = await this.waitForTask(job, view);
 			callbacks?.waker.unregister(job.id); // the task is final: a late callback is answered 404 and costs nothing
 			if (final.status === 'failed') {
@@ -111,17 +172,62 @@ export class JobRunner {
 			}
 			this.move(job, 'delivering', view);
 			await this.deliver(job, final, view, log);
-		} catch (error) {
-			if (this.isStopping(error)) {
-				log.info({ state: job.state, taskId: job.taskId }, 'bot stopping: job left in the store for the next start');
-				return;
-			}
-			const billed = mayHaveBilled(job.state, error);
-			log[billed ? 'warn' : 'error']({ err: error, state: job.state, taskId: job.taskId, possiblyBilled: billed }, billed ? 'job failed; RelayDance may have billed it without delivery' : 'job failed');
-			await this.fail(job, errorFailure(error, job.id.slice(0, 8)), view, log);
 		} finally {
 			callbacks?.waker.unregister(job.id);
 		}
+	}
+
+	/**
+	 * An `/image` job: references sent as for a video, then one synchronous generation, saved as
+	 * `submitting` before it (a restart then cannot know what was made: the member is told, not
+	 * charged). What RelayDance answered is saved before delivery; every image is fetched at once
+	 * (links are temporary) and posted in one message. The member keeps the charge for each image
+	 * made and delivered (as a file, or as a link when the file could not be fetched), no more.
+	 */
+	private async runImages(job: ImageJob, view: JobView, log: Logger): Promise<void> {
+		if (job.state === 'submitting') {
+			log.warn('the bot stopped during this job\'s image generation: RelayDance may have billed it without delivery');
+			return await this.fail(job, LOST_IN_IMAGES, view, log);
+		}
+		let sources: ImageSource[] = job.images ?? [];
+		if (job.state !== 'delivering') {
+			await this.submit(job, view, log, async (uploaded) => {
+				const { settings } = job;
+				const items = await this.deps.client.createImages(
+					{ model: settings.model, prompt: settings.prompt, n: settings.count, size: settings.size, ...(uploaded.length > 0 && { image: uploaded }) },
+					this.halting.signal,
+				);
+				sources = items.map((item, index) => ({
+					fileName: `relaydance-${job.id.slice(0, 8)}-${index + 1}.png`,
+					...(item.url && { url: item.url }),
+					...(item.b64_json !== undefined && { b64: item.b64_json }),
+					...(item.revised_prompt && { revisedPrompt: item.revised_prompt }),
+				}));
+				// The inline bytes stay out of the store: a restart re-fetches what has a link.
+				job.images = sources.map(({ b64: _inline, ...saved }) => saved);
+				job.result = { madeAt: Date.now(), delivery: 'none' };
+				this.move(job, 'delivering', view, { now: true });
+				log.info({ asked: settings.count, made: items.length }, 'images generated');
+			});
+		}
+		const signal = this.stopping.signal;
+		const { images, missing } = await fetchGeneratedImages(sources, { maxBytes: this.deps.maxImageBytes ?? this.deps.maxOutputBytes, allowedHosts: this.deps.outputHosts, signal });
+		const linked = missing.filter((item) => item.url);
+		const made = images.length + linked.length;
+		if (missing.length > 0) log.warn({ missing: missing.length, linked: linked.length }, 'some images could not be fetched');
+		if (made === 0) return await this.fail(job, NO_IMAGES, view, log);
+		// A partial answer (3 of 4) charges what was made and reached the member.
+		this.deps.quotas.image.settle(job.quota, made);
+		try {
+			const { delivery, messageUrl } = await view.deliverImages(job, images, linked, signal);
+			job.result = { madeAt: job.result?.madeAt ?? Date.now(), delivery, messageUrl };
+		} catch (error) {
+			if (signal.aborted) throw error;
+			log.error({ err: error }, 'the images were made but no message could carry them');
+		}
+		job.state = 'delivered';
+		await this.finish(job);
+		log.info({ images: images.length, linked: linked.length, delivery: job.result?.delivery }, 'images delivered');
 	}
 
 	/**
@@ -129,31 +235,31 @@ export class JobRunner {
 	 * references from their saved URLs, waits for a submission slot, uploads them, and submits once
 	 * the record saying so is in the store.
 	 */
-	private async submit(job: Job, view: JobView, log: Logger): Promise<void> {
-		const signal = this.stopping.signal;
+	private async submit(job: Job, view: JobView, log: Logger, send: (uploaded: string[]) => Promise<void>): Promise<void> {
+		const cancel = this.cancels.get(job.id)?.signal;
+		const signal = cancel ? AbortSignal.any([this.stopping.signal, cancel]) : this.stopping.signal;
 		// A new job is already `queued`: it shows so once it has a place in line to show, and its
 		// first save costs nothing while a burst of commands is still being deferred.
 		if (job.state === 'queued') this.save(job);
 		else this.move(job, 'queued', view);
 		const inLine = { signal, onPosition: (position: number) => this.showPlace(job, view, position) };
-		const bytes = job.settings.references.reduce((sum, reference) => sum + Math.min(reference.size, this.deps.maxReferenceBytes), 0);
+		// References RelayDance already holds (a job started again) are cited, not fetched again.
+		const toFetch = job.settings.references.filter((reference) => !reference.hostedUrl);
+		const bytes = toFetch.reduce((sum, reference) => sum + Math.min(reference.size, this.deps.maxReferenceBytes), 0);
 		const releaseMemory = bytes > 0 ? await this.referenceMemory.acquire(bytes, inLine) : () => {};
 		let release = () => {};
 		try {
-			const references = await fetchReferences(job.settings.references, this.deps.maxReferenceBytes, { signal, allowedHosts: this.deps.referenceHosts });
+			const references = await fetchReferences(toFetch, this.deps.maxReferenceBytes, { signal, allowedHosts: this.deps.referenceHosts });
 			release = await this.submitting.acquire(1, inLine);
 			signal.throwIfAborted(); // never create a task the bot will not wait for
 			job.queuePosition = undefined;
 			this.move(job, 'uploading', view);
-			const content = await this.uploadReferences(references, log, signal);
+			await this.uploadReferences(references, log, signal);
 			releaseMemory();
+			signal.throwIfAborted(); // a Cancel pressed while the last upload finished still counts
 			this.move(job, 'submitting', view);
 			await this.deps.jobs.save(job, { now: true });
-			const submitted = await this.deps.client.createVideo(requestBody(job.settings, content, this.deps.callbacks?.urlFor(job.id)), this.halting.signal);
-			job.taskId = submitted.taskId;
-			job.submittedAt = Date.now();
-			this.move(job, 'submitted', view, { now: true });
-			log.info({ taskId: job.taskId }, 'task submitted');
+			await send(job.settings.references.map((reference) => reference.hostedUrl!));
 		} finally {
 			releaseMemory();
 			release();
@@ -174,7 +280,7 @@ export class JobRunner {
 		view.update(job);
 	}
 
-	private waitForTask(job: Job, view: JobView): Promise<Task> {
+	private waitForTask(job: VideoJob, view: JobView): Promise<Task> {
 		const { callbacks } = this.deps;
 		const taskId = job.taskId!;
 		const resumed = job.state !== 'submitted' || Date.now() - (job.submittedAt ?? 0) > this.deps.poll.intervalMs;
@@ -196,7 +302,7 @@ export class JobRunner {
 	}
 
 	/** Progress is shown, not saved: only a change of state is worth a store write. */
-	private observe(job: Job, task: Task, view: JobView): void {
+	private observe(job: VideoJob, task: Task, view: JobView): void {
 		if (task.status !== 'running' || (job.state === 'running' && task.progress === job.progress)) return;
 		job.progress = task.progress;
 		if (job.state === 'running') view.update(job);
@@ -204,25 +310,23 @@ export class JobRunner {
 	}
 
 	/**
-	 * Hands each fetched reference to RelayDance (`POST /v1/files`) and cites the URL it returns.
+	 * Hands each fetched reference to RelayDance (`POST /v1/files`) and keeps the URL it returns as the reference's `hostedUrl`.
 	 * Each one leaves `references` once uploaded, so its bytes can be collected while the rest go.
 	 */
-	private async uploadReferences(references: FetchedReference[], log: Logger, signal: AbortSignal): Promise<ContentItem[]> {
-		const content: ContentItem[] = [];
+	private async uploadReferences(references: FetchedReference[], log: Logger, signal: AbortSignal): Promise<void> {
 		for (let next = references.shift(); next; next = references.shift()) {
 			const { reference, data, contentType } = next;
-			const url = await this.deps.client.uploadFile({ data, name: reference.name, contentType }, signal);
+			// Kept in the job's settings: Again cites RelayDance's copy after Discord's link has expired.
+			reference.hostedUrl = await this.deps.client.uploadFile({ data, name: reference.name, contentType }, signal);
 			log.debug({ kind: reference.kind, slot: reference.slot, bytes: data.length }, 'reference uploaded');
-			content.push(contentItem(reference.kind, url));
 		}
-		return content;
 	}
 
 	/**
 	 * Fetches the video and hands it to the view. From here the video exists and is paid for: the
 	 * member keeps the charge whatever Discord does, and the result is saved before Discord is asked.
 	 */
-	private async deliver(job: Job, task: Task, view: JobView, log: Logger): Promise<void> {
+	private async deliver(job: VideoJob, task: Task, view: JobView, log: Logger): Promise<void> {
 		if (!task.url) throw new Error('RelayDance reported success without a video URL');
 		const signal = this.stopping.signal;
 		const fileName = `relaydance-${task.taskId.replace(/[^\w-]/g, '')}.mp4`;
@@ -254,7 +358,7 @@ export class JobRunner {
 		job.failure = failure;
 		job.state = 'failed';
 		if (!job.refunded) {
-			this.deps.quota.refund(job.quota);
+			this.deps.quotas[job.kind].refund(job.quota);
 			job.refunded = true;
 		}
 		this.save(job);
@@ -285,6 +389,14 @@ export class JobRunner {
 	}
 }
 
+/** The requester pressed Cancel. */
+export class CancelledError extends Error {
+	override name = 'CancelledError';
+	constructor() {
+		super('cancelled by the requester');
+	}
+}
+
 /** After the grace period, how long stop() still waits for jobs to notice the cut. */
 const CUT_OFF_MS = 1_000;
 
@@ -292,6 +404,7 @@ const CUT_OFF_MS = 1_000;
 const UNSEEN: JobView = {
 	update: () => {},
 	deliver: async () => ({ delivery: 'none' }),
+	deliverImages: async () => ({ delivery: 'none' }),
 	fail: async () => {},
 };
 

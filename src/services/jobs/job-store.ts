@@ -61,6 +61,12 @@ export class JobStore {
 		return options.now ? this.writer.writeNow() : written;
 	}
 
+	/** One job as stored, or undefined when there is none (or it is no job the bot can read). */
+	async get(id: string): Promise<Job | undefined> {
+		const raw = await this.store.get(`${JOB_KEY_PREFIX}${id}`);
+		return raw === undefined ? undefined : readJobRecord(raw);
+	}
+
 	/** The member's latest jobs in one server (or in DMs, `guildId` null), newest first, as stored. */
 	async recent(userId: string, guildId: string | null): Promise<Job[]> {
 		const ids = this.recentByMember.get(memberKey(userId, guildId)) ?? [];

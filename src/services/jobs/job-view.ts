@@ -1,5 +1,6 @@
 import type { FinishedVideo } from '../media/finished-video.js';
-import type { Job } from './job.js';
+import type { GeneratedImage, ImageSource } from '../media/generated-images.js';
+import type { ImageJob, Job, VideoJob } from './job.js';
 
 /** How a finished video reached the member, and where. */
 export interface Delivered {
@@ -16,7 +17,12 @@ export interface JobView {
 	 * video: when no message could carry it, it answers `none` and the job keeps its result for `/jobs`.
 	 * It rejects only when `signal` aborts (the bot is stopping): the job is then delivered by the next start.
 	 */
-	deliver(job: Job, video: FinishedVideo, signal?: AbortSignal): Promise<Delivered>;
+	deliver(job: VideoJob, video: FinishedVideo, signal?: AbortSignal): Promise<Delivered>;
+	/**
+	 * Shows an `/image` job's images, all as files of one message, with `linked` (made, but not
+	 * fetched) as links. The same promise as `deliver`: never throws but when `signal` aborts.
+	 */
+	deliverImages(job: ImageJob, images: GeneratedImage[], linked: ImageSource[], signal?: AbortSignal): Promise<Delivered>;
 	/**
 	 * Shows why the job failed. It rejects only when `signal` aborts (the bot is stopping): it then
 	 * stops waiting on Discord at once, including on a progress edit still in flight.

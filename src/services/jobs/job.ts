@@ -1,4 +1,5 @@
 import type { Reservation } from '../quota/quota.js';
+import type { ImagePlan } from './image-request.js';
 import type { VideoPlan } from './video-request.js';
 
 /**
@@ -25,6 +26,9 @@ export interface ReplyAddress {
 	credential?: string;
 	[key: string]: unknown;
 }
+
+/** What a job makes: a video (`/video`, Again, Animate, Make a video) or a set of images (`/image`). */
+export type JobKind = 'video' | 'image';
 
 /** Places in line shown exactly; past them the place is rounded up (see `shownPlace`). */
 export const EXACT_PLACES = 10;
@@ -60,7 +64,18 @@ export interface JobResult {
 	messageUrl?: string;
 }
 
-export interface Job {
+/** One image of an `/image` job as RelayDance answered it: its temporary link, unless it came inline. */
+export interface ImageItem {
+	fileName: string;
+	/** RelayDance's temporary link; absent for an item that came as `b64_json`. */
+	url?: string;
+	/** The prompt as the model rewrote it, when it did. */
+	revisedPrompt?: string;
+	/** Size in bytes once downloaded. */
+	bytes?: number;
+}
+
+interface JobCommon {
 	id: string;
 	state: JobState;
 	createdAt: number;
@@ -69,15 +84,36 @@ export interface Job {
 	submittedAt?: number;
 	requester: Requester;
 	reply: ReplyAddress;
-	/** What was asked for, with everything needed to start it again (reference URLs included). */
-	settings: VideoPlan;
 	quota: Reservation;
-	taskId?: string;
-	progress?: number;
 	/** Place in line while the job waits for room to submit (1: next), as `shownPlace` rounds it. Shown, never saved. */
 	queuePosition?: number;
-	result?: JobResult;
 	failure?: JobFailure;
 	/** True once the quota went back to the user. */
 	refunded?: boolean;
 }
+
+export interface VideoJob extends JobCommon {
+	kind: 'video';
+	/** What was asked for, with everything needed to start it again (reference URLs included). */
+	settings: VideoPlan;
+	taskId?: string;
+	progress?: number;
+	result?: JobResult;
+}
+
+export interface ImageJob extends JobCommon {
+	kind: 'image';
+	settings: ImagePlan;
+	/** What RelayDance answered, saved before delivery: a restart re-fetches the items that have a link. */
+	images?: ImageItem[];
+	result?: Pick<JobResult, 'madeAt' | 'delivery' | 'messageUrl'>;
+}
+
+/**
+ * A durable job: the record in the store is the truth about it. Buttons under its messages carry
+ * its id, so Again and Animate read their settings from here, after a restart too.
+ */
+export type Job = VideoJob | ImageJob;
+
+/** Jobs that can still be cancelled: nothing has been sent to RelayDance for them. */
+export const CANCELLABLE_STATES: ReadonlySet<JobState> = new Set(['queued', 'uploading']);

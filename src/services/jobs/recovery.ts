@@ -1,13 +1,13 @@
 import type { Logger } from '../../logger.js';
 import type { ActiveJobs } from '../quota/active-jobs.js';
 import type { QuotaService } from '../quota/quota.js';
-import { FINAL_STATES, type Job } from './job.js';
+import { FINAL_STATES, type Job, type JobKind } from './job.js';
 import type { JobRunner } from './job-runner.js';
 import type { JobStore } from './job-store.js';
 
 export interface RecoveryDeps {
 	jobs: JobStore;
-	quota: QuotaService;
+	quotas: Record<JobKind, QuotaService>;
 	runner: JobRunner;
 	activeJobs: ActiveJobs;
 	logger: Logger;
@@ -25,10 +25,11 @@ export async function recoverJobs(deps: RecoveryDeps): Promise<{ resumed: Job[];
 	const { jobs: all, unreadable } = await deps.jobs.load();
 	if (unreadable.length > 0) deps.logger.warn({ keys: unreadable.slice(0, 20), count: unreadable.length }, 'left alone store records that are not jobs the bot can read');
 	const byId = new Map(all.map((job) => [job.id, job]));
-	const dropped = deps.quota.reconcile((jobId) => {
+	const isLive = (jobId: string) => {
 		const job = byId.get(jobId);
 		return job !== undefined && !job.refunded;
-	});
+	};
+	const dropped = Object.values(deps.quotas).flatMap((quota) => quota.reconcile(isLive));
 	for (const reservation of dropped) deps.logger.info({ ...reservation }, 'dropped a quota reservation whose job never reached the store');
 	const pruned = await deps.jobs.prune(all, now() - deps.retentionMs);
 	const resumed = all.filter((job) => !FINAL_STATES.has(job.state));

@@ -20,6 +20,15 @@ const KIND_EXTENSIONS: Record<ReferenceKind, string[]> = {
 	audio: ['mp3', 'wav', 'm4a', 'aac', 'ogg', 'flac'],
 };
 
+/** The kind of media a file is, from its content type, else its extension; undefined when it is none of them. */
+export function referenceKindOf(name: string, contentType: string | undefined): ReferenceKind | undefined {
+	const type = contentType?.split(';')[0]?.trim().toLowerCase();
+	const fromType = REFERENCE_KINDS.find((kind) => type?.startsWith(`${kind}/`));
+	if (fromType || type) return fromType;
+	const extension = name.split('.').pop()?.toLowerCase() ?? '';
+	return REFERENCE_KINDS.find((kind) => KIND_EXTENSIONS[kind].includes(extension));
+}
+
 /** One attachment option as Discord described it; nothing here has been downloaded yet. */
 export interface ReferenceInput {
 	kind: ReferenceKind;
@@ -29,6 +38,8 @@ export interface ReferenceInput {
 	contentType: string | undefined;
 	size: number;
 	url: string;
+	/** RelayDance's copy (`POST /v1/files`) once uploaded: a job started again (Again) cites it instead of fetching `url`, which Discord expires. */
+	hostedUrl?: string;
 }
 
 export interface VideoOptions {
@@ -39,6 +50,8 @@ export interface VideoOptions {
 	ratio?: string;
 	resolution?: string;
 	references: ReferenceInput[];
+	/** Attachments of the source message that were not taken (Make a video), named in the reply. */
+	leftOut?: string[];
 }
 
 export interface VideoPlan extends VideoOptions {
@@ -55,11 +68,7 @@ export interface ValidationLimits {
 
 /** Refuses, before any API call, what RelayDance would refuse, each with its own message. */
 export function planVideo(options: VideoOptions, limits: ValidationLimits): VideoPlan {
-	const prompt = options.prompt.trim();
-	if (!prompt) throw new UserError('PromptBlank', 'The prompt is empty. Describe the video you want, e.g. `a cat dancing in the rain`.');
-	if (prompt.length > PROMPT_MAX_LENGTH) {
-		throw new UserError('PromptTooLong', `The prompt is ${prompt.length} characters; the model reads at most ${PROMPT_MAX_LENGTH}. Shorten it and try again.`);
-	}
+	const prompt = checkPrompt(options.prompt, 'the video');
 	if (!limits.isKnownModel(options.model)) {
 		throw new UserError('UnknownModel', `\`${clip(options.model, 60)}\` is not a RelayDance video model. Pick one from the list as you type \`model\`.`);
 	}
@@ -82,7 +91,18 @@ export function planVideo(options: VideoOptions, limits: ValidationLimits): Vide
 	return { ...options, prompt, references, apiPrompt: renumberCitations(prompt, references) };
 }
 
-function checkReference(reference: ReferenceInput, hardCap: number): void {
+/** The prompt trimmed, or a refusal when it is blank or longer than the model reads. */
+export function checkPrompt(raw: string, what: string): string {
+	const prompt = raw.trim();
+	if (!prompt) throw new UserError('PromptBlank', `The prompt is empty. Describe ${what} you want, e.g. \`a cat dancing in the rain\`.`);
+	if (prompt.length > PROMPT_MAX_LENGTH) {
+		throw new UserError('PromptTooLong', `The prompt is ${prompt.length} characters; the model reads at most ${PROMPT_MAX_LENGTH}. Shorten it and try again.`);
+	}
+	return prompt;
+}
+
+/** Refuses a reference whose type is not its kind's, or that is over its kind's size. */
+export function checkReference(reference: ReferenceInput, hardCap: number): void {
 	const label = `\`${reference.kind}${reference.slot}\` (${clip(reference.name, 60)})`;
 	const extension = reference.name.split('.').pop()?.toLowerCase() ?? '';
 	const type = reference.contentType?.split(';')[0]?.trim().toLowerCase();

@@ -11,6 +11,9 @@ export interface FetchedReference {
 	contentType: string;
 }
 
+/** Redirects followed from an attachment's URL to its bytes. */
+export const REFERENCE_REDIRECTS = 3;
+
 /** Where Discord serves attachments. */
 export const DISCORD_CDN_HOSTS = ['cdn.discordapp.com', 'media.discordapp.net'] as const;
 
@@ -30,14 +33,23 @@ export interface FetchReferencesOptions {
  * Downloads each Discord attachment at once (its URL is short-lived): no more bytes than it
  * declared nor than `maxBytes`, of the content type its option asks for, and bytes whose
  * signature is of that kind too. Every URL must be http(s) on Discord's CDN or an allowed host,
- * checked for all of them before the first request (`forbidden-host`); redirects are not followed.
+ * checked for all of them before the first request (`forbidden-host`); a redirect is followed only to
+ * another trusted host, at most {@link REFERENCE_REDIRECTS} times.
  */
 export async function fetchReferences(references: ReferenceInput[], maxBytes: number, options: FetchReferencesOptions = {}): Promise<FetchedReference[]> {
 	const trusted = [...DISCORD_CDN_HOSTS, ...(options.allowedHosts ?? [])];
 	for (const reference of references) checkReferenceUrl(reference, trusted);
 	const fetched: FetchedReference[] = [];
 	for (const reference of references) {
-		const limits = { maxBytes: Math.min(reference.size, maxBytes), typePrefix: `${reference.kind}/`, signal: options.signal, timeoutMs: options.timeoutMs };
+		const limits = {
+			maxBytes: Math.min(reference.size, maxBytes),
+			typePrefix: `${reference.kind}/`,
+			signal: options.signal,
+			timeoutMs: options.timeoutMs,
+			// Discord's storage links may redirect once or twice; every hop stays on a trusted host.
+			maxRedirects: REFERENCE_REDIRECTS,
+			checkUrl: (hop: URL) => checkReferenceUrl({ ...reference, url: hop.href }, trusted),
+		};
 		const file = await downloadBytes(reference.url, limits);
 		const sniffed = sniffKind(file.data);
 		if (sniffed && sniffed.kind !== reference.kind) {

@@ -29,17 +29,31 @@ export interface QuotaStatus {
 	resetsAt: Date;
 }
 
+/** What a quota counts, and how an amount of it reads. */
+export interface QuotaUnit {
+	/** The store key prefix of its records: `quota:video:`, `quota:image:`. */
+	keyPrefix: string;
+	/** `5 s`, `2 images`. */
+	amount(n: number): string;
+	/** What a request needs: `5 s of video`, `2 images`. */
+	need(n: number): string;
+}
+
+export const VIDEO_SECONDS: QuotaUnit = { keyPrefix: 'quota:video:', amount: (n) => `${n} s`, need: (n) => `${n} s of video` };
+export const IMAGES: QuotaUnit = { keyPrefix: 'quota:image:', amount: (n) => `${n} image${n === 1 ? '' : 's'}`, need: (n) => `${n} image${n === 1 ? '' : 's'}` };
+
 export class QuotaExceededError extends UserError {
 	constructor(
 		readonly status: QuotaStatus,
 		readonly requested: number,
+		unit: QuotaUnit = VIDEO_SECONDS,
 	) {
 		super('QuotaExceeded', '');
-		this.message = `This needs ${requested} s of video; you have ${status.remaining} s of your ${status.limit} s left.`;
+		this.message = `This needs ${unit.need(requested)}; you have ${unit.amount(status.remaining)} of your ${unit.amount(status.limit)} left.`;
 	}
 }
 
-export const QUOTA_KEY_PREFIX = 'quota:video:';
+export const QUOTA_KEY_PREFIX = VIDEO_SECONDS.keyPrefix;
 
 /**
  * Per-user seconds of video per fixed window (it starts with the user's first request). Reserve
@@ -62,6 +76,7 @@ export class QuotaService {
 		private readonly limit: number,
 		private readonly windowMs: number,
 		private readonly now: () => number = () => Date.now(),
+		readonly unit: QuotaUnit = VIDEO_SECONDS,
 	) {}
 
 	/** Takes the live records a scan of the store found (see `scanStore`). Call once, before serving. */
@@ -100,7 +115,7 @@ export class QuotaService {
 	/** Takes `amount` from the user's window for `jobId`, or throws `QuotaExceededError` and takes nothing. */
 	reserve(userId: string, amount: number, jobId: string): Reservation {
 		const record = this.current(userId);
-		if (record.used + amount > this.limit) throw new QuotaExceededError(this.toStatus(record), amount);
+		if (record.used + amount > this.limit) throw new QuotaExceededError(this.toStatus(record), amount, this.unit);
 		record.used += amount - (record.charges[jobId] ?? 0);
 		record.charges[jobId] = amount;
 		this.records.set(userId, record);
@@ -126,6 +141,21 @@ export class QuotaService {
 		this.persist(reservation.userId);
 	}
 
+	/**
+	 * Keeps only `amount` of a reservation (a partial result: 3 images of 4 made charge 3). Does
+	 * nothing once its window has reset, or when it holds no more than that already.
+	 */
+	settle(reservation: Reservation, amount: number): void {
+		const record = this.records.get(reservation.userId);
+		const held = record?.charges[reservation.jobId];
+		if (!record || record.windowStart !== reservation.windowStart || held === undefined || held <= amount) return;
+		record.used -= held - amount;
+		if (amount > 0) record.charges[reservation.jobId] = amount;
+		else delete record.charges[reservation.jobId];
+		reservation.amount = amount;
+		this.persist(reservation.userId);
+	}
+
 	/** Forgets records whose window has ended (their store entries expire by TTL). */
 	private sweep(): void {
 		const now = this.now();
@@ -146,7 +176,7 @@ export class QuotaService {
 			const current = this.records.get(userId);
 			return current && { windowStart: current.windowStart, charges: current.charges };
 		};
-		void this.writer.write(`${QUOTA_KEY_PREFIX}${userId}`, stored, record.windowStart + this.windowMs - this.now());
+		void this.writer.write(`${this.unit.keyPrefix}${userId}`, stored, record.windowStart + this.windowMs - this.now());
 	}
 
 	private toStatus(record: { windowStart: number; used: number }): QuotaStatus {

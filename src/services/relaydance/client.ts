@@ -10,9 +10,12 @@ import {
 	errorBodySchema,
 	gatewayErrorSchema,
 	fileSchema,
+	imagesSchema,
 	modelsSchema,
 	taskSchema,
+	type CreateImagesBody,
 	type CreateVideoBody,
+	type GeneratedImageItem,
 	type Task,
 } from './schemas.js';
 
@@ -50,7 +53,12 @@ interface Call<T extends z.ZodType> {
 	/** A multipart body, made afresh for each attempt. */
 	form?: () => ReturnType<typeof multipartBody>;
 	signal?: AbortSignal;
+	/** Overrides the client's per-attempt timeout (a synchronous image generation takes longer than a read). */
+	timeoutMs?: number;
 }
+
+/** An image generation answers when the images are made: it may take minutes. */
+export const IMAGE_TIMEOUT_MS = 5 * 60_000;
 
 /** A gateway's 503 for a model it has no upstream for: retrying cannot help. */
 export const MODEL_NOT_FOUND = 'model_not_found';
@@ -88,6 +96,12 @@ export class RelayDanceClient {
 		return this.call({ method: 'POST', path: '/video/generations', schema: taskSchema, retry: 'billable', json: body, signal });
 	}
 
+	/** Generates images synchronously (billed like a submit: never repeated where RelayDance may have taken it). */
+	async createImages(body: CreateImagesBody, signal?: AbortSignal): Promise<GeneratedImageItem[]> {
+		const answer = await this.call({ method: 'POST', path: '/images/generations', schema: imagesSchema, retry: 'billable', json: body, signal, timeoutMs: IMAGE_TIMEOUT_MS });
+		return answer.data;
+	}
+
 	getVideo(taskId: string, signal?: AbortSignal): Promise<Task> {
 		const path = `/video/generations/${encodeURIComponent(taskId)}`;
 		return this.call({ method: 'GET', path, schema: taskSchema, retry: 'idempotent', signal });
@@ -114,7 +128,7 @@ export class RelayDanceClient {
 
 	private async attempt<T extends z.ZodType>(call: Call<T>): Promise<z.output<T>> {
 		const controller = new AbortController();
-		const timer = setTimeout(() => controller.abort(new APITimeoutError()), this.options.timeoutMs);
+		const timer = setTimeout(() => controller.abort(new APITimeoutError()), call.timeoutMs ?? this.options.timeoutMs);
 		const onAbort = () => controller.abort(call.signal?.reason);
 		call.signal?.addEventListener('abort', onAbort, { once: true });
 		try {

@@ -37,9 +37,10 @@ export function secondsRange(model: string): SecondsRange {
 }
 
 /**
- * The video models offered by autocomplete: `GET /v1/models` cached for `ttlMs`, refreshed in the
- * background so autocomplete (3 s, not deferrable) always answers from memory, and the configured
- * list whenever RelayDance cannot be reached.
+ * The models of one kind offered by autocomplete (video models by default, image models with
+ * `makesImages`): `GET /v1/models` cached for `ttlMs`, refreshed in the background so autocomplete
+ * (3 s, not deferrable) always answers from memory, and the configured list whenever RelayDance
+ * cannot be reached.
  */
 export class ModelCatalog {
 	private cached: string[] | undefined;
@@ -51,6 +52,7 @@ export class ModelCatalog {
 		private readonly fallback: string[],
 		private readonly logger: Logger,
 		private readonly ttlMs = 10 * 60_000,
+		private readonly ofKind: (model: CatalogModel) => boolean = makesVideo,
 	) {}
 
 	/** Every model known now; starts a background refresh when the cache is stale. */
@@ -73,8 +75,8 @@ export class ModelCatalog {
 	refresh(): Promise<void> {
 		this.refreshing ??= this.fetchModels()
 			.then((models) => {
-				const videos = models.filter((model) => makesVideo(model) || this.fallback.includes(model.id)).map((model) => model.id);
-				if (videos.length > 0) this.cached = videos;
+				const matching = models.filter((model) => this.ofKind(model) || this.fallback.includes(model.id)).map((model) => model.id);
+				if (matching.length > 0) this.cached = matching;
 			})
 			.catch((error: unknown) => this.logger.warn({ err: error }, 'could not list RelayDance models; using the configured list'))
 			.finally(() => {

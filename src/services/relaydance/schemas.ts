@@ -122,3 +122,20 @@ export interface CreateVideoBody {
 	};
 }
 
+
+export interface CreateImagesBody {
+	model: string;
+	prompt: string;
+	n: number;
+	size?: string;
+	/** Reference images: RelayDance file URLs (`POST /v1/files`). */
+	image?: string[];
+}
+
+/** One generated image: a temporary link, or the bytes inline as base64; sometimes the prompt as the model rewrote it. */
+const imageItemSchema = z
+	.looseObject({ url: z.url().optional(), b64_json: z.string().optional(), revised_prompt: z.string().nullish() })
+	.refine((item) => item.url !== undefined || item.b64_json !== undefined, 'an image item has neither url nor b64_json');
+
+export const imagesSchema = z.looseObject({ created: z.number().optional(), data: z.array(imageItemSchema) });
+export type GeneratedImageItem = z.output<typeof imageItemSchema>;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Keyv } from 'keyv';
-import type { Job, JobState } from '../../../src/services/jobs/job.js';
+import type { VideoJob as Job, JobState } from '../../../src/services/jobs/job.js';
 import { JobStore } from '../../../src/services/jobs/job-store.js';
 import { openStore, scanStore } from '../../../src/services/store/store.js';
 import { WriteBehind } from '../../../src/services/store/write-behind.js';
@@ -18,6 +18,7 @@ afterEach(() => store.disconnect());
 
 const job = (id: string, state: JobState, userId = 'u1', guildId: string | null = 'g1'): Job => ({
 	id,
+	kind: 'video',
 	state,
 	createdAt: Date.now(),
 	updatedAt: 1,

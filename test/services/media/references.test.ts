@@ -58,12 +58,16 @@ describe('fetchReferences', () => {
 		}
 	});
 
-	it('does not follow a redirect, even to an allowed host', async () => {
+	it('follows a storage redirect to a trusted host, and refuses one that leaves the trusted hosts before requesting it', async () => {
 		const target = await pngServer();
-		const server = await startServer(redirectTo(`${target.origin}/cat.png`));
-		servers.push(server);
-		const error = await failure(fetchReferences([image(`${server.origin}/cat.png`)], 1_000_000, { allowedHosts: ['127.0.0.1'] }));
-		expect((error as DownloadError).reason).toBe('status');
-		expect(target.hits).toEqual([]);
+		const trusted = await startServer(redirectTo(`${target.origin}/cat.png`));
+		const leaving = await startServer(redirectTo(`${target.origin.replace('127.0.0.1', 'localhost')}/cat.png`));
+		servers.push(trusted, leaving);
+		const [fetched] = await fetchReferences([image(`${trusted.origin}/cat.png`)], 1_000_000, { allowedHosts: ['127.0.0.1'] });
+		expect(fetched!.data.length).toBeGreaterThan(0);
+		expect(target.hits).toHaveLength(1);
+		const error = await failure(fetchReferences([image(`${leaving.origin}/cat.png`)], 1_000_000, { allowedHosts: ['127.0.0.1'] }));
+		expect((error as DownloadError).reason).toBe('forbidden-host');
+		expect(target.hits).toHaveLength(1);
 	});
 });

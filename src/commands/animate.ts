@@ -1,0 +1,54 @@
+import type { ButtonInteraction, ModalSubmitInteraction } from 'discord.js';
+import type { BotContext } from '../context.js';
+import { formId } from '../discord/custom-ids.js';
+import { BUTTON_LABELS } from '../discord/render.js';
+import type { ImageJob } from '../services/jobs/job.js';
+import { planVideo, type ReferenceInput } from '../services/jobs/video-request.js';
+import { MB } from '../services/text.js';
+import { UserError } from '../services/user-error.js';
+import { acceptJob } from './accept.js';
+import { requestersJob } from './job-lookup.js';
+import { ratioOfSize, readVideoForm, videoForm } from './video-form.js';
+
+/** **Animate** under image N of an `/image` result: opens the video form (a modal must be the first answer). */
+export async function pressAnimate(interaction: ButtonInteraction, jobId: string, index: number, context: BotContext): Promise<void> {
+	const job = await imageJob(context, jobId, interaction.user.id);
+	const form = videoForm(
+		formId('animate', job.id, index),
+		{ title: `Animate image ${index}`, prompt: `@image1 ${job.settings.prompt}`, promptHint: `The image is @image1.`, ratio: ratioOfSize(job.settings.size) },
+		context.config,
+	);
+	await interaction.showModal(form);
+}
+
+/**
+ * The Animate form, sent: a `/video` with the image as `@image1`. The image is read from the
+ * message the button is under (Discord gives a fresh link to it); RelayDance's own link is the
+ * fallback when the message did not come with the form.
+ */
+export async function submitAnimate(interaction: ModalSubmitInteraction, jobId: string, index: number, context: BotContext): Promise<void> {
+	const job = await imageJob(context, jobId, interaction.user.id);
+	const values = readVideoForm(interaction);
+	const reference = imageReference(interaction, job, index);
+	const plan = planVideo(
+		{ ...values, model: context.config.DEFAULT_VIDEO_MODEL, references: [reference] },
+		{ maxAttachmentBytes: context.config.MAX_ATTACHMENT_MB * MB, isKnownModel: (model) => context.catalog.has(model) },
+	);
+	await acceptJob(interaction, context, { kind: 'video', plan });
+}
+
+async function imageJob(context: BotContext, jobId: string, userId: string): Promise<ImageJob> {
+	const job = await requestersJob(context, jobId, userId, `press ${BUTTON_LABELS.animate}`);
+	if (job.kind !== 'image') throw new UserError('JobGone', 'This button belongs to a video, which cannot be animated.');
+	return job;
+}
+
+function imageReference(interaction: ModalSubmitInteraction, job: ImageJob, index: number): ReferenceInput {
+	const attachment = interaction.message?.attachments.at(index - 1);
+	if (attachment) {
+		return { kind: 'image', slot: 1, name: attachment.name, contentType: attachment.contentType ?? 'image/png', size: attachment.size, url: attachment.url };
+	}
+	const saved = job.images?.[index - 1];
+	if (!saved?.url) throw new UserError('JobGone', `Image ${index} of this message can no longer be found. Run \`/image\` again.`);
+	return { kind: 'image', slot: 1, name: saved.fileName, contentType: 'image/png', size: saved.bytes ?? 0, url: saved.url, hostedUrl: saved.url };
+}

@@ -1,0 +1,22 @@
+import { MessageFlags, type ButtonInteraction } from 'discord.js';
+import type { BotContext } from '../context.js';
+import { BUTTON_LABELS, CANNOT_CANCEL } from '../discord/render.js';
+import { NO_MENTIONS } from '../discord/respond.js';
+import { FINAL_STATES } from '../services/jobs/job.js';
+import { requestersJob } from './job-lookup.js';
+
+/**
+ * **Cancel**: ends a job that has sent nothing to RelayDance yet, refunded; its own message then
+ * says so (the runner's view edits it). Once a task may exist, the answer says it cannot be called back.
+ */
+export async function pressCancel(interaction: ButtonInteraction, jobId: string, context: BotContext): Promise<void> {
+	const job = await requestersJob(context, jobId, interaction.user.id, `press ${BUTTON_LABELS.cancel}`);
+	const outcome = context.runner.cancel(job.id);
+	if (outcome === 'cancelled') {
+		context.logger.info({ jobId, userId: interaction.user.id }, 'job cancelled by its requester');
+		await interaction.deferUpdate();
+		return;
+	}
+	const content = FINAL_STATES.has(job.state) || outcome === 'not-running' ? 'This job has already ended.' : CANNOT_CANCEL;
+	await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+}

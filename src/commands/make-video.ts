@@ -1,0 +1,75 @@
+import { ApplicationCommandType, ContextMenuCommandBuilder, type MessageContextMenuCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
+import type { BotContext } from '../context.js';
+import { formId } from '../discord/custom-ids.js';
+import type { VideoDraft } from '../services/jobs/drafts.js';
+import { MAX_REFERENCES, planVideo, referenceKindOf, REFERENCE_KINDS, type ReferenceInput } from '../services/jobs/video-request.js';
+import { clip, MB } from '../services/text.js';
+import { UserError } from '../services/user-error.js';
+import { acceptJob } from './accept.js';
+import type { MessageCommand } from './command.js';
+import { readVideoForm, videoForm } from './video-form.js';
+
+/** The command's name is fixed: scripts outside the project look for it. */
+export const MAKE_A_VIDEO = 'Make a video';
+
+/**
+ * The message's image, video and audio attachments in message order, up to 9 / 3 / 3, each
+ * numbered within its kind (the images become `@image1`…); the rest named as left out.
+ */
+export function takeAttachments(attachments: Array<{ name: string; contentType: string | null; size: number; url: string }>): Pick<VideoDraft, 'references' | 'leftOut'> {
+	const references: ReferenceInput[] = [];
+	const leftOut: string[] = [];
+	for (const attachment of attachments) {
+		const name = clip(attachment.name, 60);
+		const kind = referenceKindOf(attachment.name, attachment.contentType ?? undefined);
+		if (!kind) {
+			leftOut.push(`${name} (not an image, video or audio file)`);
+			continue;
+		}
+		const slot = references.filter((reference) => reference.kind === kind).length + 1;
+		if (slot > MAX_REFERENCES[kind]) {
+			leftOut.push(`${name} (one request takes at most ${MAX_REFERENCES[kind]} ${kind}s)`);
+			continue;
+		}
+		references.push({ kind, slot, name: attachment.name, contentType: attachment.contentType ?? undefined, size: attachment.size, url: attachment.url });
+	}
+	return { references, leftOut };
+}
+
+/**
+ * Right-click a message → Apps → **Make a video**: takes its attachments, keeps them as a draft in
+ * the store, and opens the video form; its submit runs the same flow as `/video`.
+ */
+export const makeVideo = {
+	data: new ContextMenuCommandBuilder().setName(MAKE_A_VIDEO).setType(ApplicationCommandType.Message),
+	async execute(interaction: MessageContextMenuCommandInteraction, context: BotContext) {
+		const taken = takeAttachments([...interaction.targetMessage.attachments.values()]);
+		if (taken.references.length === 0) {
+			const why = taken.leftOut.length > 0 ? ` (${taken.leftOut.join(', ')})` : '';
+			throw new UserError('NoUsableAttachments', `That message has no image, video or audio attachment to make a video from${why}.`);
+		}
+		const draftId = await context.drafts.put({ userId: interaction.user.id, ...taken });
+		const citations = REFERENCE_KINDS.flatMap((kind) => taken.references.filter((reference) => reference.kind === kind).map((reference) => `@${kind}${reference.slot}`));
+		const form = videoForm(
+			formId('make-video', draftId),
+			{ title: MAKE_A_VIDEO, prompt: `${citations.join(' ')} `, promptHint: `Cite them as ${citations.join(', ')} (in the message's order).` },
+			context.config,
+		);
+		await interaction.showModal(form);
+	},
+} satisfies MessageCommand;
+
+/** The Make a video form, sent: the draft's references and the form's settings, through `/video`'s checks and quota. */
+export async function submitMakeVideo(interaction: ModalSubmitInteraction, draftId: string, context: BotContext): Promise<void> {
+	const draft = await context.drafts.get(draftId);
+	if (!draft || draft.userId !== interaction.user.id) {
+		throw new UserError('FormExpired', 'This form has expired. Right-click the message and choose Apps → Make a video again.');
+	}
+	const values = readVideoForm(interaction);
+	const plan = planVideo(
+		{ ...values, model: context.config.DEFAULT_VIDEO_MODEL, references: draft.references, ...(draft.leftOut.length > 0 && { leftOut: draft.leftOut }) },
+		{ maxAttachmentBytes: context.config.MAX_ATTACHMENT_MB * MB, isKnownModel: (model) => context.catalog.has(model) },
+	);
+	await acceptJob(interaction, context, { kind: 'video', plan });
+	await context.drafts.delete(draftId).catch(() => {});
+}

@@ -1,0 +1,99 @@
+import {
+	LabelBuilder,
+	ModalBuilder,
+	StringSelectMenuBuilder,
+	StringSelectMenuOptionBuilder,
+	TextInputBuilder,
+	TextInputStyle,
+	type ModalSubmitInteraction,
+} from 'discord.js';
+import type { Config } from '../config.js';
+import { FORM_FIELDS } from '../discord/custom-ids.js';
+import { PROMPT_MAX_LENGTH, RATIOS } from '../services/jobs/video-request.js';
+import { secondsRange } from '../services/relaydance/model-catalog.js';
+import { clip } from '../services/text.js';
+import { UserError } from '../services/user-error.js';
+
+/** What the form starts with: the prompt written so far, and a hint on citing the references. */
+export interface FormDefaults {
+	title: string;
+	prompt: string;
+	/** Shown under the prompt's label, e.g. how to cite the images. */
+	promptHint?: string;
+	ratio?: string;
+}
+
+/** The settings a member chose in the form. */
+export interface FormValues {
+	prompt: string;
+	seconds: number;
+	ratio: string | undefined;
+	audio: boolean;
+}
+
+/**
+ * The form Animate and Make a video open: the prompt (its text input's id is `prompt`), and the
+ * video settings that matter there (seconds, ratio, audio). The model, resolution and the rest
+ * come from the bot's defaults.
+ */
+export function videoForm(customId: string, defaults: FormDefaults, config: Config): ModalBuilder {
+	const range = secondsRange(config.DEFAULT_VIDEO_MODEL);
+	const prompt = new LabelBuilder()
+		.setLabel('Prompt')
+		.setTextInputComponent(
+			new TextInputBuilder()
+				.setCustomId(FORM_FIELDS.prompt)
+				.setStyle(TextInputStyle.Paragraph)
+				.setRequired(true)
+				.setMaxLength(PROMPT_MAX_LENGTH)
+				.setValue(clip(defaults.prompt, PROMPT_MAX_LENGTH)),
+		);
+	if (defaults.promptHint) prompt.setDescription(clip(defaults.promptHint, 100));
+	const seconds = new LabelBuilder()
+		.setLabel('Seconds')
+		.setDescription(`${range.min}–${range.max}`)
+		.setTextInputComponent(new TextInputBuilder().setCustomId(FORM_FIELDS.seconds).setStyle(TextInputStyle.Short).setRequired(true).setMaxLength(2).setValue(String(config.DEFAULT_SECONDS)));
+	const chosenRatio = defaults.ratio ?? 'adaptive';
+	const ratio = new LabelBuilder().setLabel('Aspect ratio').setStringSelectMenuComponent(
+		new StringSelectMenuBuilder()
+			.setCustomId(FORM_FIELDS.ratio)
+			.setRequired(true)
+			.addOptions(RATIOS.map((value) => new StringSelectMenuOptionBuilder().setLabel(value).setValue(value).setDefault(value === chosenRatio))),
+	);
+	const audio = new LabelBuilder().setLabel('Audio').setStringSelectMenuComponent(
+		new StringSelectMenuBuilder()
+			.setCustomId(FORM_FIELDS.audio)
+			.setRequired(true)
+			.addOptions(
+				new StringSelectMenuOptionBuilder().setLabel('On: generate a soundtrack').setValue('on').setDefault(config.DEFAULT_AUDIO),
+				new StringSelectMenuOptionBuilder().setLabel('Off: silent clip').setValue('off').setDefault(!config.DEFAULT_AUDIO),
+			),
+	);
+	return new ModalBuilder().setCustomId(customId).setTitle(clip(defaults.title, 45)).addLabelComponents(prompt, seconds, ratio, audio);
+}
+
+/** Reads the form back; a value that is not one gets its own message. */
+export function readVideoForm(interaction: ModalSubmitInteraction): FormValues {
+	const { fields } = interaction;
+	const rawSeconds = fields.getTextInputValue(FORM_FIELDS.seconds).trim();
+	if (!/^\d{1,2}$/.test(rawSeconds)) throw new UserError('BadModalValue', `Seconds must be a whole number; you wrote \`${clip(rawSeconds, 20) || 'nothing'}\`.`);
+	const ratio = fields.getStringSelectValues(FORM_FIELDS.ratio)[0];
+	const audio = fields.getStringSelectValues(FORM_FIELDS.audio)[0];
+	return { prompt: fields.getTextInputValue(FORM_FIELDS.prompt), seconds: Number(rawSeconds), ratio: ratio === 'adaptive' ? 'adaptive' : ratio, audio: audio ? audio === 'on' : true };
+}
+
+/** The ratio nearest to an image's `WxH` size, so Animate keeps the image's shape. */
+export function ratioOfSize(size: string): string | undefined {
+	const match = /^(\d+)x(\d+)$/.exec(size);
+	if (!match) return undefined;
+	const wanted = Number(match[1]) / Number(match[2]);
+	let best: string | undefined;
+	let bestDistance = Number.POSITIVE_INFINITY;
+	for (const ratio of RATIOS) {
+		const [w, h] = ratio.split(':').map(Number);
+		if (!w || !h) continue;
+		const distance = Math.abs(Math.log(w / h) - Math.log(wanted));
+		if (distance < bestDistance) [best, bestDistance] = [ratio, distance];
+	}
+	return best;
+}

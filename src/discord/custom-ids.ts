@@ -1,0 +1,36 @@
+/**
+ * The custom ids of the bot's buttons and forms. A button names its job (the settings live in the
+ * store under it), so it keeps working after a restart and for as long as the job record is kept:
+ * no in-memory map, no collector. Each id stays well under Discord's 100 characters.
+ */
+export type JobAction = 'again' | 'animate' | 'cancel';
+
+const BUTTON = /^rd:(again|animate|cancel):([\w-]{1,64})(?::(\d))?$/;
+const FORM = /^rd:form:(animate|make-video):([\w-]{1,64})(?::(\d))?$/;
+
+/** `rd:again:<job id>`, `rd:animate:<job id>:<image number>`, `rd:cancel:<job id>`. */
+export function jobButtonId(action: JobAction, jobId: string, index?: number): string {
+	return `rd:${action}:${jobId}${index === undefined ? '' : `:${index}`}`;
+}
+
+export function parseJobButton(customId: string): { action: JobAction; jobId: string; index?: number } | undefined {
+	const match = BUTTON.exec(customId);
+	if (!match) return undefined;
+	return { action: match[1] as JobAction, jobId: match[2]!, ...(match[3] && { index: Number(match[3]) }) };
+}
+
+export type FormKind = 'animate' | 'make-video';
+
+/** A modal's id: `rd:form:animate:<job id>:<image number>`, or `rd:form:make-video:<draft id>`. */
+export function formId(kind: FormKind, key: string, index?: number): string {
+	return `rd:form:${kind}:${key}${index === undefined ? '' : `:${index}`}`;
+}
+
+export function parseForm(customId: string): { kind: FormKind; key: string; index?: number } | undefined {
+	const match = FORM.exec(customId);
+	if (!match) return undefined;
+	return { kind: match[1] as FormKind, key: match[2]!, ...(match[3] && { index: Number(match[3]) }) };
+}
+
+/** The text inputs and selects of the video form (Animate, Make a video). The prompt's id says "prompt". */
+export const FORM_FIELDS = { prompt: 'prompt', seconds: 'seconds', ratio: 'ratio', audio: 'audio' } as const;

@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import type { Keyv } from 'keyv';
+import type { ReferenceInput } from './video-request.js';
+
+/** What "Make a video" took from a message, kept while its form is open. */
+export interface VideoDraft {
+	userId: string;
+	references: ReferenceInput[];
+	leftOut: string[];
+}
+
+const DRAFT_KEY_PREFIX = 'draft:';
+/** A form left open longer than this has to be opened again. */
+export const DRAFT_TTL_MS = 60 * 60_000;
+
+/**
+ * Drafts between a context-menu command and its form: the form's submit is a new interaction that
+ * carries only the form's id, so the attachments wait in the store (a restart in between loses nothing).
+ */
+export class DraftStore {
+	constructor(private readonly store: Keyv) {}
+
+	async put(draft: VideoDraft): Promise<string> {
+		const id = randomUUID();
+		await this.store.set(`${DRAFT_KEY_PREFIX}${id}`, draft, DRAFT_TTL_MS);
+		return id;
+	}
+
+	async get(id: string): Promise<VideoDraft | undefined> {
+		return (await this.store.get<VideoDraft>(`${DRAFT_KEY_PREFIX}${id}`)) ?? undefined;
+	}
+
+	async delete(id: string): Promise<void> {
+		await this.store.delete(`${DRAFT_KEY_PREFIX}${id}`);
+	}
+}
