@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Keyv } from 'keyv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUOTA_KEY_PREFIX, QuotaExceededError, QuotaService, type QuotaRecord } from '../../../src/services/quota/quota.js';
+import { IMAGES, QUOTA_KEY_PREFIX, QuotaExceededError, QuotaService, type QuotaRecord } from '../../../src/services/quota/quota.js';
 import { openStore, scanStore } from '../../../src/services/store/store.js';
 import { WriteBehind } from '../../../src/services/store/write-behind.js';
 
@@ -142,4 +142,27 @@ describe('QuotaService', () => {
 		await file.disconnect();
 	});
 
+
+	it('keeps only what a partial result made: 3 images of 4 charge 3', () => {
+		const quota = new QuotaService(writer, 10, HOUR, undefined, IMAGES);
+		const id = user();
+		const reservation = quota.reserve(id, 4, job());
+		quota.settle(reservation, 3);
+		expect(quota.status(id)).toMatchObject({ used: 3, remaining: 7 });
+		quota.settle(reservation, 5); // never more than was reserved
+		expect(quota.status(id).used).toBe(3);
+		quota.refund(reservation);
+		expect(quota.status(id).used).toBe(0);
+	});
+
+	it('words an image refusal in images, and keeps image records under their own keys', async () => {
+		const quota = new QuotaService(writer, 2, HOUR, undefined, IMAGES);
+		const id = user();
+		quota.reserve(id, 2, job());
+		const error = refusal(() => quota.reserve(id, 1, job()));
+		expect(error.message).toBe('This needs 1 image; you have 0 images of your 2 images left.');
+		await writer.flush();
+		expect((await scanStore<QuotaRecord>(store, IMAGES.keyPrefix)).map(([key]) => key)).toContain(id);
+		expect((await scanStore<QuotaRecord>(store, QUOTA_KEY_PREFIX)).map(([key]) => key)).not.toContain(id);
+	});
 });
