@@ -41,6 +41,8 @@ export class StandInChannels extends EventEmitter {
 	readonly guildMessages: SentMessage[] = [];
 	/** DMs the bot sent, by recipient user id. */
 	readonly dms = new Map<string, SentMessage[]>();
+	/** Messages members posted in guild channels (`postMemberMessage`), in order. */
+	readonly memberMessages: SentMessage[] = [];
 	/** Bot-token posts Discord refused, in order. */
 	readonly rejections: Array<Rejection & { channelId: string }> = [];
 	/** Channel ids of posts read and left unanswered (`'no-answer'`), in order. */
@@ -92,6 +94,22 @@ export class StandInChannels extends EventEmitter {
 		return { status: 200, body: { id, type: 1, last_message_id: null, flags: 0, recipients: [memberUser(recipientId)] } };
 	}
 
+	/** The user whose DM channel with the bot `channelId` is, if it is one. */
+	dmRecipient(channelId: string): string | undefined {
+		return this.recipientOf.get(channelId);
+	}
+
+	/** A member posts `message` in a guild channel. */
+	postMemberMessage(message: SentMessage): void {
+		this.memberMessages.push(message);
+		this.emit('change');
+	}
+
+	/** Every list of messages kept here (guild posts, members' posts, each DM channel), to find a message in. */
+	messageLists(): SentMessage[][] {
+		return [this.guildMessages, this.memberMessages, ...this.dms.values()];
+	}
+
 	/** `POST /channels/{id}/messages` with the bot token. */
 	post(channelId: string, body: unknown, files: SentFile[]): ChannelAnswer {
 		const recipient = this.recipientOf.get(channelId);
@@ -130,7 +148,7 @@ export class StandInChannels extends EventEmitter {
 	private exists(channelId: string, messageId: string): boolean {
 		const inChannel = (messages: SentMessage[] | undefined) => messages?.some((message) => message.id === messageId && message.channelId === channelId) ?? false;
 		const recipient = this.recipientOf.get(channelId);
-		return recipient ? inChannel(this.dms.get(recipient)) : inChannel(this.guildMessages) || this.replyExists(channelId, messageId);
+		return recipient ? inChannel(this.dms.get(recipient)) : inChannel(this.guildMessages) || inChannel(this.memberMessages) || this.replyExists(channelId, messageId);
 	}
 
 	private reject(channelId: string, status: number, code: number, message: string): ChannelAnswer {

@@ -1,6 +1,8 @@
 import { EventEmitter, once } from 'node:events';
 
 export interface SentFile {
+	/** The attachment's id (a snowflake), given when the file reached the stand-in; stable across fetches. */
+	id: string;
 	filename: string;
 	size: number;
 	contentType: string;
@@ -23,8 +25,16 @@ export interface SentMessage {
 	channelId: string;
 	content: string;
 	embeds: Array<Record<string, unknown>>;
+	/** Top-level components (action rows, …) as Discord keeps them: every component has its `id`. */
+	components: Array<Record<string, unknown>>;
 	files: SentFile[];
 	ephemeral: boolean;
+	/** The member who wrote it (`postUserMessage`); undefined for the bot's own messages. */
+	authorId?: string;
+	/** `interaction_metadata` of the interaction whose response this is (a reply, a follow-up). */
+	interaction?: Record<string, unknown>;
+	/** When it was last edited (ms since the epoch); undefined if never. */
+	editedAt?: number;
 	/** True when Discord would have notified someone: @everyone/@here, a user or a role. */
 	pinged: boolean;
 	/** The users Discord would notify. */
@@ -62,6 +72,20 @@ export interface WebhookRequest {
 	at: number;
 }
 
+/** Where a message lives (a reply, a follow-up, a channel post, a DM): read, replace or delete it there. */
+export interface MessageLink {
+	current(): SentMessage | undefined;
+	replace(next: SentMessage): void;
+	remove(): void;
+}
+
+/** A modal the bot opened (callback type 9), its components carrying the ids Discord gave them. */
+export interface ShownModal {
+	custom_id: string;
+	title: string;
+	components: Array<Record<string, unknown>>;
+}
+
 /** Interaction tokens die this long after the interaction's creation (its snowflake time). */
 export const INTERACTION_TOKEN_LIFETIME_MS = 15 * 60_000;
 
@@ -74,8 +98,20 @@ export class InteractionHandle extends EventEmitter {
 	/** `performance.now()` when INTERACTION_CREATE was written to the gateway socket. */
 	sentAt = 0;
 	callback: { type: number; data?: Record<string, unknown>; at: number } | undefined;
-	/** The reply as it stands now (undefined once deleted), and each state it went through. */
-	original: SentMessage | undefined;
+	/** The interaction's type: 2 command, 3 component, 4 autocomplete, 5 modal submit. */
+	type = 2;
+	/** For a component (and a modal opened from one): the id of the message the component is on. */
+	sourceMessageId: string | undefined;
+	/** `interaction_metadata` that messages answering this interaction carry. */
+	metadata: Record<string, unknown> | undefined;
+	/** The modal the bot answered with (callback type 9). */
+	modal: ShownModal | undefined;
+	/**
+	 * Set once a component interaction is answered with 6 or 7: `@original` is then the message the
+	 * component is on, wherever it lives, and edits through this token change it there.
+	 */
+	link: MessageLink | undefined;
+	private ownOriginal: SentMessage | undefined;
 	/** The reply as it was when it was deleted. */
 	deletedOriginal: SentMessage | undefined;
 	readonly history: SentMessage[] = [];
@@ -108,6 +144,20 @@ export class InteractionHandle extends EventEmitter {
 		this.setMaxListeners(0);
 	}
 
+	/**
+	 * The reply as it stands now (undefined once deleted); `history` holds each state it went
+	 * through. After a 6 or 7 callback, the message the component is on.
+	 */
+	get original(): SentMessage | undefined {
+		return this.link ? this.link.current() : this.ownOriginal;
+	}
+
+	set original(message: SentMessage | undefined) {
+		if (!this.link) this.ownOriginal = message;
+		else if (message) this.link.replace(message);
+		else this.link.remove();
+	}
+
 	/** Milliseconds from INTERACTION_CREATE to the callback, or undefined before it. */
 	get firstResponseMs(): number | undefined {
 		return this.callback ? this.callback.at - this.sentAt : undefined;
@@ -125,13 +175,14 @@ export class InteractionHandle extends EventEmitter {
 
 	/** A moderator deletes the reply: from now on, requests for `@original` answer 404 `10008 Unknown Message`. */
 	deleteOriginal(): void {
-		if (this.original) this.deletedOriginal = this.original;
+		const current = this.original;
+		if (current) this.deletedOriginal = current;
 		this.original = undefined;
 		this.changed();
 	}
 
 	get originalDeleted(): boolean {
-		return this.deletedOriginal !== undefined;
+		return this.deletedOriginal !== undefined || (this.link !== undefined && this.link.current() === undefined);
 	}
 
 	/** Webhook requests sent after `since` (a `performance.now()` time). */

@@ -1,11 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import type { AllowedMentions, SentFile, SentMessage } from './interaction-handle.js';
-import { snowflake } from './payloads.js';
+import { messageComponents } from './components.js';
+import { memberUser, snowflake, snowflakeTime } from './payloads.js';
 
 /** The message fields the stand-in reads from a create or edit body. */
 export interface MessageBody {
 	content?: string;
 	embeds?: Array<Record<string, unknown>>;
+	components?: Array<Record<string, unknown>> | null;
 	flags?: number;
 	allowed_mentions?: AllowedMentions;
 	message_reference?: SentMessage['messageReference'];
@@ -23,6 +25,7 @@ export function toMessage(body: unknown, files: SentFile[], channelId: string, e
 		channelId,
 		content,
 		embeds: data.embeds ?? [],
+		components: messageComponents(data.components ?? []),
 		files,
 		ephemeral,
 		pinged: pings.everyone || pings.roles.length > 0 || pings.users.length > 0,
@@ -42,35 +45,73 @@ export function allowedMentionsProblem(allowed: AllowedMentions | undefined): st
 	return undefined;
 }
 
-/** The message object Discord answers with. */
-export function messageJson(message: SentMessage, context: { baseUrl: string; author: object }) {
+/**
+ * `previous` edited with `patch` (a PATCH body, or an UPDATE_MESSAGE callback's data), as Discord
+ * does: fields the patch leaves out (content, embeds, components) stay; files stay unless the
+ * patch lists `attachments` or brings new ones. It keeps its id, author and interaction.
+ */
+export function editMessage(previous: SentMessage | undefined, patch: Record<string, unknown>, files: SentFile[], channelId: string): SentMessage {
+	const next = toMessage({ content: previous?.content, embeds: previous?.embeds, components: previous?.components, ...patch }, files, previous?.channelId ?? channelId, previous?.ephemeral ?? false);
+	if (!previous) return next;
+	if (!('attachments' in patch) && files.length === 0) next.files = previous.files;
 	return {
+		...next,
+		id: previous.id,
+		...(previous.authorId !== undefined && { authorId: previous.authorId }),
+		...(previous.interaction && { interaction: previous.interaction }),
+		...(previous.repliesTo !== undefined && { repliesTo: previous.repliesTo }),
+		...(previous.messageReference && { messageReference: previous.messageReference }),
+		...(previous.nonce !== undefined && { nonce: previous.nonce }),
+		editedAt: Date.now(),
+	};
+}
+
+export interface MessageContext {
+	baseUrl: string;
+	/** The bot user, author of the bot's messages. */
+	author: object;
+	/** The application id: `webhook_id` of interaction responses. */
+	applicationId?: string;
+	/** The signed link of a file in a channel's message; unsigned `/attachments/…` without it. */
+	fileUrl?: (channelId: string, file: SentFile) => string;
+	/** Called with each message object built, to check it against the spec. */
+	check?: (message: Record<string, unknown>) => void;
+}
+
+/** The message object Discord answers with (`MessageResponse` in the spec). */
+export function messageJson(message: SentMessage, context: MessageContext) {
+	const body = {
 		id: message.id,
 		channel_id: message.channelId,
 		type: message.repliesTo ? 19 : 0,
-		author: context.author,
+		author: message.authorId ? memberUser(message.authorId) : context.author,
 		content: message.content,
-		embeds: message.embeds,
-		attachments: message.files.map((file, index) => ({
-			id: snowflake(),
-			filename: file.filename,
-			size: file.size,
-			content_type: file.contentType,
-			url: `${context.baseUrl}/attachments/${message.channelId}/${index}/${file.filename}`,
-			proxy_url: `${context.baseUrl}/attachments/${message.channelId}/${index}/${file.filename}`,
-		})),
+		embeds: message.embeds.map(embedJson),
+		attachments: message.files.map((file) => {
+			const url = context.fileUrl?.(message.channelId, file) ?? `${context.baseUrl}/attachments/${message.channelId}/${file.id}/${encodeURIComponent(file.filename)}`;
+			return { id: file.id, filename: file.filename, size: file.size, url, proxy_url: url, ...(file.contentType && { content_type: file.contentType }) };
+		}),
 		mentions: [],
 		mention_roles: [],
 		mention_everyone: false,
 		pinned: false,
 		tts: false,
-		timestamp: new Date().toISOString(),
-		edited_timestamp: null,
+		timestamp: new Date(snowflakeTime(message.id)).toISOString(),
+		edited_timestamp: message.editedAt === undefined ? null : new Date(message.editedAt).toISOString(),
 		flags: message.ephemeral ? 64 : 0,
-		components: [],
+		components: message.components,
+		...(message.interaction && { interaction_metadata: message.interaction, ...(context.applicationId && { webhook_id: context.applicationId, application_id: context.applicationId }) }),
 		...(message.repliesTo && { message_reference: { type: 0, message_id: message.repliesTo, channel_id: message.channelId } }),
 		...(message.nonce !== undefined && { nonce: message.nonce }),
 	};
+	context.check?.(body);
+	return body;
+}
+
+/** An embed as Discord answers it: `type: 'rich'`, every field's `inline` set. */
+function embedJson(embed: Record<string, unknown>): Record<string, unknown> {
+	const fields = embed.fields as Array<Record<string, unknown>> | undefined;
+	return { type: 'rich', ...embed, ...(fields && { fields: fields.map((field) => ({ ...field, inline: field.inline ?? false })) }) };
 }
 
 /**

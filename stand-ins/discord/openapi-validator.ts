@@ -21,8 +21,11 @@ interface CheckedRoute {
  */
 export class OpenApiValidator {
 	private readonly routes: CheckedRoute[] = [];
+	private readonly ajv: Ajv2020;
+	private readonly schemas = new Map<string, ValidateFunction>();
 
-	constructor(specPath: string, checked: Array<[method: string, template: string]>) {
+	/** `schemas` (names in `components.schemas`) are compiled now for `checkSchema`, not on first use in the middle of a test. */
+	constructor(specPath: string, checked: Array<[method: string, template: string]>, schemas: readonly string[] = []) {
 		const spec = JSON.parse(readFileSync(specPath, 'utf8')) as {
 			paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: object }> } }>>;
 			components: { schemas: Record<string, object> };
@@ -34,10 +37,12 @@ export class OpenApiValidator {
 		});
 		const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: false, validateSchema: false });
 		ajv.addSchema(spec, 'discord.json');
+		this.ajv = ajv;
 		checked.forEach(([method, template], index) => {
 			const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+').replace(/@/g, '@')}$`);
 			this.routes.push({ template, method, pattern, validate: ajv.compile({ $ref: `discord.json#/components/schemas/__standIn${index}` }) });
 		});
+		for (const name of schemas) this.schema(name);
 	}
 
 	/** Problems with `body` for `method path` (a path below `/api/v10`), or an empty list. */
@@ -46,5 +51,24 @@ export class OpenApiValidator {
 		if (!route) return [];
 		if (route.validate(body)) return [];
 		return (route.validate.errors ?? []).map((error) => `${method} ${route.template}: ${error.instancePath || '(body)'} ${error.message ?? 'is invalid'}`);
+	}
+
+	/**
+	 * Problems with `value` as the spec's `components.schemas[name]` (`MessageResponse`, …), or an
+	 * empty list: for what the stand-in itself sends. Each schema is compiled once (at start if listed).
+	 */
+	checkSchema(name: string, value: unknown, label = name): string[] {
+		const validate = this.schema(name);
+		if (validate(value)) return [];
+		return (validate.errors ?? []).map((error) => `${label}: ${error.instancePath || '(body)'} ${error.message ?? 'is invalid'}`);
+	}
+
+	private schema(name: string): ValidateFunction {
+		let validate = this.schemas.get(name);
+		if (!validate) {
+			validate = this.ajv.compile({ $ref: `discord.json#/components/schemas/${name}` });
+			this.schemas.set(name, validate);
+		}
+		return validate;
 	}
 }

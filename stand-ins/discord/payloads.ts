@@ -9,6 +9,11 @@ export function snowflake(at = Date.now()): string {
 	return (((BigInt(at) - DISCORD_EPOCH) << 22n) | (1n << 17n) | increment).toString();
 }
 
+/** When a snowflake was made, in ms since the epoch. */
+export function snowflakeTime(id: string): number {
+	return Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
+}
+
 export function interactionToken(): string {
 	return `aW50ZXJhY3Rpb246${randomBytes(48).toString('base64url')}`;
 }
@@ -21,11 +26,11 @@ export interface StandInWorld {
 }
 
 export function botUser(world: StandInWorld) {
-	return { id: world.botUserId, username: 'RelayDance', discriminator: '0', global_name: 'RelayDance', avatar: null, bot: true, flags: 0 };
+	return { id: world.botUserId, username: 'RelayDance', discriminator: '0', global_name: 'RelayDance', avatar: null, bot: true, flags: 0, public_flags: 0, primary_guild: null };
 }
 
 export function memberUser(userId: string) {
-	return { id: userId, username: `user${userId.slice(-4)}`, discriminator: '0', global_name: `User ${userId.slice(-4)}`, avatar: null, public_flags: 0 };
+	return { id: userId, username: `user${userId.slice(-4)}`, discriminator: '0', global_name: `User ${userId.slice(-4)}`, avatar: null, public_flags: 0, flags: 0, primary_guild: null };
 }
 
 export function guildPayload(world: StandInWorld) {
@@ -63,12 +68,35 @@ export function guildPayload(world: StandInWorld) {
 /** Permissions the bot has in the channel: view, send, embed, attach, read history. */
 export const APP_PERMISSIONS = String((1n << 10n) | (1n << 11n) | (1n << 14n) | (1n << 15n) | (1n << 16n));
 
-/** INTERACTION_CREATE's payload for a command typed by `userId` in the world's channel, where the bot has `permissions`. */
+/**
+ * INTERACTION_CREATE's payload for an interaction by `userId` in the world's channel (or in
+ * `channelId`), where the bot has `permissions`. With `dm`, it happens in the user's DM with the
+ * bot: no guild, `user` instead of `member`. `message` is the message a component is on.
+ */
 export function interactionPayload(
 	world: StandInWorld,
-	interaction: { id: string; token: string; type: number; data: object; userId: string; permissions: string; attachmentSizeLimit: number },
+	interaction: { id: string; token: string; type: number; data: object; userId: string; permissions: string; attachmentSizeLimit: number; channelId?: string; dm?: boolean; message?: object },
 ) {
-	const member = { user: memberUser(interaction.userId), roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0, pending: false, nick: null, avatar: null };
+	const channelId = interaction.channelId ?? world.channelId;
+	const user = memberUser(interaction.userId);
+	const place = interaction.dm
+		? {
+				channel_id: channelId,
+				channel: { id: channelId, type: 1, flags: 0, last_message_id: null, recipients: [user] },
+				user,
+				authorizing_integration_owners: { '0': '0' },
+				context: 1,
+			}
+		: {
+				guild_id: world.guildId,
+				guild: { id: world.guildId, locale: 'en-US', features: [] },
+				channel_id: channelId,
+				channel: { id: channelId, type: 0, guild_id: world.guildId, name: 'generate', permissions: interaction.permissions, flags: 0 },
+				member: { user, roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0, pending: false, nick: null, avatar: null },
+				guild_locale: 'en-US',
+				authorizing_integration_owners: { '0': world.guildId },
+				context: 0,
+			};
 	return {
 		id: interaction.id,
 		application_id: world.applicationId,
@@ -76,17 +104,11 @@ export function interactionPayload(
 		token: interaction.token,
 		version: 1,
 		data: interaction.data,
-		guild_id: world.guildId,
-		guild: { id: world.guildId, locale: 'en-US', features: [] },
-		channel_id: world.channelId,
-		channel: { id: world.channelId, type: 0, guild_id: world.guildId, name: 'generate', permissions: interaction.permissions, flags: 0 },
-		member,
+		...place,
+		...(interaction.message && { message: interaction.message }),
 		app_permissions: interaction.permissions,
 		locale: 'en-US',
-		guild_locale: 'en-US',
 		entitlements: [],
-		authorizing_integration_owners: { '0': world.guildId },
-		context: 0,
 		attachment_size_limit: interaction.attachmentSizeLimit,
 	};
 }

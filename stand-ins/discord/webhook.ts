@@ -2,9 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import type { InteractionHandle, SentFile, SentMessage, WebhookRequest } from './interaction-handle.js';
-import { allowedMentionsProblem, messageJson, toMessage, type MessageBody } from './messages.js';
-
-type MessageContext = Parameters<typeof messageJson>[1];
+import { allowedMentionsProblem, editMessage, messageJson, toMessage, type MessageBody, type MessageContext } from './messages.js';
+import { snowflake } from './payloads.js';
 
 /**
  * The interaction's webhook: edits of the reply, uploads, follow-ups. Answers as Discord does
@@ -55,24 +54,31 @@ export function webhook(handle: InteractionHandle | undefined, request: { method
 	if (mentions) return answer(400, { message: mentions, code: 50035 });
 	if (method === 'PATCH' && messageId === '@original') {
 		const previous = handle.original;
-		const patch = (body ?? {}) as Record<string, unknown>;
-		const next = toMessage({ content: previous?.content, embeds: previous?.embeds, ...patch }, files, handle.channelId, previous?.ephemeral ?? false);
-		if (!('attachments' in patch) && files.length === 0 && previous) next.files = previous.files;
-		setOriginal(handle, { ...next, id: previous?.id ?? next.id });
+		const next = editMessage(previous, (body ?? {}) as Record<string, unknown>, files, handle.channelId);
+		setOriginal(handle, previous ? next : withInteraction(next, handle));
 		return answer(200, messageJson(handle.original!, context));
 	}
 	if (method === 'POST' && !messageId) {
-		const message = toMessage(body, files, handle.channelId);
+		const message = withInteraction(toMessage(body, files, handle.channelId), handle);
 		handle.followups.push(message);
 		return answer(200, messageJson(message, context));
 	}
 	return answer(404, { message: `stand-in has no webhook route ${method} ${messageId ?? ''}`, code: 0 });
 }
 
+/**
+ * The reply becomes `message` (for a component answered with 6 or 7, the message the component
+ * is on, changed where it lives); each state is kept in `history`.
+ */
 export function setOriginal(handle: InteractionHandle, message: SentMessage): void {
 	handle.original = message;
 	handle.history.push(message);
 	handle.changed();
+}
+
+/** `message` as a response to `handle`'s interaction: it carries the interaction's metadata. */
+export function withInteraction(message: SentMessage, handle: InteractionHandle): SentMessage {
+	return handle.metadata ? { ...message, interaction: handle.metadata } : message;
 }
 
 /** A JSON body, or `payload_json` and the `files[n]` parts of a multipart one. */
@@ -84,7 +90,7 @@ export async function readBody(req: IncomingMessage, keepFiles: boolean): Promis
 		for (const [key, value] of form) {
 			if (!key.startsWith('files[') || typeof value === 'string') continue;
 			const data = Buffer.from(await value.arrayBuffer());
-			files.push({ filename: (value as File).name, size: data.length, contentType: value.type, data: keepFiles ? data : undefined });
+			files.push({ id: snowflake(), filename: (value as File).name, size: data.length, contentType: value.type, data: keepFiles ? data : undefined });
 		}
 		const payload = form.get('payload_json');
 		return { body: typeof payload === 'string' ? JSON.parse(payload) : undefined, files };
