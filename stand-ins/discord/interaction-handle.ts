@@ -208,7 +208,7 @@ export class InteractionHandle extends EventEmitter {
 
 /** True when a message holds a job's final word. */
 export function isFinal(message: SentMessage | undefined): boolean {
-	return /Video ready|Video failed|Image ready|Image failed/.test(textOf(message));
+	return /Video ready|Video failed|Images ready|images ready|Images failed|Cancelled/.test(textOf(message));
 }
 
 /** Resolves once `check` holds, re-checking on each `change` event of `emitter`. */

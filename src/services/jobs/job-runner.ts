@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import type { Logger } from '../../logger.js';
 import { FinishedVideo } from '../media/finished-video.js';
@@ -68,6 +69,8 @@ export class JobRunner {
 	private readonly halting = new AbortController();
 
 	constructor(private readonly deps: JobRunnerDeps) {
+		// Every running job listens to both (through its own combined signal): thousands may.
+		setMaxListeners(0, this.stopping.signal, this.halting.signal);
 		this.submitting = new WaitLine(deps.maxSubmitting);
 		this.referenceMemory = new WaitLine(deps.referenceMemoryBytes);
 	}
