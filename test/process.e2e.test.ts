@@ -87,4 +87,17 @@ describe('npm run register', () => {
 		expect(command!.options.find((option) => option.name === 'video2')!.file_types).toEqual(['video']);
 		expect(discord.violations).toEqual([]);
 	});
+
+	it('registers /image (prompt required, count) and the "Make a video" message command beside /video', async () => {
+		const run = runScript('dist/register.js', { DISCORD_TOKEN: discord.botToken, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.world.guildId });
+		expect(await run.exit).toBe(0);
+		expect(run.output().stdout).toContain('"Make a video"');
+		const commands = discord.registered.guild as Array<{ name: string; type?: number; options?: Array<{ name: string; required?: boolean; min_value?: number; max_value?: number }> }>;
+		expect(commands.map((command) => command.name)).toEqual(['video', 'image', 'jobs', 'Make a video']);
+		const image = commands.find((command) => command.name === 'image')!;
+		expect(image.options![0]).toMatchObject({ name: 'prompt', required: true });
+		expect(image.options!.find((option) => option.name === 'count')).toMatchObject({ min_value: 1, max_value: 4 });
+		expect(commands.find((command) => command.name === 'Make a video')!.type).toBe(3);
+		expect(discord.violations).toEqual([]);
+	});
 });
