@@ -2,8 +2,9 @@
  * `npm run demo`: the whole job offline, with no credentials. Starts the Discord stand-in and the
  * RelayDance simulator, registers the commands and starts the real bot process (the build that
  * `npm start` runs) against them,
- * plays a `/video` with a reference image and audio on, then a second one through a restart of the
- * bot process, then `/jobs`, and prints what a Discord user would see.
+ * plays a `/video` with a reference image and audio on, then an `/image` of two and Animate on one
+ * of them, then a `/video` through a restart of the bot process, then `/jobs`, and prints what a
+ * Discord user would see.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -43,7 +44,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv) {
 }
 
 const discord = await startDiscordStandIn();
-const relaydance = await startRelayDanceSimulator({ queuedMs: 1_500, durationMs: 5_000 });
+const relaydance = await startRelayDanceSimulator({ queuedMs: 1_500, durationMs: 5_000, imageMs: 2_500 });
 const env = {
 	DISCORD_TOKEN: discord.botToken,
 	DISCORD_API_URL: discord.apiUrl,
@@ -93,7 +94,7 @@ function follow(interaction: InteractionHandle): void {
 		}
 		while (shown < interaction.history.length) {
 			const message = interaction.history[shown]!;
-			const final = /ready|failed/.test(textOf(message));
+			const final = /ready|failed|Cancelled/.test(textOf(message));
 			if (shown > 0) show(final ? 'final message:' : 'reply edited:', message, final || shown === 1);
 			shown++;
 		}
@@ -126,6 +127,32 @@ const pings = [...interaction.history, ...interaction.followups].filter((message
 console.log(`RelayDance calls: ${relaydance.requests.map((request) => `${request.method} ${request.path.replace(/task_\w+/, '{task}')}`).filter((line, index, all) => all.indexOf(line) === index).join(', ')}`);
 console.log(`Discord bodies off the official OpenAPI spec: ${discord.violations.length}; messages that pinged anyone: ${pings}.`);
 if (discord.violations.length > 0) console.error(discord.violations.join('\n'));
+
+console.log('\nThe member types:  /image prompt:"a lighthouse at dusk, oil painting" count:2\n');
+const images = await discord.invoke('image', { prompt: 'a lighthouse at dusk, oil painting', count: 2 }, { userId: interaction.userId });
+follow(images);
+const buttonsOf = (message: SentMessage | undefined) =>
+	(message?.components ?? []).flatMap((row) => ((row as { components?: Array<{ label?: string; custom_id?: string }> }).components ?? []));
+try {
+	await images.finished(60_000);
+	const files = images.original?.files ?? [];
+	console.log(`${since()}  ${files.length} images in one message: ${files.map((file) => `${file.filename} (${(file.size / 1024).toFixed(0)} KB)`).join(', ')}`);
+	console.log(`${since()}  buttons under them: ${buttonsOf(images.original).map((candidate) => `[${candidate.label}]`).join(' ')}`);
+	const animate = buttonsOf(images.original).find((candidate) => candidate.label === 'Animate')!;
+	console.log('\nThe member presses [Animate] under the first image; a form opens with the prompt and the video settings.\n');
+	const pressed = await discord.press(images.original!, animate.custom_id!, { userId: interaction.userId });
+	await pressed.waitFor((handle) => handle.modal !== undefined);
+	console.log(`${since()}  form "${pressed.modal!.title}" opened; the member writes "@image1 the beam sweeps across a stormy sea" and sends it.`);
+	const animated = await discord.submitModal(pressed, { prompt: '@image1 the beam sweeps across a stormy sea', seconds: '5' }, { userId: interaction.userId });
+	follow(animated);
+	await animated.finished(60_000);
+	const clip = animated.original?.files[0];
+	if (!clip) throw new Error('the animated image arrived without a video');
+	console.log(`${since()}  the image became ${clip.filename} (${(clip.size / 1024).toFixed(0)} KB); the member could press [${buttonsOf(animated.original).map((candidate) => candidate.label).join('] [')}] for another.`);
+} catch (error) {
+	console.error(`The /image part of the demo did not finish: ${(error as Error).message}\n${bot.errors()}`);
+	process.exitCode = 1;
+}
 
 console.log('\nA deploy in the middle of a video: the member asks again, and the bot is restarted (SIGTERM) while RelayDance renders.\n');
 const second = await discord.invoke('video', { prompt: 'a paper boat sails across a puddle', seconds: 5, audio: false }, { userId: interaction.userId });
