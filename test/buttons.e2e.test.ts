@@ -194,7 +194,8 @@ describe('buttons', () => {
 
 		const press = await discord.press(cancelled.original!, button(cancelled.original, 'Cancel'), { userId });
 		await cancelled.waitFor((handle) => /Cancelled/.test(textOf(handle.original)));
-		expect(press.callback?.type).toBe(6);
+		await press.waitFor((handle) => handle.callback !== undefined);
+		expect(press.callback!.type).toBe(6);
 		expect(textOf(cancelled.original)).toContain('Your 10 s of quota were given back.');
 
 		// While the slow one is at RelayDance, its message says it cannot be cancelled and offers no Cancel.
