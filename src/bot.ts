@@ -26,6 +26,8 @@ import { WriteBehind } from './services/store/write-behind.js';
 import { MB } from './services/text.js';
 import { within } from './services/sleep.js';
 
+/** Largest generated image the bot holds in memory (four per job). */
+const MAX_IMAGE_MB = 50;
 /** Store writes made within this span go out as one statement. */
 const STORE_WRITE_DELAY_MS = 50;
 const DAY_MS = 24 * 60 * 60_000;
@@ -84,6 +86,7 @@ export async function createBot(config: Config, logger: Logger) {
 			poll: { intervalMs: config.POLL_INTERVAL_MS, maxIntervalMs: config.POLL_MAX_INTERVAL_MS, timeoutMs: config.POLL_TIMEOUT_MS },
 			maxReferenceBytes: config.MAX_ATTACHMENT_MB * MB,
 			maxOutputBytes: config.MAX_OUTPUT_MB * MB,
+			maxImageBytes: Math.min(config.MAX_OUTPUT_MB, MAX_IMAGE_MB) * MB,
 			outputHosts: [new URL(config.RELAYDANCE_BASE_URL).hostname],
 			referenceHosts: config.DISCORD_API_URL === DISCORD_API_DEFAULT ? [] : [new URL(config.DISCORD_API_URL).hostname],
 			tmpDir,

@@ -19,9 +19,9 @@ let bot: ScriptRun;
 const extra: ScriptRun[] = [];
 const CAT = readFileSync(new URL('../stand-ins/fixtures/cat.png', import.meta.url));
 const storeUrl = () => `sqlite://${join(mkdtempSync(join(tmpdir(), 'rd-buttons-')), 'store.sqlite')}`;
-const env = (store: string) => ({
-	DISCORD_TOKEN: discord.botToken,
-	DISCORD_API_URL: discord.apiUrl,
+const env = (store: string, on: DiscordStandIn = discord) => ({
+	DISCORD_TOKEN: on.botToken,
+	DISCORD_API_URL: on.apiUrl,
 	RELAYDANCE_API_KEY: 'sk-buttons-test',
 	RELAYDANCE_BASE_URL: relaydance.apiUrl,
 	STORE_URL: store,
@@ -35,8 +35,8 @@ const env = (store: string) => ({
 	MAX_ACTIVE_JOBS_PER_USER: '3',
 	SHUTDOWN_GRACE_MS: '3000',
 });
-async function startBot(store: string): Promise<ScriptRun> {
-	const run = runScript('dist/index.js', env(store));
+async function startBot(store: string, on: DiscordStandIn = discord): Promise<ScriptRun> {
+	const run = runScript('dist/index.js', env(store, on));
 	await run.waitForLog('bot ready');
 	return run;
 }
@@ -126,9 +126,12 @@ describe('/image', () => {
 	});
 
 	it('refuses a size the model does not take, with the sizes it does', async () => {
-		const refused = await discord.invoke('image', { prompt: 'a cat', size: '640x480' });
+		const tag = marker();
+		const refused = await discord.invoke('image', { prompt: `a cat ${tag}`, size: '640x480' });
 		await answered(refused);
+		expect(refused.original!.ephemeral).toBe(true);
 		expect(textOf(refused.original)).toContain('makes images of 1024x1024, 1536x1024');
+		expect(imageCalls(tag)).toHaveLength(0);
 	});
 });
 
@@ -176,8 +179,12 @@ describe('buttons', () => {
 		await submitted.finished(20_000);
 		expect(textOf(submitted.original)).toContain('Video ready');
 		const [call] = videoCalls(`flies away ${tag}`);
-		const body = call!.body as { prompt: string; metadata: { content: Array<{ type: string; role: string }> } };
+		const body = call!.body as { prompt: string; seconds: string; metadata: { ratio?: string; generate_audio: boolean; content: Array<{ type: string; role: string }> } };
 		expect(body.prompt).toBe(`@image1 flies away ${tag}`);
+		// The form's settings reach the request: the seconds typed, the ratio of the image's shape, audio as chosen.
+		expect(body.seconds).toBe('5');
+		expect(body.metadata.ratio).toBe('1:1');
+		expect(body.metadata.generate_audio).toBe(true);
 		expect(body.metadata.content).toEqual([expect.objectContaining({ type: 'image_url', role: 'reference_image' })]);
 	});
 
@@ -191,6 +198,12 @@ describe('buttons', () => {
 		const later = await discord.invoke('video', { prompt: `later ${tag}`, seconds: 5 }, { userId });
 		const offersCancel = (handle: InteractionHandle) => buttonsOf(handle.original).some((candidate) => candidate.label === 'Cancel');
 		await Promise.all([cancelled.waitFor(offersCancel), later.waitFor(offersCancel)]);
+
+		const stranger = await discord.press(cancelled.original!, button(cancelled.original, 'Cancel'), { userId: snowflake() });
+		await answered(stranger);
+		expect(stranger.original!.ephemeral).toBe(true);
+		expect(textOf(stranger.original)).toContain('Only the person who asked can press Cancel');
+		expect(offersCancel(cancelled)).toBe(true);
 
 		const press = await discord.press(cancelled.original!, button(cancelled.original, 'Cancel'), { userId });
 		await cancelled.waitFor((handle) => /Cancelled/.test(textOf(handle.original)));
@@ -211,29 +224,31 @@ describe('buttons', () => {
 		expect(textOf(fits.original)).toContain('Video ready');
 	});
 
-	it('Again still works after the bot was restarted', async () => {
+	it('Again still works after the bot was restarted, citing the reference RelayDance already holds', async () => {
+		// A Discord of its own, so the shared bot process never sees these interactions.
+		const own = await startDiscordStandIn();
 		const store = storeUrl();
-		const first = await startBot(store);
-		extra.push(first);
-		const tag = marker();
-		const userId = snowflake();
-		// The shared bot stays connected too: stop it from answering this user by using a fresh process for both sides.
-		bot.child.kill('SIGSTOP');
 		try {
-			const job = await discord.invoke('video', { prompt: `restart ${tag}`, seconds: 5 }, { userId });
+			const first = await startBot(store, own);
+			extra.push(first);
+			const tag = marker();
+			const userId = snowflake();
+			const job = await own.invoke('video', { prompt: `@image1 restart ${tag}`, seconds: 5, image1: png(tag) }, { userId });
 			await job.finished(20_000);
 			first.child.kill('SIGTERM');
 			await first.exit;
-			const second = await startBot(store);
+			const second = await startBot(store, own);
 			extra.push(second);
-			const pressed = await discord.press(job.original!, button(job.original, 'Again'), { userId });
+			const pressed = await own.press(job.original!, button(job.original, 'Again'), { userId });
 			await pressed.finished(20_000);
 			expect(textOf(pressed.original)).toContain('Video ready');
-			expect(videoCalls(`restart ${tag}`)).toHaveLength(2);
+			const [before, after] = videoCalls(`restart ${tag}`).map((request) => (request.body as { metadata: { content: Array<{ image_url: { url: string } }> } }).metadata.content[0]!.image_url.url);
+			expect(after).toBe(before);
+			expect(own.violations).toEqual([]);
 			second.child.kill('SIGTERM');
 			await second.exit;
 		} finally {
-			bot.child.kill('SIGCONT');
+			await own.close();
 		}
 	});
 });

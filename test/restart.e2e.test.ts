@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../src/services/jobs/job.js';
-import { QUOTA_KEY_PREFIX, type QuotaRecord } from '../src/services/quota/quota.js';
+import { IMAGES, QUOTA_KEY_PREFIX, type QuotaRecord } from '../src/services/quota/quota.js';
 import { openStore, scanStore } from '../src/services/store/store.js';
 import { snowflake } from '../stand-ins/discord/payloads.js';
 import { startDiscordStandIn, textOf, type DiscordStandIn, type InteractionHandle } from '../stand-ins/discord/stand-in.js';
@@ -66,8 +66,9 @@ async function readStore(store: string) {
 	const keyv = await openStore(store);
 	try {
 		const quotas = Object.fromEntries((await scanStore<QuotaRecord>(keyv, QUOTA_KEY_PREFIX)).map(([userId, record]) => [userId, record.charges]));
+		const imageQuotas = Object.fromEntries((await scanStore<QuotaRecord>(keyv, IMAGES.keyPrefix)).map(([userId, record]) => [userId, record.charges]));
 		const jobs = (await scanStore<Job>(keyv, 'job:')).map(([, job]) => job);
-		return { quotas, jobs };
+		return { quotas, imageQuotas, jobs };
 	} finally {
 		await keyv.disconnect();
 	}
@@ -105,6 +106,43 @@ describe('a job survives the bot process', () => {
 		expect(quotas[userId]).toEqual({ [job.id]: 5 });
 		expect(job.state).toBe('delivered');
 		expect(job.reply.credential).toBeUndefined();
+	});
+
+	it('tells the member plainly, and charges nothing, when a restart cuts an /image generation off', async () => {
+		const store = storeUrl();
+		const tag = marker();
+		const userId = snowflake();
+		const first = await startBot(store);
+		const handle = await discord.invoke('image', { prompt: `a slow painting sim:imagems=20000 ${tag}`, count: 2 }, { userId });
+		await relaydance.waitForRequest((request) => request.path === '/v1/images/generations' && JSON.stringify(request.body).includes(tag));
+		first.child.kill('SIGTERM');
+		expect(await first.exit).toBe(0);
+
+		const second = await startBot(store);
+		await handle.waitFor((reply) => /Images failed/.test(textOf(reply.original)), 20_000);
+		expect(textOf(handle.original)).toContain('restarted while RelayDance was making your images');
+		expect(textOf(handle.original)).toContain('Your 2 images of quota were given back.');
+		await stopBot(second);
+		const { imageQuotas } = await readStore(store);
+		expect(imageQuotas[userId] ?? {}).toEqual({});
+	});
+
+	it('posts an /image whose answer was in before SIGTERM, within the grace period, and charges it', async () => {
+		const store = storeUrl();
+		const tag = marker();
+		const userId = snowflake();
+		const first = await startBot(store);
+		// The answer comes at once; the bot is told to stop while it is still fetching and posting.
+		const handle = await discord.invoke('image', { prompt: `a quick sketch sim:b64 ${tag}`, count: 2 }, { userId });
+		await relaydance.waitForRequest((request) => request.path === '/v1/images/generations' && JSON.stringify(request.body).includes(tag));
+		first.child.kill('SIGTERM');
+		expect(await first.exit).toBe(0);
+		expect(handle.original?.files ?? []).toHaveLength(2);
+		expect(textOf(handle.original)).toContain('Images ready');
+		const { imageQuotas, jobs } = await readStore(store);
+		const job = jobs.find((candidate) => candidate.settings.prompt.includes(tag))!;
+		expect(job.state).toBe('delivered');
+		expect(imageQuotas[userId]).toEqual({ [job.id]: 2 });
 	});
 
 	it('exits within the grace period on SIGTERM, and the next start delivers without resubmitting or refunding', async () => {

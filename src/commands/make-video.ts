@@ -61,15 +61,22 @@ export const makeVideo = {
 
 /** The Make a video form, sent: the draft's references and the form's settings, through `/video`'s checks and quota. */
 export async function submitMakeVideo(interaction: ModalSubmitInteraction, draftId: string, context: BotContext): Promise<void> {
-	const draft = await context.drafts.get(draftId);
-	if (!draft || draft.userId !== interaction.user.id) {
+	const claimed = await context.drafts.claim(draftId);
+	if (!claimed || claimed.draft.userId !== interaction.user.id) {
+		await claimed?.done(false);
 		throw new UserError('FormExpired', 'This form has expired. Right-click the message and choose Apps → Make a video again.');
 	}
-	const values = readVideoForm(interaction);
-	const plan = planVideo(
-		{ ...values, model: context.config.DEFAULT_VIDEO_MODEL, references: draft.references, ...(draft.leftOut.length > 0 && { leftOut: draft.leftOut }) },
-		{ maxAttachmentBytes: context.config.MAX_ATTACHMENT_MB * MB, isKnownModel: (model) => context.catalog.has(model) },
-	);
-	await acceptJob(interaction, context, { kind: 'video', plan });
-	await context.drafts.delete(draftId).catch(() => {});
+	const { draft } = claimed;
+	let started = false;
+	try {
+		const values = readVideoForm(interaction);
+		const plan = planVideo(
+			{ ...values, model: context.config.DEFAULT_VIDEO_MODEL, references: draft.references, ...(draft.leftOut.length > 0 && { leftOut: draft.leftOut }) },
+			{ maxAttachmentBytes: context.config.MAX_ATTACHMENT_MB * MB, isKnownModel: (model) => context.catalog.has(model) },
+		);
+		await acceptJob(interaction, context, { kind: 'video', plan });
+		started = true;
+	} finally {
+		await claimed.done(started).catch(() => {});
+	}
 }

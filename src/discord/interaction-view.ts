@@ -76,13 +76,13 @@ export class InteractionReplyView implements JobView {
 		this.editor.push(renderProgress(job));
 	}
 
-	async deliverImages(job: ImageJob, images: GeneratedImage[], linked: ImageSource[], signal?: AbortSignal): Promise<Delivered> {
-		if (this.settled) return this.settled;
+	async deliverImages(job: ImageJob, images: GeneratedImage[], linked: ImageSource[], signal?: AbortSignal): Promise<Delivered & { shown: number }> {
+		if (this.settled) return { ...this.settled, shown: 0 };
 		this.command = '/image';
 		const delivered = await this.editor.final(() => this.showFinal((place) => this.sendImages(place, job, images, linked, signal), signal), signal);
 		this.settled = delivered ?? { delivery: 'none' };
 		if (!delivered) this.logger.error({ userId: this.origin.userId, images: images.length }, 'images made, but no message could carry them (reply, channel and DM all refused)');
-		return this.settled;
+		return delivered ?? { delivery: 'none', shown: 0 };
 	}
 
 	async deliver(job: VideoJob, video: FinishedVideo, signal?: AbortSignal): Promise<Delivered> {
@@ -145,23 +145,37 @@ export class InteractionReplyView implements JobView {
 
 	/**
 	 * Every image that fits the place's upload limit as a file of one message (Discord's REST client
-	 * sends them as one multipart body and retries 429s and 5xx), the rest as links.
+	 * sends them as one multipart body and retries 429s and 5xx), the rest as links; when Discord
+	 * will not take the files (too large, failing), every image that has a link goes as a link.
+	 * Answers how many images the member was shown.
 	 */
-	private async sendImages(place: Place, job: ImageJob, images: GeneratedImage[], linked: ImageSource[], signal?: AbortSignal): Promise<Delivered> {
+	private async sendImages(place: Place, job: ImageJob, images: GeneratedImage[], linked: ImageSource[], signal?: AbortSignal): Promise<Delivered & { shown: number }> {
 		const limit = place.kind === 'dm' ? Math.min(DEFAULT_UPLOAD_LIMIT, this.origin.attachmentSizeLimit) : this.origin.attachmentSizeLimit;
 		const fit = images.filter((image) => image.data.length <= limit);
-		const tooLarge = images.filter((image) => image.data.length > limit && image.url).map((image) => ({ fileName: image.fileName, url: image.url }));
-		const rendered = renderImages(job, fit, [...linked, ...tooLarge]);
-		const body = { ...this.bodyFor(place, rendered, nonceFor(job, 'final')), attachments: fit.map((image, index) => ({ id: String(index), filename: image.fileName })) };
-		const files = fit.map((image) => ({ name: image.fileName, data: image.data, contentType: image.contentType }));
-		let posted: PostedMessage;
-		if (place.kind === 'reply') {
-			posted = (await this.rest.interactions.patch(this.replyRoute(), { body, files, auth: false, signal })) as PostedMessage;
-			this.remember(posted);
-		} else {
-			posted = (await this.rest.bot.post(Routes.channelMessages(await this.channelOf(place, signal)), { body, files, signal })) as PostedMessage;
+		let links: ImageSource[] = [...linked, ...images.filter((image) => image.data.length > limit && image.url).map(({ fileName, url }) => ({ fileName, url }))];
+		if (fit.length > 0) {
+			try {
+				const posted = await this.postImages(place, renderImages(job, fit, links), fit, nonceFor(job, 'final'), signal);
+				return { delivery: 'attachment', messageUrl: this.linkTo(place, posted), shown: fit.length + links.length };
+			} catch (error) {
+				signal?.throwIfAborted();
+				if (!isUploadRefused(error)) throw error;
+				this.logger.warn({ err: error, images: fit.length, place: place.kind }, 'Discord would not take the images; sending their links');
+				links = [...links, ...fit.filter((image) => image.url).map(({ fileName, url }) => ({ fileName, url }))];
+			}
 		}
-		return { delivery: fit.length > 0 ? 'attachment' : 'link', messageUrl: this.linkTo(place, posted) };
+		if (links.length === 0) throw new Error('none of the images could be attached or linked here');
+		const posted = await this.post(place, renderImages(job, [], links), nonceFor(job, 'link'), signal);
+		return { delivery: 'link', messageUrl: this.linkTo(place, posted), shown: links.length };
+	}
+
+	private async postImages(place: Place, rendered: Rendered, images: GeneratedImage[], nonce: string, signal?: AbortSignal): Promise<PostedMessage> {
+		const body = { ...this.bodyFor(place, rendered, nonce), attachments: images.map((image, index) => ({ id: String(index), filename: image.fileName })) };
+		const files = images.map((image) => ({ name: image.fileName, data: image.data, contentType: image.contentType }));
+		if (place.kind !== 'reply') return (await this.rest.bot.post(Routes.channelMessages(await this.channelOf(place, signal)), { body, files, signal })) as PostedMessage;
+		const posted = (await this.rest.interactions.patch(this.replyRoute(), { body, files, auth: false, signal })) as PostedMessage;
+		this.remember(posted);
+		return posted;
 	}
 
 	/** Streams the video into a message at `place`, retrying 429s, 5xx and broken or stalled connections. */
@@ -306,6 +320,13 @@ function isDiscordAnswer(error: unknown): boolean {
 function isReplyGone(error: unknown): boolean {
 	const answer = discordAnswerOf(error);
 	return answer !== undefined && (answer.status === 401 || REPLY_GONE_CODES.has(answer.code ?? 0));
+}
+
+/** Discord would not take the files: too large (413, 40005), or failing (5xx or a broken connection after the REST client's own retries). */
+function isUploadRefused(error: unknown): boolean {
+	const answer = discordAnswerOf(error);
+	if (!answer) return !(error instanceof Error && error.name === 'AbortError');
+	return answer.status === 413 || answer.code === REQUEST_ENTITY_TOO_LARGE || answer.status >= 500;
 }
 
 /** Only the streamed upload carries a file, so only it can be refused as too large. */

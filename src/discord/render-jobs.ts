@@ -35,7 +35,7 @@ function detail(job: Job, now: number): string[] {
 	const found: string[] = [];
 	if (job.result.messageUrl) found.push(`[the message](${job.result.messageUrl})`);
 	const expires = job.result.madeAt + VIDEO_LINK_LIFETIME_MS;
-	if (job.kind === 'video' && expires > now) found.push(`[the video](${job.result.url}) (link expires ${time(new Date(expires), TimestampStyles.RelativeTime)})`);
+	if (job.kind !== 'image' && expires > now) found.push(`[the video](${job.result.url}) (link expires ${time(new Date(expires), TimestampStyles.RelativeTime)})`);
 	if (found.length > 0) return [`Find it in ${found.join(' or ')}.`];
-	return [job.kind === 'video' ? 'RelayDance no longer keeps this video.' : 'The message it was posted in could not be found.'];
+	return [job.kind !== 'image' ? 'RelayDance no longer keeps this video.' : 'The message it was posted in could not be found.'];
 }

@@ -111,7 +111,8 @@ export function renderImages(job: ImageJob, images: Pick<GeneratedImage, 'fileNa
 	if (revised && revised.trim() !== job.settings.prompt.trim()) lines.push('', 'The model rewrote the prompt as:', quote(revised));
 	if (linked.length > 0) {
 		const expires = new Date((job.result?.madeAt ?? Date.now()) + IMAGE_LINK_LIFETIME_MS);
-		lines.push('', `Discord would not take ${linked.length === 1 ? 'one image' : `${linked.length} images`}, so here ${linked.length === 1 ? 'is its link' : 'are their links'} (expiring ${time(expires, TimestampStyles.RelativeTime)}): ${linked.map((item) => `[${item.fileName}](${item.url})`).join(' · ')}`);
+		const what = linked.length === 1 ? 'One image' : `${linked.length} images`;
+		lines.push('', `${what} could not be attached, so here ${linked.length === 1 ? 'is its link' : 'are their links'} (expiring ${time(expires, TimestampStyles.RelativeTime)}): ${linked.map((item) => `[${item.fileName}](${item.url})`).join(' · ')}`);
 	}
 	if (made < job.settings.count) lines.push('', `RelayDance made ${made} of the ${job.settings.count} images asked for: you were charged for ${made}.`);
 	const animate = images.map((_, index) => ({ ...button('animate', job.id, ButtonStyle.Primary, index + 1), ...(images.length > 1 && { emoji: { name: NUMBER_EMOJIS[index]! } }) }));

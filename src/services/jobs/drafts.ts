@@ -18,7 +18,34 @@ export const DRAFT_TTL_MS = 60 * 60_000;
  * carries only the form's id, so the attachments wait in the store (a restart in between loses nothing).
  */
 export class DraftStore {
+	/** Drafts being turned into a job in this process: a form sent twice starts one job. */
+	private readonly claimed = new Set<string>();
+
 	constructor(private readonly store: Keyv) {}
+
+	/**
+	 * Takes the draft for one submit: undefined when there is none, or another submit has it now.
+	 * Call `done(true)` once the job started (the draft is deleted), `done(false)` to give it back.
+	 */
+	async claim(id: string): Promise<{ draft: VideoDraft; done: (used: boolean) => Promise<void> } | undefined> {
+		if (this.claimed.has(id)) return undefined;
+		this.claimed.add(id);
+		const draft = await this.get(id).catch(() => undefined);
+		if (!draft) {
+			this.claimed.delete(id);
+			return undefined;
+		}
+		return {
+			draft,
+			done: async (used) => {
+				try {
+					if (used) await this.delete(id);
+				} finally {
+					this.claimed.delete(id);
+				}
+			},
+		};
+	}
 
 	async put(draft: VideoDraft): Promise<string> {
 		const id = randomUUID();

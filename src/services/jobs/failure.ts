@@ -38,6 +38,15 @@ export const LOST_IN_IMAGES: JobFailure = {
 	message: 'The bot restarted while RelayDance was making your images, and their answer was lost with it. You were not charged. Please ask again.',
 };
 
+/** An `/image` job found `delivering` at start whose images can no longer be fetched (inline ones live only in memory; links expire). */
+export const LOST_IMAGES: JobFailure = {
+	kind: 'LostImages',
+	message: 'The images were made, but the bot restarted before it could post them, and they cannot be fetched again. You were not charged. Please ask again.',
+};
+
+/** Images made and fetched, but no message could carry them (reply, channel and DMs all refused). */
+export const NOT_SHOWN: JobFailure = { kind: 'NotShown', message: 'The images were made, but Discord would not take them anywhere. You were not charged.' };
+
 /** The requester pressed Cancel before anything was sent to RelayDance. */
 export const CANCELLED: JobFailure = { kind: 'Cancelled', message: 'Cancelled before anything was sent to RelayDance.' };
 

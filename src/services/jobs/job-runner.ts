@@ -10,11 +10,11 @@ import type { RelayDanceClient } from '../relaydance/client.js';
 import type { ContentItem, CreateVideoBody, Task } from '../relaydance/schemas.js';
 import type { TaskWaker } from '../relaydance/task-waker.js';
 import { mayHaveBilled } from './billing.js';
-import { CANCELLED, errorFailure, LOST_IN_IMAGES, LOST_IN_SUBMIT, NO_IMAGES, taskFailure } from './failure.js';
+import { CANCELLED, errorFailure, LOST_IMAGES, LOST_IN_IMAGES, LOST_IN_SUBMIT, NO_IMAGES, NOT_SHOWN, taskFailure } from './failure.js';
 import { ShutdownError } from './shutdown-error.js';
 import { CANCELLABLE_STATES, shownPlace, type ImageJob, type Job, type JobFailure, type JobKind, type JobState, type VideoJob } from './job.js';
 import type { JobStore } from './job-store.js';
-import type { JobView, JobViews } from './job-view.js';
+import type { Delivered, JobView, JobViews } from './job-view.js';
 import { waitForTask, type PollOptions } from './task-poller.js';
 import type { VideoPlan } from './video-request.js';
 import { WaitLine } from './wait-line.js';
@@ -183,54 +183,62 @@ export class JobRunner {
 	/**
 	 * An `/image` job: references sent as for a video, then one synchronous generation, saved as
 	 * `submitting` before it (a restart then cannot know what was made: the member is told, not
-	 * charged). What RelayDance answered is saved before delivery; every image is fetched at once
-	 * (links are temporary) and posted in one message. The member keeps the charge for each image
-	 * made and delivered (as a file, or as a link when the file could not be fetched), no more.
+	 * charged). What RelayDance answered is saved before delivery, and the images are fetched and
+	 * posted in one message before the bot stops (they are small; the grace period covers it): the
+	 * inline (`b64_json`) ones exist only in memory. A restart that finds the job `delivering`
+	 * fetches again what has a link. The member is charged for each image they were shown, as a
+	 * file or as a link, no more.
 	 */
 	private async runImages(job: ImageJob, view: JobView, log: Logger): Promise<void> {
 		if (job.state === 'submitting') {
 			log.warn('the bot stopped during this job\'s image generation: RelayDance may have billed it without delivery');
 			return await this.fail(job, LOST_IN_IMAGES, view, log);
 		}
+		const resumed = job.state === 'delivering';
 		let sources: ImageSource[] = job.images ?? [];
-		if (job.state !== 'delivering') {
+		if (!resumed) {
+			// The generation may take minutes: it holds no submit slot, so videos keep submitting meanwhile.
 			await this.submit(job, view, log, async (uploaded) => {
 				const { settings } = job;
 				const items = await this.deps.client.createImages(
 					{ model: settings.model, prompt: settings.prompt, n: settings.count, size: settings.size, ...(uploaded.length > 0 && { image: uploaded }) },
 					this.halting.signal,
 				);
-				sources = items.map((item, index) => ({
+				// A gateway that ignores `n` is held to it: one message carries at most what was asked.
+				sources = items.slice(0, settings.count).map((item, index) => ({
 					fileName: `relaydance-${job.id.slice(0, 8)}-${index + 1}.png`,
 					...(item.url && { url: item.url }),
 					...(item.b64_json !== undefined && { b64: item.b64_json }),
 					...(item.revised_prompt && { revisedPrompt: item.revised_prompt }),
 				}));
-				// The inline bytes stay out of the store: a restart re-fetches what has a link.
 				job.images = sources.map(({ b64: _inline, ...saved }) => saved);
 				job.result = { madeAt: Date.now(), delivery: 'none' };
 				this.move(job, 'delivering', view, { now: true });
 				log.info({ asked: settings.count, made: items.length }, 'images generated');
-			});
+			}, { holdSlot: false });
 		}
-		const signal = this.stopping.signal;
-		const { images, missing } = await fetchGeneratedImages(sources, { maxBytes: this.deps.maxImageBytes ?? this.deps.maxOutputBytes, allowedHosts: this.deps.outputHosts, signal });
-		const linked = missing.filter((item) => item.url);
-		const made = images.length + linked.length;
-		if (missing.length > 0) log.warn({ missing: missing.length, linked: linked.length }, 'some images could not be fetched');
-		if (made === 0) return await this.fail(job, NO_IMAGES, view, log);
-		// A partial answer (3 of 4) charges what was made and reached the member.
-		this.deps.quotas.image.settle(job.quota, made);
-		try {
-			const { delivery, messageUrl } = await view.deliverImages(job, images, linked, signal);
-			job.result = { madeAt: job.result?.madeAt ?? Date.now(), delivery, messageUrl };
-		} catch (error) {
+		// From here the images exist: they are posted even while the bot stops, until the grace period ends.
+		const signal = this.halting.signal;
+		const fetched = await fetchGeneratedImages(sources, { maxBytes: this.deps.maxImageBytes ?? this.deps.maxOutputBytes, allowedHosts: this.deps.outputHosts, signal });
+		// Only an image too large to fetch is linked instead (its link still works); one that cannot be had is not shown, nor charged.
+		const linked = fetched.missing.filter((item) => item.reason === 'too-large' && item.url);
+		if (fetched.missing.length > 0) log.warn({ missing: fetched.missing.map((item) => item.reason), linked: linked.length }, 'some images could not be fetched');
+		if (fetched.images.length + linked.length === 0) return await this.fail(job, resumed ? LOST_IMAGES : NO_IMAGES, view, log);
+		const delivered: Delivered & { shown: number } = await view.deliverImages(job, fetched.images, linked, signal).catch((error: unknown) => {
 			if (signal.aborted) throw error;
 			log.error({ err: error }, 'the images were made but no message could carry them');
-		}
+			return { delivery: 'none', shown: 0 };
+		});
+		if (delivered.shown === 0) return await this.fail(job, NOT_SHOWN, view, log);
+		// Charged for what the member was shown: a partial answer (3 of 4) charges 3.
+		this.deps.quotas.image.settle(job.quota, delivered.shown);
+		job.result = { madeAt: job.result?.madeAt ?? Date.now(), delivery: delivered.delivery, messageUrl: delivered.messageUrl };
+		// Attached images first, in the message's order: Animate's number N is the Nth of them.
+		const attached = new Set(fetched.images.map((image) => image.fileName.replace(/\.\w+$/, '')));
+		job.images = [...(job.images ?? [])].sort((a, b) => Number(attached.has(b.fileName.replace(/\.\w+$/, ''))) - Number(attached.has(a.fileName.replace(/\.\w+$/, ''))));
 		job.state = 'delivered';
 		await this.finish(job);
-		log.info({ images: images.length, linked: linked.length, delivery: job.result?.delivery }, 'images delivered');
+		log.info({ images: fetched.images.length, linked: linked.length, shown: delivered.shown, delivery: delivered.delivery }, 'images delivered');
 	}
 
 	/**
@@ -238,7 +246,7 @@ export class JobRunner {
 	 * references from their saved URLs, waits for a submission slot, uploads them, and submits once
 	 * the record saying so is in the store.
 	 */
-	private async submit(job: Job, view: JobView, log: Logger, send: (uploaded: string[]) => Promise<void>): Promise<void> {
+	private async submit(job: Job, view: JobView, log: Logger, send: (uploaded: string[]) => Promise<void>, options: { holdSlot?: boolean } = {}): Promise<void> {
 		const cancel = this.cancels.get(job.id)?.signal;
 		const signal = cancel ? AbortSignal.any([this.stopping.signal, cancel]) : this.stopping.signal;
 		// A new job is already `queued`: it shows so once it has a place in line to show, and its
@@ -262,6 +270,7 @@ export class JobRunner {
 			signal.throwIfAborted(); // a Cancel pressed while the last upload finished still counts
 			this.move(job, 'submitting', view);
 			await this.deps.jobs.save(job, { now: true });
+			if (options.holdSlot === false) release();
 			await send(job.settings.references.map((reference) => reference.hostedUrl!));
 		} finally {
 			releaseMemory();
@@ -407,7 +416,7 @@ const CUT_OFF_MS = 1_000;
 const UNSEEN: JobView = {
 	update: () => {},
 	deliver: async () => ({ delivery: 'none' }),
-	deliverImages: async () => ({ delivery: 'none' }),
+	deliverImages: async () => ({ delivery: 'none', shown: 0 }),
 	fail: async () => {},
 };
 

@@ -19,10 +19,11 @@ export interface JobView {
 	 */
 	deliver(job: VideoJob, video: FinishedVideo, signal?: AbortSignal): Promise<Delivered>;
 	/**
-	 * Shows an `/image` job's images, all as files of one message, with `linked` (made, but not
-	 * fetched) as links. The same promise as `deliver`: never throws but when `signal` aborts.
+	 * Shows an `/image` job's images, all as files of one message, with `linked` (made, but too large
+	 * to fetch) as links; where Discord refuses the files, as links alone. Answers how many images
+	 * the member was shown (files and links). Never throws but when `signal` aborts.
 	 */
-	deliverImages(job: ImageJob, images: GeneratedImage[], linked: ImageSource[], signal?: AbortSignal): Promise<Delivered>;
+	deliverImages(job: ImageJob, images: GeneratedImage[], linked: ImageSource[], signal?: AbortSignal): Promise<Delivered & { shown: number }>;
 	/**
 	 * Shows why the job failed. It rejects only when `signal` aborts (the bot is stopping): it then
 	 * stops waiting on Discord at once, including on a progress edit still in flight.

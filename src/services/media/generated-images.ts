@@ -1,4 +1,4 @@
-import { DownloadError, downloadBytes } from './http-download.js';
+import { DownloadError, downloadBytes, type DownloadFailure } from './http-download.js';
 import { sniffKind } from './media-sniff.js';
 import { checkUrl, guardedDispatcher } from './url-guard.js';
 import { MAX_OUTPUT_REDIRECTS } from './finished-video.js';
@@ -32,17 +32,17 @@ export interface FetchImagesOptions {
 /**
  * Brings every image of an answer into memory at once (their links are temporary): decodes the
  * inline ones, downloads the linked ones through the same guard as a finished video, and checks
- * that the bytes are an image. Answers the images in order, and the items that could not be had.
+ * that the bytes are an image. Answers the images in order, and the items that could not be had, with why.
  */
-export async function fetchGeneratedImages(items: ImageSource[], options: FetchImagesOptions): Promise<{ images: GeneratedImage[]; missing: ImageSource[] }> {
+export async function fetchGeneratedImages(items: ImageSource[], options: FetchImagesOptions): Promise<{ images: GeneratedImage[]; missing: Array<ImageSource & { reason: DownloadFailure }> }> {
 	const settled = await Promise.allSettled(items.map((item) => fetchOne(item, options)));
 	const images: GeneratedImage[] = [];
-	const missing: ImageSource[] = [];
+	const missing: Array<ImageSource & { reason: DownloadFailure }> = [];
 	settled.forEach((outcome, index) => {
 		if (outcome.status === 'fulfilled') images.push(outcome.value);
 		else {
 			options.signal?.throwIfAborted();
-			missing.push(items[index]!);
+			missing.push({ ...items[index]!, reason: outcome.reason instanceof DownloadError ? outcome.reason.reason : 'network' });
 		}
 	});
 	return { images, missing };
