@@ -31,13 +31,13 @@ export interface ChannelAnswer {
 }
 
 /**
- * What the bot does with its own token: posts in the guild's channels and DMs. Refusals are set
+ * What the bot does with its own token: posts in the guilds' channels and DMs. Refusals are set
  * per channel (`refuse`) or per recipient (`refuseDms`), faults per channel (`failPosts`); every
  * post and refusal emits `change`. A post with `enforce_nonce` whose nonce the channel saw in the
  * last few minutes answers the first message and creates nothing, as Discord does.
  */
 export class StandInChannels extends EventEmitter {
-	/** Messages the bot posted in guild channels, in order. */
+	/** Messages the bot posted in the world's channel, in order (`messagesIn` for any channel). */
 	readonly guildMessages: SentMessage[] = [];
 	/** DMs the bot sent, by recipient user id. */
 	readonly dms = new Map<string, SentMessage[]>();
@@ -54,15 +54,40 @@ export class StandInChannels extends EventEmitter {
 	private readonly faults = new Map<string, ChannelPostFault[]>();
 	/** Enforced nonces by channel, with the message each created (its `at` says when). */
 	private readonly nonces = new Map<string, Map<string, SentMessage>>();
+	/** The bot's posts by guild channel; the world's channel holds `guildMessages` itself. */
+	private readonly posts = new Map<string, SentMessage[]>();
+	/** Channels the bot cannot reach at all: where only a user-installed app was used. */
+	private readonly foreign = new Set<string>();
+	/** The bot's last post anywhere, for timeout messages. */
+	lastPost: SentMessage | undefined;
 
 	constructor(
+		/** Every guild text channel the bot is in (it may grow). */
 		private readonly guildChannels: ReadonlySet<string>,
-		/** Whether a message outside `guildMessages` (an interaction's reply) still exists. */
+		/** Whether a message outside the channel lists (an interaction's reply) still exists. */
 		private readonly replyExists: (channelId: string, messageId: string) => boolean,
 		private readonly uploadLimit: number,
+		/** The world's channel: its posts are `guildMessages`. */
+		defaultChannelId?: string,
 	) {
 		super();
 		this.setMaxListeners(0);
+		if (defaultChannelId) this.posts.set(defaultChannelId, this.guildMessages);
+	}
+
+	/** The bot's posts in guild channel `channelId`, in order: a live list (empty until the first post). */
+	messagesIn(channelId: string): SentMessage[] {
+		let list = this.posts.get(channelId);
+		if (!list) {
+			list = [];
+			this.posts.set(channelId, list);
+		}
+		return list;
+	}
+
+	/** Bot posts in `channelId` answer 403 `50001 Missing Access`: the bot is not where the channel is. */
+	markForeign(channelId: string): void {
+		this.foreign.add(channelId);
 	}
 
 	/** Bot posts in `channelId` answer with `code` (50013, 50001, 10003) until the returned function is called. */
@@ -105,15 +130,21 @@ export class StandInChannels extends EventEmitter {
 		this.emit('change');
 	}
 
-	/** Every list of messages kept here (guild posts, members' posts, each DM channel), to find a message in. */
+	/** Every list of messages kept here (each guild channel's posts, members' posts, each DM channel), to find a message in. */
 	messageLists(): SentMessage[][] {
-		return [this.guildMessages, this.memberMessages, ...this.dms.values()];
+		return [...this.posts.values(), this.memberMessages, ...this.dms.values()];
 	}
 
 	/** `POST /channels/{id}/messages` with the bot token. */
 	post(channelId: string, body: unknown, files: SentFile[]): ChannelAnswer {
 		const recipient = this.recipientOf.get(channelId);
-		const code = recipient ? this.refusedRecipients.get(recipient) : this.guildChannels.has(channelId) ? this.refusedChannels.get(channelId) : 10003;
+		const code = recipient
+			? this.refusedRecipients.get(recipient)
+			: this.guildChannels.has(channelId)
+				? this.refusedChannels.get(channelId)
+				: this.foreign.has(channelId)
+					? 50001
+					: 10003;
 		if (code !== undefined) {
 			const { status, message } = REFUSALS[code] ?? { status: 403, message: 'Refused' };
 			return this.reject(channelId, status, code, message);
@@ -140,7 +171,8 @@ export class StandInChannels extends EventEmitter {
 		}
 		if (nonce !== undefined) this.nonces.set(channelId, (this.nonces.get(channelId) ?? new Map()).set(nonce, message));
 		if (recipient) this.dms.set(recipient, [...(this.dms.get(recipient) ?? []), message]);
-		else this.guildMessages.push(message);
+		else this.messagesIn(channelId).push(message);
+		this.lastPost = message;
 		this.emit('change');
 		return { status: 200, body: {}, message, fault };
 	}
@@ -148,7 +180,7 @@ export class StandInChannels extends EventEmitter {
 	private exists(channelId: string, messageId: string): boolean {
 		const inChannel = (messages: SentMessage[] | undefined) => messages?.some((message) => message.id === messageId && message.channelId === channelId) ?? false;
 		const recipient = this.recipientOf.get(channelId);
-		return recipient ? inChannel(this.dms.get(recipient)) : inChannel(this.guildMessages) || inChannel(this.memberMessages) || this.replyExists(channelId, messageId);
+		return recipient ? inChannel(this.dms.get(recipient)) : inChannel(this.posts.get(channelId)) || inChannel(this.memberMessages) || this.replyExists(channelId, messageId);
 	}
 
 	private reject(channelId: string, status: number, code: number, message: string): ChannelAnswer {

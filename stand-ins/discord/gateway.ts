@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { botUser, guildPayload, type StandInWorld } from './payloads.js';
+import { botUser, type StandInWorld } from './payloads.js';
 
 const HEARTBEAT_INTERVAL_MS = 41_250;
 
 /**
- * A minimal Discord gateway: HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeat ACKs, and
- * dispatches pushed by the stand-in (INTERACTION_CREATE). RESUME is answered with an invalid
- * session, so the client identifies afresh.
+ * A minimal Discord gateway: HELLO, IDENTIFY → READY + a GUILD_CREATE per guild, heartbeat ACKs,
+ * and dispatches pushed by the stand-in (INTERACTION_CREATE, GUILD_CREATE for a guild joined
+ * later, CHANNEL_CREATE, GUILD_ROLE_CREATE). RESUME is answered with an invalid session, so the
+ * client identifies afresh.
  */
 export class StandInGateway {
 	private readonly wss: WebSocketServer;
@@ -19,6 +20,8 @@ export class StandInGateway {
 		server: Server,
 		private readonly world: StandInWorld,
 		private readonly url: () => string,
+		/** GUILD_CREATE payloads of every guild the bot is in, the world's first. */
+		private readonly guilds: () => Array<{ id: string }>,
 	) {
 		this.wss = new WebSocketServer({ server, path: '/gateway', perMessageDeflate: false });
 		this.wss.on('connection', (socket) => this.accept(socket));
@@ -60,10 +63,11 @@ export class StandInGateway {
 
 	private identify(session: { socket: WebSocket; seq: number }): void {
 		const send = (t: string, d: unknown) => session.socket.send(JSON.stringify({ op: 0, t, s: ++session.seq, d }));
+		const guilds = this.guilds();
 		send('READY', {
 			v: 10,
 			user: botUser(this.world),
-			guilds: [{ id: this.world.guildId, unavailable: true }],
+			guilds: guilds.map((guild) => ({ id: guild.id, unavailable: true })),
 			session_id: randomBytes(16).toString('hex'),
 			resume_gateway_url: this.url(),
 			shard: [0, 1],
@@ -75,7 +79,7 @@ export class StandInGateway {
 			guild_join_requests: [],
 			geo_ordered_rtc_regions: [],
 		});
-		send('GUILD_CREATE', guildPayload(this.world));
+		for (const guild of guilds) send('GUILD_CREATE', guild);
 		this.sessions.add(session);
 		for (const resolve of this.readyWaiters.splice(0)) resolve();
 	}

@@ -100,6 +100,12 @@ export class InteractionHandle extends EventEmitter {
 	callback: { type: number; data?: Record<string, unknown>; at: number } | undefined;
 	/** The interaction's type: 2 command, 3 component, 4 autocomplete, 5 modal submit. */
 	type = 2;
+	/** The guild it happened in (one the bot is in, or not, for a user-installed app); undefined in a DM. */
+	guildId: string | undefined;
+	/** `authorizing_integration_owners` it carried: `{ '0': guildId }` for the bot's guild, `{ '1': userId }` for a user install. */
+	owners: Record<string, string> = {};
+	/** `context`: 0 guild, 1 DM with the bot, 2 a (group) DM between users. */
+	context = 0;
 	/** For a component (and a modal opened from one): the id of the message the component is on. */
 	sourceMessageId: string | undefined;
 	/** `interaction_metadata` that messages answering this interaction carry. */

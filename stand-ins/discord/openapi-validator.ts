@@ -30,6 +30,7 @@ export class OpenApiValidator {
 			paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: object }> } }>>;
 			components: { schemas: Record<string, object> };
 		};
+		acceptStringPermissions(spec.components.schemas);
 		checked.forEach(([method, template], index) => {
 			const schema = spec.paths[template]?.[method.toLowerCase()]?.requestBody?.content?.['application/json']?.schema;
 			if (!schema) throw new Error(`the spec has no JSON body for ${method} ${template}`);
@@ -71,4 +72,25 @@ export class OpenApiValidator {
 		}
 		return validate;
 	}
+}
+
+/** Request fields the spec types as integer bit fields of permissions. */
+const PERMISSION_FIELDS = new Set(['default_member_permissions', 'permissions', 'allow', 'deny']);
+
+/**
+ * The spec types permission bit fields in requests (`default_member_permissions`, a role's
+ * `permissions`, an overwrite's `allow`/`deny`) as integers, while Discord's docs call them strings
+ * ("set of permissions represented as a bit set"), discord-api-types types them `Permissions`
+ * (a string), and discord.js sends strings (`setDefaultMemberPermissions`), which Discord accepts.
+ * So such a field also takes a string of decimal digits; anything else is still refused.
+ */
+function acceptStringPermissions(node: unknown): void {
+	if (!node || typeof node !== 'object') return;
+	const properties = (node as { properties?: Record<string, { type?: string | string[] }> }).properties;
+	for (const [name, property] of Object.entries(properties ?? {})) {
+		if (PERMISSION_FIELDS.has(name) && [property.type].flat().includes('integer')) {
+			properties![name] = { anyOf: [property, { type: 'string', pattern: '^[0-9]{1,20}$' }] } as typeof property;
+		}
+	}
+	for (const child of Object.values(node)) acceptStringPermissions(child);
 }

@@ -33,69 +33,64 @@ export function memberUser(userId: string) {
 	return { id: userId, username: `user${userId.slice(-4)}`, discriminator: '0', global_name: `User ${userId.slice(-4)}`, avatar: null, public_flags: 0, flags: 0, primary_guild: null };
 }
 
-export function guildPayload(world: StandInWorld) {
-	return {
-		id: world.guildId,
-		name: 'Stand-in Guild',
-		icon: null,
-		owner_id: world.botUserId,
-		afk_timeout: 300,
-		verification_level: 0,
-		default_message_notifications: 0,
-		explicit_content_filter: 0,
-		features: [],
-		mfa_level: 0,
-		premium_tier: 0,
-		preferred_locale: 'en-US',
-		nsfw_level: 0,
-		roles: [{ id: world.guildId, name: '@everyone', permissions: '2248473465835073', position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
-		emojis: [],
-		stickers: [],
-		channels: [{ id: world.channelId, type: 0, guild_id: world.guildId, name: 'generate', position: 0, permission_overwrites: [], nsfw: false, topic: null }],
-		threads: [],
-		members: [],
-		presences: [],
-		voice_states: [],
-		stage_instances: [],
-		guild_scheduled_events: [],
-		member_count: 2,
-		large: false,
-		unavailable: false,
-		joined_at: new Date().toISOString(),
-	};
-}
-
 /** Permissions the bot has in the channel: view, send, embed, attach, read history. */
 export const APP_PERMISSIONS = String((1n << 10n) | (1n << 11n) | (1n << 14n) | (1n << 15n) | (1n << 16n));
 
+/** Permissions Discord documents for an app in a (group) DM with other users: attach, embed, mention everyone. */
+export const PRIVATE_CHANNEL_APP_PERMISSIONS = String((1n << 14n) | (1n << 15n) | (1n << 17n));
+/** In a DM with the app's bot user Discord adds Use External Emojis; the bot also views, sends and reads history there. */
+export const BOT_DM_APP_PERMISSIONS = String(BigInt(APP_PERMISSIONS) | BigInt(PRIVATE_CHANNEL_APP_PERMISSIONS) | (1n << 18n));
+
 /**
- * INTERACTION_CREATE's payload for an interaction by `userId` in the world's channel (or in
- * `channelId`), where the bot has `permissions`. With `dm`, it happens in the user's DM with the
- * bot: no guild, `user` instead of `member`. `message` is the message a component is on.
+ * Where an interaction happens. In a guild (the bot's, or one only the user installed the app in):
+ * `guildId`, the channel object, and the member's roles and permissions. Outside one: a DM with
+ * the bot (`context` 1) or a (group) DM between users (`context` 2), with `user` instead of `member`.
+ */
+export interface InteractionPlace {
+	guildId?: string;
+	/** The channel object sent as `channel`, without `permissions` (the app's are added). */
+	channel: { id: string; type: number } & Record<string, unknown>;
+	member?: { roles: string[]; permissions: string; joinedAt: string };
+	owners: Record<string, string>;
+	context: 0 | 1 | 2;
+}
+
+/**
+ * INTERACTION_CREATE's payload for an interaction by `userId` at `place`, where the app has
+ * `permissions`. `message` is the message a component is on.
  */
 export function interactionPayload(
 	world: StandInWorld,
-	interaction: { id: string; token: string; type: number; data: object; userId: string; permissions: string; attachmentSizeLimit: number; channelId?: string; dm?: boolean; message?: object },
+	interaction: { id: string; token: string; type: number; data: object; userId: string; permissions: string; attachmentSizeLimit: number; place: InteractionPlace; message?: object },
 ) {
-	const channelId = interaction.channelId ?? world.channelId;
+	const { place } = interaction;
 	const user = memberUser(interaction.userId);
-	const place = interaction.dm
+	const where = place.guildId
 		? {
-				channel_id: channelId,
-				channel: { id: channelId, type: 1, flags: 0, last_message_id: null, recipients: [user] },
-				user,
-				authorizing_integration_owners: { '0': '0' },
-				context: 1,
+				guild_id: place.guildId,
+				guild: { id: place.guildId, locale: 'en-US', features: [] },
+				channel_id: place.channel.id,
+				channel: { ...place.channel, permissions: interaction.permissions },
+				member: {
+					user,
+					roles: place.member?.roles ?? [],
+					permissions: place.member?.permissions ?? '0',
+					joined_at: place.member?.joinedAt ?? new Date().toISOString(),
+					deaf: false,
+					mute: false,
+					flags: 0,
+					pending: false,
+					nick: null,
+					avatar: null,
+					premium_since: null,
+					communication_disabled_until: null,
+				},
+				guild_locale: 'en-US',
 			}
 		: {
-				guild_id: world.guildId,
-				guild: { id: world.guildId, locale: 'en-US', features: [] },
-				channel_id: channelId,
-				channel: { id: channelId, type: 0, guild_id: world.guildId, name: 'generate', permissions: interaction.permissions, flags: 0 },
-				member: { user, roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0, pending: false, nick: null, avatar: null },
-				guild_locale: 'en-US',
-				authorizing_integration_owners: { '0': world.guildId },
-				context: 0,
+				channel_id: place.channel.id,
+				channel: { recipients: [user], ...place.channel },
+				user,
 			};
 	return {
 		id: interaction.id,
@@ -104,7 +99,9 @@ export function interactionPayload(
 		token: interaction.token,
 		version: 1,
 		data: interaction.data,
-		...place,
+		...where,
+		authorizing_integration_owners: place.owners,
+		context: place.context,
 		...(interaction.message && { message: interaction.message }),
 		app_permissions: interaction.permissions,
 		locale: 'en-US',

@@ -5,18 +5,20 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { StandInGateway } from './gateway.js';
 import { StandInChannels, type ChannelPostFault } from './channels.js';
-import type { APIMessageApplicationCommandInteractionData, APIMessageButtonInteractionData, APIModalSubmission } from 'discord.js';
+import type { APIInteractionDataResolved, APIMessageApplicationCommandInteractionData, APIMessageButtonInteractionData, APIModalSubmission } from 'discord.js';
 import { AttachmentLinks } from './cdn.js';
 import { fileUploadFields, findComponent, modalComponents, modalSubmission, type ModalValue } from './components.js';
 import { InteractionHandle, waitUntil, type MessageLink, type SentFile, type SentMessage, type UploadFault } from './interaction-handle.js';
 import { editMessage, messageJson, toMessage, type MessageContext } from './messages.js';
 import { json, readBody, setOriginal, webhook, withInteraction } from './webhook.js';
 import { defaultSpecPath, OpenApiValidator } from './openapi-validator.js';
-import { APP_PERMISSIONS, botUser, guildPayload, interactionPayload, interactionToken, memberUser, snowflake, type StandInWorld } from './payloads.js';
+import { APP_PERMISSIONS, BOT_DM_APP_PERMISSIONS, PRIVATE_CHANNEL_APP_PERMISSIONS, botUser, interactionPayload, interactionToken, memberUser, snowflake, type InteractionPlace, type StandInWorld } from './payloads.js';
+import { StandInGuilds, type StandInChannel, type StandInMember, type StandInRole } from './guilds.js';
 
 export { InteractionHandle, isFinal, textOf, type SentFile, type SentMessage, type ShownModal, type UploadFault, type WebhookRequest } from './interaction-handle.js';
 export type { ChannelPostFault } from './channels.js';
 export type { ModalValue } from './components.js';
+export { EVERYONE_PERMISSIONS } from './guilds.js';
 
 const MiB = 1024 * 1024;
 const CALLBACK_DEADLINE_MS = 3_000;
@@ -29,7 +31,40 @@ export interface CommandAttachment {
 	/** The size Discord declares; defaults to the real size (set it to test a lying client). */
 	size?: number;
 }
-export type OptionValue = string | number | boolean | CommandAttachment;
+/** A role option (type 8): the role's id; `data.resolved.roles` carries the role. */
+export interface RoleOptionValue {
+	role: string;
+}
+/** A user option (type 6): the user's id; `data.resolved.users`, and `members` when in a guild. */
+export interface UserOptionValue {
+	user: string;
+	/** The user as a member of the guild: its roles (default: those it was last seen with, or none); `false`: not a member (no `members` entry). */
+	member?: { roles?: string[] } | false;
+}
+/** A channel option (type 7): the channel's id; `data.resolved.channels` carries it, with the invoking member's permissions there. */
+export interface ChannelOptionValue {
+	channel: string;
+}
+/** A mentionable option (type 9): a role's id (when it is a role of the guild) or a user's. */
+export interface MentionableOptionValue {
+	mentionable: string;
+}
+/** A number option (type 10); a bare JS number is an integer option (type 4). */
+export interface NumberOptionValue {
+	number: number;
+}
+/**
+ * A slash command option's value: a string (type 3), a JS number (integer, 4), a boolean (5), a
+ * file (11), or one of the typed values (`roleOption`, `userOption`, `channelOption`,
+ * `mentionableOption`, `numberOption`).
+ */
+export type OptionValue = string | number | boolean | CommandAttachment | RoleOptionValue | UserOptionValue | ChannelOptionValue | MentionableOptionValue | NumberOptionValue;
+
+export const roleOption = (roleId: string): RoleOptionValue => ({ role: roleId });
+export const userOption = (userId: string, member?: UserOptionValue['member']): UserOptionValue => ({ user: userId, ...(member !== undefined && { member }) });
+export const channelOption = (channelId: string): ChannelOptionValue => ({ channel: channelId });
+export const mentionableOption = (id: string): MentionableOptionValue => ({ mentionable: id });
+export const numberOption = (value: number): NumberOptionValue => ({ number: value });
 
 export interface InvokeOptions {
 	userId?: string;
@@ -50,20 +85,56 @@ export interface InvokeOptions {
 	 * dies 15 minutes after it. The 3-second deadline for the first response still counts from now.
 	 */
 	createdAt?: number;
-	/** The bot's permissions in the channel (`app_permissions`, `channel.permissions`). Default: view, send, embed, attach, history. */
+	/**
+	 * The bot's permissions in the channel (`app_permissions`, `channel.permissions`). Default: view,
+	 * send, embed, attach, history in a guild; those and Mention Everyone, Use External Emojis in a DM
+	 * with the bot; only attach, embed, mention everyone where only a user-installed app is.
+	 */
 	appPermissions?: string | bigint;
+	/**
+	 * The guild the interaction is in (one of `addGuild`'s): in its first channel unless `channelId`
+	 * says which. Default: the world's guild. With `userInstall`, a guild the bot need not be in.
+	 */
+	guildId?: string;
+	/** The channel the interaction is in: any guild channel (`addChannel`, `addGuild`). Default: the guild's first channel. */
+	channelId?: string;
+	/** The member's role ids (`member.roles`); they also count in the default `memberPermissions`. Default: the roles the user was last seen with there, or none. */
+	roles?: string[];
+	/**
+	 * The member's permissions in the channel (`member.permissions`). Default: what Discord computes,
+	 * @everyone's (a plain member's, `EVERYONE_PERMISSIONS`) with the member's roles', all of them with Administrator.
+	 */
+	memberPermissions?: string | bigint;
+	/** In the user's DM with the bot: no guild, `user` instead of `member`, a type-1 channel, `context` 1. */
+	dm?: boolean;
+	/**
+	 * Through the app installed to the user (`authorizing_integration_owners: { '1': userId }`).
+	 * `true`: in a guild the bot is not in (`guildId` defaults to a new id; `context` 0): `app_permissions`
+	 * is only attach, embed, mention everyone and bot-token posts there answer 403 `50001 Missing Access`
+	 * (no bot-token fallback). In a guild the bot is in, owners are `{ '0': guildId, '1': userId }`.
+	 * `'private-channel'`: in a DM between users (`context` 2, no guild; bot posts refused the same way).
+	 * With `dm`: the bot's DM, owned by the user install.
+	 */
+	userInstall?: boolean | 'private-channel';
+	/**
+	 * The subcommand the values belong to: `['usage']` (a SUB_COMMAND, type 1) or `['limits', 'set-role']`
+	 * (a SUB_COMMAND_GROUP, type 2, holding the SUB_COMMAND): the values become the subcommand's options.
+	 */
+	subcommand?: [subcommand: string] | [group: string, subcommand: string];
 }
 
-/** Options of a button press, a modal submit or a message command: as for `invoke`, without autocomplete. */
-export type InteractionOptions = Omit<InvokeOptions, 'focused'>;
+/** Options of a button press, a modal submit or a message command: as for `invoke`, without autocomplete or a subcommand. */
+export type InteractionOptions = Omit<InvokeOptions, 'focused' | 'subcommand'>;
 
 /** What a user enters in a modal, by field custom_id: text, chosen option values, a checkbox, or files for a file upload. */
 export type ModalValues = Record<string, ModalValue | CommandAttachment[] | undefined>;
 
-/** A member's message in the world's channel (`postUserMessage`). */
+/** A member's message in a guild channel (`postUserMessage`). */
 export interface UserMessage {
 	/** The author; default a new member. */
 	userId?: string;
+	/** Where; default the world's channel. */
+	channelId?: string;
 	content?: string;
 	attachments: CommandAttachment[];
 }
@@ -81,7 +152,7 @@ const CHECKED_ROUTES: Array<[string, string]> = [
 ];
 
 /** Schemas of what the stand-in itself sends, checked as it sends them. */
-const SENT_SCHEMAS = ['MessageResponse', 'InteractionCallbackResponse', 'UserResponse', 'MessageAttachmentResponse'];
+const SENT_SCHEMAS = ['MessageResponse', 'InteractionCallbackResponse', 'UserResponse', 'MessageAttachmentResponse', 'GuildRoleResponse', 'GuildChannelResponse', 'GuildMemberResponse'];
 
 export type DiscordStandIn = Awaited<ReturnType<typeof startDiscordStandIn>>;
 
@@ -95,6 +166,13 @@ export type DiscordStandIn = Awaited<ReturnType<typeof startDiscordStandIn>>;
  * Beyond slash commands: `press` (a button), `submitModal` (a modal the bot showed),
  * `invokeMessageCommand` (a message context-menu command), `postUserMessage` (a member's post with
  * files). Every message file is served at its signed link (`/attachments/…`, one 302 to storage).
+ *
+ * Several guilds: `world` is the default guild and channel; `addGuild`, `addChannel`, `addRole`
+ * make more (GUILD_CREATE, CHANNEL_CREATE, GUILD_ROLE_CREATE to a connected bot), and the bot's
+ * posts in any of their channels are kept by channel (`messagesIn`). Each interaction can be placed
+ * (`guildId`, `channelId`, `dm`, `userInstall`), given the member's `roles` and
+ * `memberPermissions`, and a command's values nested in a `subcommand` and typed (`roleOption`,
+ * `userOption`, `channelOption`, `mentionableOption`, `numberOption`) with their `data.resolved`.
  */
 export async function startDiscordStandIn(options: { port?: number; keepFiles?: boolean; specPath?: string } = {}) {
 	const world: StandInWorld = { applicationId: snowflake(), botUserId: '', guildId: snowflake(), channelId: snowflake() };
@@ -107,11 +185,18 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 	const violations: string[] = [];
 	const replyExists = (channelId: string, messageId: string) =>
 		[...byId.values()].some((handle) => handle.channelId === channelId && handle.original?.id === messageId);
-	const channels = new StandInChannels(new Set([world.channelId]), replyExists, 10 * MiB);
+	const guilds = new StandInGuilds(world);
+	const channels = new StandInChannels(guilds.channelIds, replyExists, 10 * MiB, world.channelId);
+	/**
+	 * Channels where only a user-installed app was used (`userInstall`): the bot is not there. By
+	 * channel id: the guild it is in, or none for a DM between users.
+	 */
+	const foreignPlaces = new Map<string, { guildId?: string; otherUserId?: string }>();
 	/** Fires on every change anywhere: a reply, a channel post, a DM. */
 	const activity = new EventEmitter().setMaxListeners(0);
 	channels.on('change', () => activity.emit('change'));
-	const registered: { global?: unknown[]; guild?: unknown[] } = {};
+	/** Commands as last registered: global, in the last guild registered to, and by guild. */
+	const registered: { global?: unknown[]; guild?: unknown[]; byGuild: Record<string, unknown[]> } = { byGuild: {} };
 	let baseUrl = '';
 	const links = new AttachmentLinks(() => baseUrl);
 	/** Each state of messages edited outside an interaction's own reply (channel posts, DMs, follow-ups), by id. */
@@ -124,7 +209,17 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		});
 	});
 	server.keepAliveTimeout = 60_000;
-	const gateway = new StandInGateway(server, world, () => `${baseUrl.replace('http', 'ws')}/gateway`);
+	const gateway = new StandInGateway(server, world, () => `${baseUrl.replace('http', 'ws')}/gateway`, () => [...guilds.byId.keys()].map(guildCreate));
+
+	/** GUILD_CREATE's payload for `guildId`, its roles, channels and members checked against the spec. */
+	function guildCreate(guildId: string) {
+		const payload = guilds.payload(guildId);
+		const label = `stand-in's GUILD_CREATE ${guildId}`;
+		for (const role of payload.roles) violations.push(...validator.checkSchema('GuildRoleResponse', role, `${label} role ${role.id}`));
+		for (const channel of payload.channels) violations.push(...validator.checkSchema('GuildChannelResponse', channel, `${label} channel ${channel.id}`));
+		for (const member of payload.members) violations.push(...validator.checkSchema('GuildMemberResponse', member, `${label} member`));
+		return payload;
+	}
 
 	async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		const url = new URL(req.url ?? '/', 'http://localhost');
@@ -154,8 +249,10 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		if (method === 'GET' && path === '/applications/@me') return json(res, 200, { id: world.applicationId, name: 'RelayDance', flags: 0, bot_public: true, bot_require_code_grant: false, verify_key: '0'.repeat(64), description: '' });
 		if (method === 'PUT' && (match = route(/^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/))) {
 			const saved = (body as Array<Record<string, unknown>>).map((command) => ({ ...command, id: snowflake(), application_id: match![1], version: snowflake() }));
-			if (match[2]) registered.guild = saved;
-			else registered.global = saved;
+			if (match[2]) {
+				registered.guild = saved;
+				registered.byGuild[match[2]] = saved;
+			} else registered.global = saved;
 			return json(res, 200, saved);
 		}
 		if (method === 'POST' && (match = route(/^\/interactions\/(\d+)\/([^/]+)\/callback$/))) {
@@ -170,6 +267,8 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 			return json(res, answer.status, answer.message ? messageJson(answer.message, messageContext()) : answer.body);
 		}
 		if ((method === 'GET' || method === 'PATCH') && (match = route(/^\/channels\/(\d+)\/messages\/(\d+)$/))) return channelMessage(method, match[1]!, match[2]!, body, files, res);
+		if (method === 'GET' && (match = route(/^\/channels\/(\d+)$/))) return getChannel(match[1]!, res);
+		if (method === 'GET' && (match = route(/^\/guilds\/(\d+)\/(members|roles)(?:\/(\d+))?$/))) return guildRead(match[1]!, match[2] as 'members' | 'roles', match[3], res);
 		if (method === 'POST' && path === '/users/@me/channels') {
 			const answer = channels.openDm(String((body as { recipient_id?: unknown } | undefined)?.recipient_id ?? ''));
 			return json(res, answer.status, answer.body);
@@ -239,7 +338,7 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 				id: handle.id,
 				type: handle.type,
 				channel_id: handle.channelId,
-				...(!channels.dmRecipient(handle.channelId) && { guild_id: world.guildId }),
+				...(handle.guildId && { guild_id: handle.guildId }),
 				...(message && { response_message_id: message.id, response_message_loading: type === 5, response_message_ephemeral: message.ephemeral }),
 			},
 			...(message && type !== 5 && { resource: { type, message: messageJson(message, messageContext()) } }),
@@ -256,6 +355,39 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		if (message.authorId) return json(res, 403, { message: 'Cannot edit a message authored by another user', code: 50005 });
 		link.replace(editMessage(message, (body ?? {}) as Record<string, unknown>, files, channelId));
 		return json(res, 200, messageJson(link.current()!, messageContext()));
+	}
+
+	/** `GET /channels/{id}` (`client.channels.fetch`): a guild channel or a DM; 403 where the bot is not. */
+	function getChannel(channelId: string, res: ServerResponse): void {
+		const channel = guilds.channel(channelId);
+		if (channel) return json(res, 200, guilds.channelPayload(channel));
+		const recipient = channels.dmRecipient(channelId);
+		if (recipient) return json(res, 200, { id: channelId, type: 1, last_message_id: null, flags: 0, recipients: [memberUser(recipient)] });
+		if (foreignPlaces.has(channelId)) return json(res, 403, { message: 'Missing Access', code: 50001 });
+		return json(res, 404, { message: 'Unknown Channel', code: 10003 });
+	}
+
+	/**
+	 * `GET /guilds/{id}/members/{user}` (`guild.members.fetch(id)`): the bot, or a member seen in an
+	 * interaction there, with its roles; `GET /guilds/{id}/members` lists those; `GET
+	 * /guilds/{id}/roles[/{role}]` (`guild.roles.fetch`). 403 in a guild only a user install is in.
+	 */
+	function guildRead(guildId: string, kind: 'members' | 'roles', id: string | undefined, res: ServerResponse): void {
+		const guild = guilds.get(guildId);
+		if (!guild) {
+			const foreign = [...foreignPlaces.values()].some((place) => place.guildId === guildId);
+			return foreign ? json(res, 403, { message: 'Missing Access', code: 50001 }) : json(res, 404, { message: 'Unknown Guild', code: 10004 });
+		}
+		if (kind === 'roles') {
+			if (id === undefined) return json(res, 200, guild.roles.map((role) => guilds.rolePayload(role)));
+			const role = guild.roles.find((candidate) => candidate.id === id);
+			return role ? json(res, 200, guilds.rolePayload(role)) : json(res, 404, { message: 'Unknown Role', code: 10011 });
+		}
+		const bot: StandInMember = { userId: world.botUserId, roles: [], joinedAt: guild.joinedAt };
+		const member = (entry: StandInMember) => guilds.memberPayload(entry, entry.userId === world.botUserId ? botUser(world) : memberUser(entry.userId));
+		if (id === undefined) return json(res, 200, [bot, ...guild.members.values()].map(member));
+		const found = id === world.botUserId ? bot : guild.members.get(id);
+		return found ? json(res, 200, member(found)) : json(res, 404, { message: 'Unknown Member', code: 10007 });
 	}
 
 	function messageContext(): MessageContext {
@@ -352,26 +484,170 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 
 	/** Builds and sends a slash command (or autocomplete) as INTERACTION_CREATE. */
 	async function invoke(command: string, values: Record<string, OptionValue | undefined>, invokeOptions: InvokeOptions = {}): Promise<InteractionHandle> {
-		const attachments: Record<string, unknown> = {};
+		const userId = invokeOptions.userId ?? snowflake();
+		const channelId = channelFor(invokeOptions, userId);
+		const guildId = guilds.channel(channelId)?.guildId ?? foreignPlaces.get(channelId)?.guildId;
+		const invokerRoles = invokeOptions.roles ?? (guildId ? guilds.get(guildId)?.members.get(userId)?.roles : undefined) ?? [];
+		const invokerPermissions = invokeOptions.memberPermissions !== undefined ? String(invokeOptions.memberPermissions) : guilds.permissionsOf(guildId, invokerRoles);
+		const resolved: APIInteractionDataResolved = {};
+		const resolveUser = (id: string, member?: UserOptionValue['member']) => {
+			(resolved.users ??= {})[id] = memberUser(id);
+			if (!guildId || member === false) return;
+			const seen = guilds.get(guildId) ? guilds.seeMember(guildId, id, member?.roles) : { userId: id, roles: member?.roles ?? [], joinedAt: new Date().toISOString() };
+			(resolved.members ??= {})[id] = guilds.resolvedMember(seen, guilds.permissionsOf(guildId, seen.roles));
+		};
+		const resolveRole = (id: string) => {
+			const role = guilds.role(id) ?? ({ id, name: `role-${id.slice(-4)}`, permissions: '0', position: 1 } satisfies StandInRole);
+			(resolved.roles ??= {})[id] = guilds.rolePayload(role);
+		};
+		const resolveChannel = (id: string) => {
+			const channel = guilds.channel(id) ?? ({ id, guildId: guildId ?? world.guildId, name: `channel-${id.slice(-4)}`, position: 0 } satisfies StandInChannel);
+			(resolved.channels ??= {})[id] = guilds.resolvedChannel(channel, invokerPermissions);
+		};
 		const options = Object.entries(values)
 			.filter((entry): entry is [string, OptionValue] => entry[1] !== undefined)
 			.map(([name, value]) => {
-				if (typeof value === 'object') {
-					const attachment = ephemeralAttachment(value, world.channelId);
-					attachments[attachment.id] = attachment;
+				const focused = invokeOptions.focused === name && { focused: true };
+				if (typeof value !== 'object') return { name, type: typeof value === 'string' ? 3 : typeof value === 'boolean' ? 5 : 4, value, ...focused };
+				if ('data' in value) {
+					const attachment = ephemeralAttachment(value, channelId);
+					(resolved.attachments ??= {})[attachment.id] = attachment;
 					return { name, type: 11, value: attachment.id };
 				}
-				const type = typeof value === 'string' ? 3 : typeof value === 'boolean' ? 5 : 4;
-				return { name, type, value, ...(invokeOptions.focused === name && { focused: true }) };
+				if ('number' in value) return { name, type: 10, value: value.number, ...focused };
+				if ('role' in value) {
+					resolveRole(value.role);
+					return { name, type: 8, value: value.role, ...focused };
+				}
+				if ('user' in value) {
+					resolveUser(value.user, value.member);
+					return { name, type: 6, value: value.user, ...focused };
+				}
+				if ('channel' in value) {
+					resolveChannel(value.channel);
+					return { name, type: 7, value: value.channel, ...focused };
+				}
+				const isRole = value.mentionable === guildId || guilds.role(value.mentionable) !== undefined;
+				if (isRole) resolveRole(value.mentionable);
+				else resolveUser(value.mentionable);
+				return { name, type: 9, value: value.mentionable, ...focused };
 			});
 		const type = invokeOptions.focused ? 4 : 2;
-		const data = { id: snowflake(), name: command, type: 1, options, ...(Object.keys(attachments).length > 0 && { resolved: { attachments } }) };
-		return dispatch({ type, data, channelId: world.channelId, metadata: type === 2 ? (base) => ({ ...base, type: 2 }) : undefined }, invokeOptions);
+		const data = { id: snowflake(), name: command, type: 1, options: nested(options, invokeOptions.subcommand), ...(Object.keys(resolved).length > 0 && { resolved }) };
+		return dispatch({ type, data, channelId, metadata: type === 2 ? (base) => ({ ...base, type: 2 }) : undefined }, { ...invokeOptions, userId });
+	}
+
+	/** `options` inside the subcommand (type 1) they belong to, itself inside its group (type 2) if any, as Discord nests them. */
+	function nested(options: object[], subcommand: InvokeOptions['subcommand']): object[] {
+		if (!subcommand) return options;
+		const [first, second] = subcommand;
+		if (second === undefined) return [{ name: first, type: 1, options }];
+		return [{ name: first, type: 2, options: [{ name: second, type: 1, options }] }];
+	}
+
+	/**
+	 * The channel a command is used in, by `guildId`, `channelId`, `dm` and `userInstall`: a guild
+	 * channel, the user's DM channel with the bot, or a channel the bot is not in.
+	 */
+	function channelFor(options: InvokeOptions, userId: string): string {
+		if (options.dm) {
+			if (options.guildId || options.channelId || options.roles || options.memberPermissions !== undefined || options.userInstall === 'private-channel') {
+				throw new Error('stand-in: a DM with the bot (dm: true) has no guild, channel choice, roles or member permissions');
+			}
+			return String(channels.openDm(userId).body.id);
+		}
+		if (options.userInstall === 'private-channel') {
+			if (options.guildId) throw new Error("stand-in: userInstall 'private-channel' is a DM between users: no guildId");
+			const id = options.channelId ?? snowflake();
+			if (guilds.channel(id) || channels.dmRecipient(id)) throw new Error(`stand-in: channel ${id} is one the bot is in, not a DM between users`);
+			if (!foreignPlaces.has(id)) foreignPlaces.set(id, { otherUserId: snowflake() });
+			channels.markForeign(id);
+			return id;
+		}
+		if (options.userInstall && !(options.guildId && guilds.get(options.guildId)) && !(options.channelId && guilds.channel(options.channelId))) {
+			const guildId = options.guildId ?? (options.channelId && foreignPlaces.get(options.channelId)?.guildId) ?? snowflake();
+			const id = options.channelId ?? [...foreignPlaces].find(([, place]) => place.guildId === guildId)?.[0] ?? snowflake();
+			const known = foreignPlaces.get(id);
+			if (known && known.guildId !== guildId) throw new Error(`stand-in: channel ${id} is not in guild ${guildId}`);
+			foreignPlaces.set(id, { guildId });
+			channels.markForeign(id);
+			return id;
+		}
+		if (options.channelId) {
+			const channel = guilds.channel(options.channelId);
+			if (!channel) throw new Error(`stand-in: no guild channel ${options.channelId} (addChannel or addGuild makes one; dm: true for a DM)`);
+			if (options.guildId && options.guildId !== channel.guildId) throw new Error(`stand-in: channel ${channel.id} is in guild ${channel.guildId}, not ${options.guildId}`);
+			return channel.id;
+		}
+		if (options.guildId) {
+			const first = guilds.require(options.guildId).channels[0];
+			if (!first) throw new Error(`stand-in: guild ${options.guildId} has no channel (addChannel)`);
+			return first.id;
+		}
+		return world.channelId;
+	}
+
+	/** For a press, a modal submit or a message command: the place is the message's (or the modal's); the options may only agree. */
+	function checkSamePlace(channelId: string, options: InteractionOptions, action: string): void {
+		const guildId = guilds.channel(channelId)?.guildId ?? foreignPlaces.get(channelId)?.guildId;
+		const dm = channels.dmRecipient(channelId) !== undefined;
+		const clash =
+			(options.channelId !== undefined && options.channelId !== channelId && `channelId ${options.channelId}`) ||
+			(options.guildId !== undefined && options.guildId !== guildId && `guildId ${options.guildId}`) ||
+			(options.dm !== undefined && options.dm !== dm && `dm: ${String(options.dm)}`);
+		if (clash) throw new Error(`stand-in: cannot ${action} with ${clash}: it happens where the message is, channel ${channelId}${guildId ? ` of guild ${guildId}` : ''}`);
+	}
+
+	/**
+	 * Where an interaction in `channelId` by `userId` happens, as INTERACTION_CREATE says it, and the
+	 * app's default permissions there. Owners follow `userInstall`, else those of `origin` (the
+	 * interaction whose message a component is on), else the guild's install.
+	 */
+	function placeOf(channelId: string, userId: string, options: InteractionOptions, origin: InteractionHandle | undefined): { place: InteractionPlace; appPermissions: string } {
+		const recipient = channels.dmRecipient(channelId);
+		if (recipient) {
+			const owners = options.userInstall ? { '1': userId } : (origin?.owners ?? { '0': '0' });
+			return { place: { channel: { id: channelId, type: 1, flags: 0, last_message_id: null, recipients: [memberUser(recipient)] }, owners, context: 1 }, appPermissions: BOT_DM_APP_PERMISSIONS };
+		}
+		const foreign = foreignPlaces.get(channelId);
+		if (foreign) {
+			const owners = options.userInstall || !origin ? { '1': userId } : origin.owners;
+			if (!foreign.guildId) {
+				const recipients = [memberUser(userId), memberUser(foreign.otherUserId ?? snowflake())];
+				return { place: { channel: { id: channelId, type: 1, flags: 0, last_message_id: null, recipients }, owners, context: 2 }, appPermissions: PRIVATE_CHANNEL_APP_PERMISSIONS };
+			}
+			const roles = options.roles ?? [];
+			const permissions = options.memberPermissions !== undefined ? String(options.memberPermissions) : guilds.permissionsOf(undefined, roles);
+			return {
+				place: { guildId: foreign.guildId, channel: { id: channelId, type: 0, guild_id: foreign.guildId, name: 'channel', flags: 0 }, member: { roles, permissions, joinedAt: new Date().toISOString() }, owners, context: 0 },
+				appPermissions: PRIVATE_CHANNEL_APP_PERMISSIONS,
+			};
+		}
+		const channel = guilds.channel(channelId);
+		if (!channel) throw new Error(`stand-in: channel ${channelId} is in no guild the bot is in, nor a DM`);
+		const member = guilds.seeMember(channel.guildId, userId, options.roles);
+		const permissions = options.memberPermissions !== undefined ? String(options.memberPermissions) : guilds.permissionsOf(channel.guildId, member.roles);
+		return {
+			place: {
+				guildId: channel.guildId,
+				channel: { id: channelId, type: 0, guild_id: channel.guildId, name: channel.name, flags: 0 },
+				member: { roles: member.roles, permissions, joinedAt: member.joinedAt },
+				owners: options.userInstall ? { '0': channel.guildId, '1': userId } : (origin?.owners ?? { '0': channel.guildId }),
+				context: 0,
+			},
+			appPermissions: APP_PERMISSIONS,
+		};
+	}
+
+	/** The interaction whose reply or follow-up `messageId` is, if any. */
+	function originOf(messageId: string): InteractionHandle | undefined {
+		return [...byId.values()].find((handle) => !handle.link && (handle.original?.id === messageId || handle.followups.some((message) => message.id === messageId)));
 	}
 
 	/**
 	 * Sends INTERACTION_CREATE of `type` with `data`, in `channelId` (a DM channel makes it a DM
-	 * interaction, by the DM's recipient), and returns the handle that records what the bot does.
+	 * interaction, by the DM's recipient; a guild channel, one in its guild), and returns the handle
+	 * that records what the bot does.
 	 */
 	async function dispatch(
 		interaction: {
@@ -386,20 +662,26 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 			metadata?: (base: { id: string; user: ReturnType<typeof memberUser>; authorizing_integration_owners: Record<string, string> }) => Record<string, unknown>;
 			/** Who presses by default (a DM's recipient, an ephemeral message's user). */
 			defaultUserId?: string;
+			/** The interaction whose message this one starts from (a component's message, a modal's): its owners carry over. */
+			origin?: InteractionHandle;
 		},
 		invokeOptions: InteractionOptions,
 	): Promise<InteractionHandle> {
 		await gateway.whenIdentified();
 		const recipient = channels.dmRecipient(interaction.channelId);
 		const userId = invokeOptions.userId ?? interaction.defaultUserId ?? recipient ?? snowflake();
+		const { place, appPermissions } = placeOf(interaction.channelId, userId, invokeOptions, interaction.origin);
 		const createdAt = invokeOptions.createdAt ?? Date.now();
 		const id = snowflake(createdAt);
 		const token = interactionToken();
 		const limit = invokeOptions.attachmentSizeLimit ?? 10 * MiB;
 		const handle = new InteractionHandle(id, token, userId, limit, createdAt, interaction.channelId);
 		handle.type = interaction.type;
+		handle.guildId = place.guildId;
+		handle.owners = place.owners;
+		handle.context = place.context;
 		handle.sourceMessageId = interaction.sourceMessageId;
-		handle.metadata = interaction.metadata?.({ id, user: memberUser(userId), authorizing_integration_owners: { '0': recipient ? '0' : world.guildId } });
+		handle.metadata = interaction.metadata?.({ id, user: memberUser(userId), authorizing_integration_owners: place.owners });
 		handle.on('change', () => activity.emit('change'));
 		handle.uploadRateLimits = invokeOptions.rateLimitUploads ?? 0;
 		handle.failUploads = [...(invokeOptions.failUploads ?? [])];
@@ -413,10 +695,9 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 			type: interaction.type,
 			data: interaction.data,
 			userId,
-			permissions: String(invokeOptions.appPermissions ?? APP_PERMISSIONS),
+			permissions: String(invokeOptions.appPermissions ?? appPermissions),
 			attachmentSizeLimit: limit,
-			channelId: interaction.channelId,
-			dm: recipient !== undefined,
+			place,
 			...(interaction.message && { message: messageJson(interaction.message, messageContext()) }),
 		});
 		checkPayload(payload);
@@ -427,17 +708,21 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 
 	/**
 	 * The spec describes no INTERACTION_CREATE (it covers REST), so what it does describe is checked:
-	 * the users, the attachments in `resolved` (and messages, as each message object is built).
-	 * The `data` shapes are typed against discord-api-types where they are built.
+	 * the users, the attachments, users, roles and channels in `resolved` (and messages, as each
+	 * message object is built). The `data` shapes are typed against discord-api-types where they are built.
 	 */
 	function checkPayload(payload: ReturnType<typeof interactionPayload>): void {
 		const label = `stand-in's INTERACTION_CREATE ${payload.id}`;
-		const user = payload.member?.user ?? payload.user;
+		const user = 'member' in payload && payload.member ? payload.member.user : (payload as { user?: unknown }).user;
 		violations.push(...validator.checkSchema('UserResponse', user, `${label} user`));
-		const resolved = (payload.data as { resolved?: { attachments?: Record<string, unknown> } }).resolved;
-		for (const attachment of Object.values(resolved?.attachments ?? {})) {
-			violations.push(...validator.checkSchema('MessageAttachmentResponse', attachment, `${label} attachment`));
-		}
+		const resolved = (payload.data as { resolved?: APIInteractionDataResolved }).resolved;
+		const check = (schema: string, entries: Record<string, unknown> | undefined, what: string) => {
+			for (const entry of Object.values(entries ?? {})) violations.push(...validator.checkSchema(schema, entry, `${label} ${what}`));
+		};
+		check('MessageAttachmentResponse', resolved?.attachments, 'attachment');
+		check('UserResponse', resolved?.users, 'resolved user');
+		check('GuildRoleResponse', resolved?.roles, 'resolved role');
+		check('GuildChannelResponse', resolved?.channels, 'resolved channel');
 	}
 
 	/** Where a message is now, or a clear error for the test that named it. */
@@ -464,6 +749,7 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		const button = findComponent(current.components, customId);
 		if (!button || button.type !== 2) throw new Error(`stand-in: message ${current.id} has no button ${customId} (its components: ${JSON.stringify(current.components).slice(0, 400)})`);
 		if (button.disabled === true) throw new Error(`stand-in: button ${customId} on message ${current.id} is disabled: Discord would not let anyone press it`);
+		checkSamePlace(current.channelId, options, `press ${customId}`);
 		const data = { custom_id: customId, component_type: 2 } satisfies APIMessageButtonInteractionData;
 		return dispatch(
 			{
@@ -473,6 +759,7 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 				message: current,
 				sourceMessageId: current.id,
 				defaultUserId: onlyViewer(current),
+				origin: originOf(current.id),
 				metadata: (base) => ({ ...base, type: 3, interacted_message_id: current.id }),
 			},
 			options,
@@ -504,6 +791,7 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 			for (const file of files) attachments[file.id] = file;
 			fileIds.set(customId, files.map((file) => file.id));
 		}
+		checkSamePlace(handle.channelId, options, `submit modal ${modal.custom_id}`);
 		const submission = modalSubmission(modal, plain, fileIds);
 		const data: APIModalSubmission = { ...submission, ...(Object.keys(attachments).length > 0 && { resolved: { attachments } }) };
 		const source = handle.sourceMessageId ? locate(handle.sourceMessageId)?.current() : undefined;
@@ -516,6 +804,7 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 				message: source,
 				sourceMessageId: source?.id,
 				defaultUserId: handle.userId,
+				origin: handle,
 				metadata: triggering ? (base) => ({ ...base, type: 5, triggering_interaction_metadata: triggering }) : undefined,
 			},
 			{ attachmentSizeLimit: handle.attachmentSizeLimit, ...options },
@@ -528,6 +817,7 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 	 */
 	async function invokeMessageCommand(name: string, target: Pick<SentMessage, 'id'>, options: InteractionOptions = {}): Promise<InteractionHandle> {
 		const current = messageNow(target, `run ${name} on it`);
+		checkSamePlace(current.channelId, options, `run ${name}`);
 		const data: APIMessageApplicationCommandInteractionData = {
 			id: snowflake(),
 			name,
@@ -535,11 +825,16 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 			target_id: current.id,
 			resolved: { messages: { [current.id]: messageJson(current, messageContext()) as unknown as APIMessageApplicationCommandInteractionData['resolved']['messages'][string] } },
 		};
-		return dispatch({ type: 2, data, channelId: current.channelId, defaultUserId: onlyViewer(current), metadata: (base) => ({ ...base, type: 2, target_message_id: current.id }) }, options);
+		return dispatch(
+			{ type: 2, data, channelId: current.channelId, defaultUserId: onlyViewer(current), metadata: (base) => ({ ...base, type: 2, target_message_id: current.id }) },
+			options,
+		);
 	}
 
-	/** A member posts a message with files in the world's channel; the files are served like any message's. */
+	/** A member posts a message with files in the world's channel (or `channelId`); the files are served like any message's. */
 	function postUserMessage(message: UserMessage): SentMessage {
+		const channelId = message.channelId ?? world.channelId;
+		if (!guilds.channel(channelId)) throw new Error(`stand-in: members post in guild channels; ${channelId} is none`);
 		const files: SentFile[] = message.attachments.map((file) => ({
 			id: snowflake(),
 			filename: file.name,
@@ -547,7 +842,7 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 			contentType: file.contentType ?? '',
 			data: file.data,
 		}));
-		const posted: SentMessage = { ...toMessage({ content: message.content ?? '' }, files, world.channelId, false), authorId: message.userId ?? snowflake() };
+		const posted: SentMessage = { ...toMessage({ content: message.content ?? '' }, files, channelId, false), authorId: message.userId ?? snowflake() };
 		channels.postMemberMessage(posted);
 		return posted;
 	}
@@ -555,6 +850,55 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 	/** Message `messageId` as it is now, wherever it is (a reply, a follow-up, a channel post, a member's post, a DM). */
 	function findMessage(messageId: string): SentMessage | undefined {
 		return locate(messageId)?.current();
+	}
+
+	/**
+	 * The bot joins a new guild with `channels` text channels (default 1: `general`, then
+	 * `channel-2`, …) and `roles` (besides @everyone, a plain member's permissions). Dispatched as
+	 * GUILD_CREATE when the bot is connected (resolves once it is written), else sent at identify
+	 * with the others. `roleIds` by name, `@everyone` included (it is the guild's id).
+	 */
+	async function addGuild(options: { name?: string; channels?: number; roles?: Array<{ name: string; permissions?: string | bigint }> } = {}) {
+		const count = options.channels ?? 1;
+		const guild = guilds.add({ name: options.name, channelNames: Array.from({ length: count }, (_, index) => (index === 0 ? 'general' : `channel-${index + 1}`)), roles: options.roles ?? [] });
+		if (gateway.connected) await gateway.dispatch('GUILD_CREATE', guildCreate(guild.id));
+		return {
+			guildId: guild.id,
+			channelIds: guild.channels.map((channel) => channel.id),
+			roleIds: Object.fromEntries(guild.roles.map((role) => [role.name, role.id])) as Record<string, string>,
+		};
+	}
+
+	/** Sends a dispatch when a client is connected; in order with every other dispatch, so before any interaction sent after it. */
+	function dispatchIfConnected(event: string, data: unknown): void {
+		if (gateway.connected) gateway.dispatch(event, data).catch((error: unknown) => violations.push(`stand-in could not send ${event}: ${String(error)}`));
+	}
+
+	/** A new text channel in `guildId` (default the world's guild); CHANNEL_CREATE tells a connected bot. */
+	function addChannel(guildId: string = world.guildId, name?: string): string {
+		const channel = guilds.addChannel(guildId, name);
+		const payload = guilds.channelPayload(channel);
+		violations.push(...validator.checkSchema('GuildChannelResponse', payload, `stand-in's CHANNEL_CREATE ${channel.id}`));
+		dispatchIfConnected('CHANNEL_CREATE', payload);
+		return channel.id;
+	}
+
+	/** A new role in `guildId` (default the world's guild) with `permissions` (default none); GUILD_ROLE_CREATE tells a connected bot. */
+	function addRole(guildId: string | undefined, name: string, permissions?: string | bigint): string {
+		const role = guilds.addRole(guildId ?? world.guildId, name, permissions);
+		const payload = guilds.rolePayload(role);
+		violations.push(...validator.checkSchema('GuildRoleResponse', payload, `stand-in's GUILD_ROLE_CREATE ${role.id}`));
+		dispatchIfConnected('GUILD_ROLE_CREATE', { guild_id: guildId ?? world.guildId, role: payload });
+		return role.id;
+	}
+
+	/** The bot's posts (with its token) in guild channel `channelId`, in order: a live list. */
+	function messagesIn(channelId: string): SentMessage[] {
+		if (!guilds.channel(channelId)) {
+			const recipient = channels.dmRecipient(channelId);
+			throw new Error(`stand-in: ${channelId} is not a guild channel${recipient ? ` (it is the DM with ${recipient}: see dms)` : ''}`);
+		}
+		return channels.messagesIn(channelId);
 	}
 
 	/** Each state message `messageId` went through, first to last. */
@@ -575,8 +919,14 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		/** Any bot token works; this one encodes the stand-in's application id. */
 		botToken: `${Buffer.from(world.applicationId).toString('base64')}.stand-in.${randomBytes(16).toString('hex')}`,
 		violations,
-		/** Messages the bot posted with its token in the guild channel. */
+		/** Messages the bot posted with its token in the world's channel (`messagesIn` for any other). */
 		channelMessages: channels.guildMessages,
+		messagesIn,
+		addGuild,
+		addChannel,
+		addRole,
+		/** The ids of the guilds the bot is in, the world's first. */
+		guildIds: () => [...guilds.byId.keys()],
 		/** DMs the bot sent, by recipient user id. */
 		dms: channels.dms,
 		/** Bot-token posts refused (a refused channel, a member who takes no DMs). */
@@ -594,7 +944,7 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		failChannelPosts: (channelId: string, ...faults: ChannelPostFault[]) => channels.failPosts(channelId, ...faults),
 		/** Resolves once `predicate` holds, re-checking on every reply edit, channel post and DM. */
 		waitFor: (predicate: () => boolean, timeoutMs = 15_000) =>
-			waitUntil(activity, predicate, timeoutMs, () => `stand-in: condition not met in ${timeoutMs} ms; last channel post ${JSON.stringify(channels.guildMessages.at(-1) ?? null).slice(0, 400)}`),
+			waitUntil(activity, predicate, timeoutMs, () => `stand-in: condition not met in ${timeoutMs} ms; last channel post ${JSON.stringify(channels.lastPost ?? null).slice(0, 400)}`),
 		registered,
 		interactions: byId,
 		invoke,
@@ -607,11 +957,15 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		/** Messages members posted (`postUserMessage`), in order. */
 		userMessages: channels.memberMessages,
 		whenBotConnected: () => gateway.whenIdentified(),
-		guild: () => guildPayload(world),
-		/** Forgets finished interactions (the benchmark sends thousands). */
+		/** GUILD_CREATE's payload of `guildId` (default the world's guild). */
+		guild: (guildId: string = world.guildId) => guilds.payload(guildId),
+		/** Forgets finished interactions (the benchmark sends thousands), and their members when they had no roles. */
 		forget(handle: InteractionHandle): void {
 			byId.delete(handle.id);
 			byToken.delete(handle.token);
+			// A member no test gave roles to is forgotten with its interaction.
+			const members = handle.guildId ? guilds.get(handle.guildId)?.members : undefined;
+			if (members?.get(handle.userId)?.roles.length === 0) members.delete(handle.userId);
 		},
 		async close(): Promise<void> {
 			gateway.close();

@@ -18,6 +18,10 @@
  *   simulator's port; the simulator does not listen there, so a test binds its own counting server
  *   on HOST to check the bot never fetches it
  * - `sim:notvideo`: the output is served as `video/mp4` but its bytes are a PNG
+ * - `sim:broke` or `sim:broke=403|429`: this submission is refused as if the account's balance had
+ *   run out (default 402; the shapes are `BALANCE_REFUSALS` in simulator.ts, the same the
+ *   `setBalance` knob gives), before anything else: no task, no `sim:submit429` count. Works on
+ *   video and image submissions.
  *
  * Image requests (`POST /v1/images/generations`) also obey `sim:submit429=N`, `sim:submit503=N`,
  * `sim:submit500` and `sim:submitdelay=MS` (counted per prompt, apart from video submissions; the
@@ -56,6 +60,8 @@ export interface Directives {
 	partial?: number;
 	imageMs?: number;
 	reject?: string;
+	/** `sim:broke`: how the submission is refused for want of balance. */
+	broke?: '402' | '403' | '429';
 }
 
 const DIRECTIVE = /\bsim:([a-z0-9]+)(?:=([\w.-]+))?/gi;
@@ -98,5 +104,6 @@ export function directivesOf(prompt: string): Directives {
 		partial: count('partial', 1),
 		imageMs: count('imagems'),
 		reject: found.has('reject') ? found.get('reject') || 'content_policy_violation' : undefined,
+		broke: found.has('broke') ? (['403', '429'].includes(found.get('broke')!) ? (found.get('broke') as '403' | '429') : '402') : undefined,
 	};
 }

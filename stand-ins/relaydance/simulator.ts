@@ -45,7 +45,28 @@ export interface SimulatorKnobs {
 	 * counted (`stats.files`, `stats.fileBytes`): a benchmark uploads gigabytes.
 	 */
 	keepFiles: boolean;
+	/**
+	 * The account's balance has run out (`setBalance` changes it while running): every video and
+	 * image submission is refused, before anything is checked or created, in the shape `BALANCE_REFUSALS`
+	 * gives for the mode. Reads (polls, models, files) and uploads keep working. Default `false`.
+	 */
+	balanceExhausted: BalanceExhausted;
 }
+
+/** How an exhausted balance is answered: `'403'` as RelayDance documents it, `'402'` and `'429'` as other gateways do. */
+export type BalanceMode = '402' | '403' | '429';
+export type BalanceExhausted = false | BalanceMode;
+
+/**
+ * What a submission gets while the balance is exhausted, by mode: `403` is the contract's
+ * "insufficient balance" (new-api's `insufficient_user_quota`); `402` a gateway's Payment
+ * Required; `429` OpenAI's `insufficient_quota` (a 429 that is no rate limit: no `Retry-After`).
+ */
+export const BALANCE_REFUSALS: Record<BalanceMode, { status: number; body: { error: { message: string; type: string; code?: string } } }> = {
+	'402': { status: 402, body: { error: { message: 'Insufficient account balance, please top up', type: 'insufficient_quota', code: 'insufficient_quota' } } },
+	'403': { status: 403, body: { error: { message: 'user quota is not enough', type: 'new_api_error', code: 'insufficient_user_quota' } } },
+	'429': { status: 429, body: { error: { message: 'You exceeded your current quota, please check your plan and billing details', type: 'insufficient_quota' } } },
+};
 
 export interface RecordedRequest {
 	method: string;
@@ -56,6 +77,11 @@ export interface RecordedRequest {
 	taskId?: string;
 	/** For an image generation that passed its checks: the ids (`img_…`) of the images it answers with. */
 	imageIds?: string[];
+	/**
+	 * Set on a submission refused for want of balance (nothing was created): the status it got, and
+	 * why: the `balanceExhausted` knob (`setBalance`) or the prompt's `sim:broke`.
+	 */
+	refused?: { reason: 'balance'; status: number; by: 'setBalance' | 'sim:broke' };
 }
 
 interface SimTask {
@@ -78,7 +104,7 @@ export type RelayDanceSimulator = Awaited<ReturnType<typeof startRelayDanceSimul
  * bodies and stuck tasks. Per-request work is constant, so it stays cheap under benchmark load.
  */
 export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> & { port?: number; host?: string; record?: boolean } = {}) {
-	const knobs: SimulatorKnobs = { queuedMs: 200, durationMs: 1_500, imageMs: 300, outputBytes: SAMPLE_VIDEO.length, callbackDelayMs: 0, keepFiles: true, ...options };
+	const knobs: SimulatorKnobs = { queuedMs: 200, durationMs: 1_500, imageMs: 300, outputBytes: SAMPLE_VIDEO.length, callbackDelayMs: 0, keepFiles: true, balanceExhausted: false, ...options };
 	const tasks = new Map<string, SimTask>();
 	const files = new Map<string, { data: Buffer; type: string }>();
 	const requests: RecordedRequest[] = [];
@@ -125,6 +151,8 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 			const endpoints = (id: string) => (IMAGE_MODEL_SIZES[id] ? ['image-generation'] : ['openai-video']);
 			return send(res, 200, { object: 'list', data: SIMULATED_MODELS.map((id) => ({ id, object: 'model', owned_by: 'relaydance', supported_endpoint_types: endpoints(id) })) });
 		}
+		const recorded = record ? requests.at(-1) : undefined;
+		if (req.method === 'POST' && (path === '/v1/video/generations' || path === '/v1/images/generations') && refuseForBalance(body, res, recorded)) return;
 		if (req.method === 'POST' && path === '/v1/video/generations') return submitVideo(body, res, requests.at(-1));
 		const poll = /^\/v1\/video\/generations\/([^/]+)$/.exec(path);
 		if (req.method === 'GET' && poll) return readTask(decodeURIComponent(poll[1]!), res);
@@ -136,6 +164,21 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 	function recordRequest(request: RecordedRequest): void {
 		requests.push(request);
 		events.emit('request', request);
+	}
+
+	/**
+	 * While the balance is exhausted (the knob, or the prompt's `sim:broke`), answers the
+	 * submission with the mode's refusal and marks the recorded request; true when it did. It
+	 * comes first: no `sim:submit429`-style counter moves, nothing is validated or created.
+	 */
+	function refuseForBalance(body: unknown, res: ServerResponse, recorded: RecordedRequest | undefined): boolean {
+		const broke = directivesOf(promptOf(body)).broke;
+		const mode = knobs.balanceExhausted || broke;
+		if (!mode) return false;
+		const refusal = BALANCE_REFUSALS[mode];
+		if (recorded) recorded.refused = { reason: 'balance', status: refusal.status, by: knobs.balanceExhausted ? 'setBalance' : 'sim:broke' };
+		send(res, refusal.status, refusal.body);
+		return true;
 	}
 
 	/**
@@ -361,6 +404,18 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		stats,
 		requests,
 		tasks,
+		/**
+		 * The account's balance from now on: `'402'`, `'403'` or `'429'` (exhausted: every video and
+		 * image submission is refused with that mode's `BALANCE_REFUSALS` answer, recorded in
+		 * `requests` with `refused`), or `false` (topped up: submissions go through again).
+		 */
+		setBalance(exhausted: BalanceExhausted): void {
+			knobs.balanceExhausted = exhausted;
+		},
+		/** Submissions refused for want of balance so far (recorded ones). */
+		refusedForBalance(): RecordedRequest[] {
+			return requests.filter((request) => request.refused?.reason === 'balance');
+		},
 		/** Resolves with the first recorded request (already seen, or still to come) that `matches`; rejects after `timeoutMs`. */
 		async waitForRequest(matches: (request: RecordedRequest) => boolean, timeoutMs = 15_000): Promise<RecordedRequest> {
 			const signal = AbortSignal.timeout(timeoutMs);
