@@ -18,6 +18,12 @@ import { recoverJobs } from './services/jobs/recovery.js';
 import { ModelCatalog } from './services/relaydance/model-catalog.js';
 import { IMAGES, QuotaService, VIDEO_SECONDS, type QuotaRecord, type QuotaUnit } from './services/quota/quota.js';
 import { DraftStore } from './services/jobs/drafts.js';
+import { FairLine } from './services/jobs/fair-line.js';
+import { CreditGate } from './services/relaydance/credit-gate.js';
+import { GuildSettingsStore } from './services/guilds/guild-settings.js';
+import { UsageLedger } from './services/guilds/usage.js';
+import { AuditLog } from './discord/audit-log.js';
+import { DEFAULT_ACCESS } from './commands/registration.js';
 import { makesImages } from './services/relaydance/image-models.js';
 import { RelayDanceClient } from './services/relaydance/client.js';
 import { openStore, scanStore } from './services/store/store.js';
@@ -56,6 +62,10 @@ export async function createBot(config: Config, logger: Logger) {
 	const openQuota = async (unit: QuotaUnit, limit: number) =>
 		new QuotaService(writer, limit, windowMs, undefined, unit).load(await scanStore<QuotaRecord>(store, unit.keyPrefix));
 	const quotas = { video: await openQuota(VIDEO_SECONDS, config.QUOTA_VIDEO_SECONDS), image: await openQuota(IMAGES, config.QUOTA_IMAGES) };
+	const guilds = await new GuildSettingsStore(store, writer, DEFAULT_ACCESS).load();
+	const usage = await new UsageLedger(store, writer, config.MODEL_PRICES).load();
+	const audit = new AuditLog(client.rest, guilds, config.MODEL_PRICES, logger);
+	const credit = new CreditGate(config.CREDIT_RETRY_MS, () => audit.creditExhausted(Math.max(1, Math.round(config.CREDIT_RETRY_MS / 60_000))));
 	const signer = config.WEBHOOK_PUBLIC_URL ? new CallbackSigner(config.RELAYDANCE_API_KEY, config.WEBHOOK_PUBLIC_URL) : undefined;
 	const waker = new TaskWaker();
 	let callbackServer: Awaited<ReturnType<typeof startCallbackServer>> | undefined;
@@ -74,6 +84,10 @@ export async function createBot(config: Config, logger: Logger) {
 		applicationId: applicationIdOf(config),
 		quotas,
 		jobs,
+		guilds,
+		usage,
+		audit,
+		credit,
 		drafts: new DraftStore(store),
 		catalog: new ModelCatalog(() => relaydance.listModels(), config.VIDEO_MODELS, logger),
 		imageCatalog: new ModelCatalog(() => relaydance.listModels(), config.IMAGE_MODELS, logger, undefined, makesImages),
@@ -93,6 +107,12 @@ export async function createBot(config: Config, logger: Logger) {
 			maxSubmitting: config.MAX_SUBMITTING,
 			referenceMemoryBytes: config.REFERENCE_MEMORY_MB * MB,
 			views: new InteractionViews(discordRest, config.EDIT_INTERVAL_MS, logger),
+			taskSlots: new FairLine(config.MAX_CONCURRENT_TASKS),
+			credit,
+			onFinal: (job) => {
+				usage.record(job);
+				audit.jobFinished(job);
+			},
 			callbacks: signer && { urlFor: (jobId) => signer.urlFor(jobId), waker, fallbackPollMs: config.WEBHOOK_FALLBACK_POLL_MS },
 		}),
 	};

@@ -44,6 +44,30 @@ export const configSchema = z.object({
 	/** Images each user may generate per quota window (`/image`; a partial result charges what was made). */
 	QUOTA_IMAGES: positiveInt(20),
 	QUOTA_WINDOW_HOURS: positiveInt(24),
+	/** Seconds of video and images the whole bot may make per window, across every server; unset: no cap. */
+	QUOTA_GLOBAL_VIDEO_SECONDS: z.coerce.number().int().positive().optional(),
+	QUOTA_GLOBAL_IMAGES: z.coerce.number().int().positive().optional(),
+	/** Tasks in flight at RelayDance at once, bot-wide; the rest wait in line, taking turns between servers. */
+	MAX_CONCURRENT_TASKS: positiveInt(50),
+	/** When RelayDance says the balance is spent, new submissions pause this long, then the bot tries again on its own. */
+	CREDIT_RETRY_MS: positiveInt(10 * 60_000),
+	/** Estimated spend: price per second of video or per image, by model (`model=price,model=price`). */
+	MODEL_PRICES: z
+		.string()
+		.default('')
+		.transform((value, context) => {
+			const prices: Record<string, number> = {};
+			for (const entry of value.split(',').map((item) => item.trim()).filter(Boolean)) {
+				const [model, price] = entry.split('=').map((part) => part.trim());
+				const amount = Number(price);
+				if (!model || !price || !Number.isFinite(amount) || amount < 0) {
+					context.addIssue({ code: 'custom', message: `\`${entry}\` is not model=price` });
+					return z.NEVER;
+				}
+				prices[model] = amount;
+			}
+			return prices;
+		}),
 	MAX_ACTIVE_JOBS_PER_USER: positiveInt(2),
 	/** Jobs uploading references and submitting to RelayDance at once; the rest wait, shown as queued. */
 	MAX_SUBMITTING: positiveInt(8),

@@ -5,6 +5,10 @@ import type { ActiveJobs } from './services/quota/active-jobs.js';
 import type { JobRunner } from './services/jobs/job-runner.js';
 import type { JobStore } from './services/jobs/job-store.js';
 import type { DraftStore } from './services/jobs/drafts.js';
+import type { AuditLog } from './discord/audit-log.js';
+import type { GuildSettingsStore } from './services/guilds/guild-settings.js';
+import type { UsageLedger } from './services/guilds/usage.js';
+import type { CreditGate } from './services/relaydance/credit-gate.js';
 import type { JobKind } from './services/jobs/job.js';
 import type { ModelCatalog } from './services/relaydance/model-catalog.js';
 import type { QuotaService } from './services/quota/quota.js';
@@ -26,6 +30,14 @@ export interface BotContext {
 	imageCatalog: ModelCatalog;
 	/** Make a video's attachments while its form is open. */
 	drafts: DraftStore;
+	/** Each server's admin settings, and the bot-wide access settings. */
+	guilds: GuildSettingsStore;
+	/** All-time usage per member per server. */
+	usage: UsageLedger;
+	/** Each server's audit channel. */
+	audit: AuditLog;
+	/** Closed while RelayDance's balance is spent. */
+	credit: CreditGate;
 	jobs: JobStore;
 	runner: JobRunner;
 	activeJobs: ActiveJobs;

@@ -32,6 +32,8 @@ afterAll(async () => {
 });
 
 const GRACE_MS = 3_000;
+/** A member's quota subject in the stand-in's server. */
+const member = (userId: string) => `${discord.world.guildId}:${userId}`;
 const marker = () => `m${randomUUID().slice(0, 8)}`;
 const submissions = (tag: string) => relaydance.requestsFor(tag).filter((request) => request.path === '/v1/video/generations');
 const storeUrl = () => `sqlite://${join(mkdtempSync(join(tmpdir(), 'rd-restart-')), 'store.sqlite')}`;
@@ -103,7 +105,7 @@ describe('a job survives the bot process', () => {
 		await stopBot(second);
 		const { quotas, jobs } = await readStore(store);
 		const job = jobs.find((candidate) => candidate.settings.prompt.includes(tag))!;
-		expect(quotas[userId]).toEqual({ [job.id]: 5 });
+		expect(quotas[member(userId)]).toEqual({ [job.id]: 5 });
 		expect(job.state).toBe('delivered');
 		expect(job.reply.credential).toBeUndefined();
 	});
@@ -124,10 +126,10 @@ describe('a job survives the bot process', () => {
 		expect(textOf(handle.original)).toContain('Your 2 images of quota were given back.');
 		await stopBot(second);
 		const { imageQuotas } = await readStore(store);
-		expect(imageQuotas[userId] ?? {}).toEqual({});
+		expect(imageQuotas[member(userId)] ?? {}).toEqual({});
 	});
 
-	it('posts an /image whose answer was in before SIGTERM, within the grace period, and charges it', async () => {
+	it('posts an /image whose answer comes during the shutdown grace, and charges it', async () => {
 		const store = storeUrl();
 		const tag = marker();
 		const userId = snowflake();
@@ -142,7 +144,7 @@ describe('a job survives the bot process', () => {
 		const { imageQuotas, jobs } = await readStore(store);
 		const job = jobs.find((candidate) => candidate.settings.prompt.includes(tag))!;
 		expect(job.state).toBe('delivered');
-		expect(imageQuotas[userId]).toEqual({ [job.id]: 2 });
+		expect(imageQuotas[member(userId)]).toEqual({ [job.id]: 2 });
 	});
 
 	it('exits within the grace period on SIGTERM, and the next start delivers without resubmitting or refunding', async () => {
@@ -164,7 +166,7 @@ describe('a job survives the bot process', () => {
 		expect(submissions(tag)).toHaveLength(1);
 		await stopBot(second);
 		const { quotas } = await readStore(store);
-		expect(Object.values(quotas[userId]!)).toEqual([6]);
+		expect(Object.values(quotas[member(userId)]!)).toEqual([6]);
 	});
 
 	it('exits within the grace period on SIGTERM while a submit hangs, and the next start tells the member and refunds', async () => {
@@ -184,7 +186,7 @@ describe('a job survives the bot process', () => {
 		expect(textOf(handle.original)).toContain('restarted while it was sending your request to RelayDance');
 		await stopBot(second);
 		expect(submissions(tag)).toHaveLength(1);
-		expect((await readStore(store)).quotas[userId] ?? {}).toEqual({});
+		expect((await readStore(store)).quotas[member(userId)] ?? {}).toEqual({});
 	});
 
 	it('exits within the grace period on SIGTERM while Discord never answers the upload, and the next start delivers once', async () => {
@@ -207,7 +209,7 @@ describe('a job survives the bot process', () => {
 		await stopBot(second);
 		expect(delivered()).toHaveLength(1);
 		expect(submissions(tag)).toHaveLength(1);
-		expect(Object.values((await readStore(store)).quotas[userId]!)).toEqual([4]);
+		expect(Object.values((await readStore(store)).quotas[member(userId)]!)).toEqual([4]);
 		expect(handle.requests).toEqual([]);
 	});
 
@@ -230,14 +232,14 @@ describe('a job survives the bot process', () => {
 		await stopBot(second);
 		expect(submissions(tag)).toHaveLength(1);
 		const { quotas } = await readStore(store);
-		expect(quotas[userId] ?? {}).toEqual({});
+		expect(quotas[member(userId)] ?? {}).toEqual({});
 	});
 
 	it('leaks no reservation and starts again a job killed before its submit', async () => {
 		const store = storeUrl();
 		const userId = snowflake();
 		const orphan = await openStore(store);
-		await orphan.set(`${QUOTA_KEY_PREFIX}${userId}`, { windowStart: Date.now(), charges: { 'job-that-never-saved': 7 } });
+		await orphan.set(`${QUOTA_KEY_PREFIX}${member(userId)}`, { windowStart: Date.now(), charges: { 'job-that-never-saved': 7 } });
 		await orphan.disconnect();
 
 		const first = await startBot(store, { MAX_SUBMITTING: '1' });
@@ -257,6 +259,6 @@ describe('a job survives the bot process', () => {
 		await stopBot(second);
 		const { quotas, jobs } = await readStore(store);
 		const delivered = jobs.find((job) => job.settings.prompt.includes(waitingTag))!;
-		expect(quotas[userId]).toEqual({ [delivered.id]: 5 });
+		expect(quotas[member(userId)]).toEqual({ [delivered.id]: 5 });
 	});
 });

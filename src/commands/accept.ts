@@ -5,6 +5,11 @@ import { replyAddressOf } from '../discord/reply-address.js';
 import type { ImagePlan } from '../services/jobs/image-request.js';
 import type { Job } from '../services/jobs/job.js';
 import type { VideoPlan } from '../services/jobs/video-request.js';
+import { memberLimit } from '../services/guilds/member-limits.js';
+import { brokenRule } from '../services/guilds/prompt-rules.js';
+import { BOT_SUBJECT, memberSubject, SERVER_SUBJECT_PREFIX, type Claim } from '../services/quota/quota.js';
+import { UserError } from '../services/user-error.js';
+import { assertMayGenerate, roleIdsOf } from './access.js';
 
 /** What a member asked for, planned and checked: a video (`/video`, Again, Animate, Make a video) or images (`/image`). */
 export type Request = { kind: 'video'; plan: VideoPlan } | { kind: 'image'; plan: ImagePlan };
@@ -19,13 +24,16 @@ export type StartingInteraction = ChatInputCommandInteraction | ModalSubmitInter
  * reservation when Discord refuses the deferral.
  */
 export async function acceptJob(interaction: StartingInteraction, context: BotContext, request: Request): Promise<void> {
+	assertMayGenerate(interaction, context);
+	assertPromptAllowed(interaction, context, request.plan.prompt);
 	const jobId = randomUUID();
+	const claims = claimsFor(interaction, context, request.kind);
 	const release = context.activeJobs.acquire(interaction.user.id);
 	const quota = context.quotas[request.kind];
 	const amount = request.kind === 'image' ? request.plan.count : request.plan.seconds;
 	let reservation;
 	try {
-		reservation = quota.reserve(interaction.user.id, amount, jobId);
+		reservation = quota.reserveAll(claims, amount, jobId);
 	} catch (error) {
 		release();
 		throw error;
@@ -49,4 +57,32 @@ export async function acceptJob(interaction: StartingInteraction, context: BotCo
 	};
 	const job: Job = request.kind === 'image' ? { ...common, kind: 'image', settings: request.plan } : { ...common, kind: 'video', settings: request.plan };
 	void context.runner.start(job).finally(release);
+}
+
+/**
+ * The budgets a request must fit, all taken in one step: the member's own (a grant, else the best
+ * of their roles, else the server's default, else the bot's), the server's, and the bot's across
+ * every server.
+ */
+export function claimsFor(interaction: StartingInteraction, context: BotContext, kind: Request['kind']): Claim[] {
+	const { config } = context;
+	const unit = kind === 'image' ? 'images' : 'videoSeconds';
+	const settings = context.guilds.get(interaction.guildId);
+	const envDefault = kind === 'image' ? config.QUOTA_IMAGES : config.QUOTA_VIDEO_SECONDS;
+	const { limit } = memberLimit(settings, { userId: interaction.user.id, roleIds: roleIdsOf(interaction) }, unit, envDefault);
+	const claims: Claim[] = [{ subject: memberSubject(interaction.user.id, interaction.guildId), limit, scope: 'member' }];
+	const serverBudget = settings?.budget[unit];
+	if (interaction.guildId && serverBudget !== undefined) claims.push({ subject: `${SERVER_SUBJECT_PREFIX}${interaction.guildId}`, limit: serverBudget, scope: 'server' });
+	const botBudget = kind === 'image' ? config.QUOTA_GLOBAL_IMAGES : config.QUOTA_GLOBAL_VIDEO_SECONDS;
+	if (botBudget !== undefined) claims.push({ subject: BOT_SUBJECT, limit: botBudget, scope: 'bot' });
+	return claims;
+}
+
+/** The server's blocklist: a prompt that breaks it is refused with a neutral message, and the audit channel told. */
+function assertPromptAllowed(interaction: StartingInteraction, context: BotContext, prompt: string): void {
+	const rules = context.guilds.get(interaction.guildId)?.blocklist ?? [];
+	const broken = brokenRule(prompt, rules);
+	if (broken === -1) return;
+	context.audit.promptRefused(interaction.guildId!, interaction.user.id, prompt, rules[broken]!);
+	throw new UserError('PromptRefused', "This prompt can't be used in this server. Please rephrase it.");
 }

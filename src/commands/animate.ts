@@ -7,16 +7,19 @@ import { planVideo, type ReferenceInput } from '../services/jobs/video-request.j
 import { MB } from '../services/text.js';
 import { UserError } from '../services/user-error.js';
 import { acceptJob } from './accept.js';
+import { assertMayGenerate } from './access.js';
+import { videoDefaults } from './video-defaults.js';
 import { requestersJob } from './job-lookup.js';
 import { ratioOfSize, readVideoForm, videoForm } from './video-form.js';
 
 /** **Animate** under image N of an `/image` result: opens the video form (a modal must be the first answer). */
 export async function pressAnimate(interaction: ButtonInteraction, jobId: string, index: number, context: BotContext): Promise<void> {
 	const job = await imageJob(context, jobId, interaction.user.id);
+	assertMayGenerate(interaction, context);
 	const form = videoForm(
 		formId('animate', job.id, index),
 		{ title: `Animate image ${index}`, prompt: `@image1 ${job.settings.prompt}`, promptHint: `The image is @image1.`, ratio: ratioOfSize(job.settings.size) },
-		context.config,
+		videoDefaults(context, interaction.guildId),
 	);
 	await interaction.showModal(form);
 }
@@ -29,9 +32,10 @@ export async function pressAnimate(interaction: ButtonInteraction, jobId: string
 export async function submitAnimate(interaction: ModalSubmitInteraction, jobId: string, index: number, context: BotContext): Promise<void> {
 	const job = await imageJob(context, jobId, interaction.user.id);
 	const values = readVideoForm(interaction);
+	const defaults = videoDefaults(context, interaction.guildId);
 	const reference = imageReference(interaction, job, index);
 	const plan = planVideo(
-		{ ...values, model: context.config.DEFAULT_VIDEO_MODEL, references: [reference] },
+		{ ...values, model: defaults.model, resolution: defaults.resolution, references: [reference] },
 		{ maxAttachmentBytes: context.config.MAX_ATTACHMENT_MB * MB, isKnownModel: (model) => context.catalog.has(model) },
 	);
 	await acceptJob(interaction, context, { kind: 'video', plan });

@@ -6,6 +6,8 @@ import { MAX_REFERENCES, planVideo, referenceKindOf, REFERENCE_KINDS, type Refer
 import { clip, MB } from '../services/text.js';
 import { UserError } from '../services/user-error.js';
 import { acceptJob } from './accept.js';
+import { assertMayGenerate } from './access.js';
+import { videoDefaults } from './video-defaults.js';
 import type { MessageCommand } from './command.js';
 import { readVideoForm, videoForm } from './video-form.js';
 
@@ -43,6 +45,7 @@ export function takeAttachments(attachments: Array<{ name: string; contentType: 
 export const makeVideo = {
 	data: new ContextMenuCommandBuilder().setName(MAKE_A_VIDEO).setType(ApplicationCommandType.Message),
 	async execute(interaction: MessageContextMenuCommandInteraction, context: BotContext) {
+		assertMayGenerate(interaction, context);
 		const taken = takeAttachments([...interaction.targetMessage.attachments.values()]);
 		if (taken.references.length === 0) {
 			const why = taken.leftOut.length > 0 ? ` (${taken.leftOut.join(', ')})` : '';
@@ -53,7 +56,7 @@ export const makeVideo = {
 		const form = videoForm(
 			formId('make-video', draftId),
 			{ title: MAKE_A_VIDEO, prompt: `${citations.join(' ')} `, promptHint: `Cite them as ${citations.join(', ')} (in the message's order).` },
-			context.config,
+			videoDefaults(context, interaction.guildId),
 		);
 		await interaction.showModal(form);
 	},
@@ -70,8 +73,9 @@ export async function submitMakeVideo(interaction: ModalSubmitInteraction, draft
 	let started = false;
 	try {
 		const values = readVideoForm(interaction);
+		const defaults = videoDefaults(context, interaction.guildId);
 		const plan = planVideo(
-			{ ...values, model: context.config.DEFAULT_VIDEO_MODEL, references: draft.references, ...(draft.leftOut.length > 0 && { leftOut: draft.leftOut }) },
+			{ ...values, model: defaults.model, resolution: defaults.resolution, references: draft.references, ...(draft.leftOut.length > 0 && { leftOut: draft.leftOut }) },
 			{ maxAttachmentBytes: context.config.MAX_ATTACHMENT_MB * MB, isKnownModel: (model) => context.catalog.has(model) },
 		);
 		await acceptJob(interaction, context, { kind: 'video', plan });

@@ -7,7 +7,7 @@ import {
 	TextInputStyle,
 	type ModalSubmitInteraction,
 } from 'discord.js';
-import type { Config } from '../config.js';
+import type { VideoDefaults } from './video-defaults.js';
 import { FORM_FIELDS } from '../discord/custom-ids.js';
 import { PROMPT_MAX_LENGTH, RATIOS } from '../services/jobs/video-request.js';
 import { secondsRange } from '../services/relaydance/model-catalog.js';
@@ -34,10 +34,10 @@ export interface FormValues {
 /**
  * The form Animate and Make a video open: the prompt (its text input's id is `prompt`), and the
  * video settings that matter there (seconds, ratio, audio). The model, resolution and the rest
- * come from the bot's defaults.
+ * come from the server's defaults, else the bot's.
  */
-export function videoForm(customId: string, defaults: FormDefaults, config: Config): ModalBuilder {
-	const range = secondsRange(config.DEFAULT_VIDEO_MODEL);
+export function videoForm(customId: string, defaults: FormDefaults, video: VideoDefaults): ModalBuilder {
+	const range = secondsRange(video.model);
 	const prompt = new LabelBuilder()
 		.setLabel('Prompt')
 		.setTextInputComponent(
@@ -52,8 +52,8 @@ export function videoForm(customId: string, defaults: FormDefaults, config: Conf
 	const seconds = new LabelBuilder()
 		.setLabel('Seconds')
 		.setDescription(`${range.min}–${range.max}`)
-		.setTextInputComponent(new TextInputBuilder().setCustomId(FORM_FIELDS.seconds).setStyle(TextInputStyle.Short).setRequired(true).setMaxLength(2).setValue(String(config.DEFAULT_SECONDS)));
-	const chosenRatio = defaults.ratio ?? 'adaptive';
+		.setTextInputComponent(new TextInputBuilder().setCustomId(FORM_FIELDS.seconds).setStyle(TextInputStyle.Short).setRequired(true).setMaxLength(2).setValue(String(video.seconds)));
+	const chosenRatio = defaults.ratio ?? video.ratio ?? 'adaptive';
 	const ratio = new LabelBuilder().setLabel('Aspect ratio').setStringSelectMenuComponent(
 		new StringSelectMenuBuilder()
 			.setCustomId(FORM_FIELDS.ratio)
@@ -65,8 +65,8 @@ export function videoForm(customId: string, defaults: FormDefaults, config: Conf
 			.setCustomId(FORM_FIELDS.audio)
 			.setRequired(true)
 			.addOptions(
-				new StringSelectMenuOptionBuilder().setLabel('On: generate a soundtrack').setValue('on').setDefault(config.DEFAULT_AUDIO),
-				new StringSelectMenuOptionBuilder().setLabel('Off: silent clip').setValue('off').setDefault(!config.DEFAULT_AUDIO),
+				new StringSelectMenuOptionBuilder().setLabel('On: generate a soundtrack').setValue('on').setDefault(video.audio),
+				new StringSelectMenuOptionBuilder().setLabel('Off: silent clip').setValue('off').setDefault(!video.audio),
 			),
 	);
 	return new ModalBuilder().setCustomId(customId).setTitle(clip(defaults.title, 45)).addLabelComponents(prompt, seconds, ratio, audio);

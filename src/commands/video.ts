@@ -13,6 +13,7 @@ import {
 } from '../services/jobs/video-request.js';
 import { MB } from '../services/text.js';
 import { acceptJob } from './accept.js';
+import { videoDefaults } from './video-defaults.js';
 import type { Command } from './command.js';
 
 
@@ -48,7 +49,8 @@ for (const kind of REFERENCE_KINDS) {
 	}
 }
 
-function readOptions(interaction: ChatInputCommandInteraction, { config }: BotContext): VideoOptions {
+function readOptions(interaction: ChatInputCommandInteraction, context: BotContext): VideoOptions {
+	const defaults = videoDefaults(context, interaction.guildId);
 	const { options } = interaction;
 	const references: ReferenceInput[] = [];
 	for (const kind of REFERENCE_KINDS) {
@@ -61,11 +63,11 @@ function readOptions(interaction: ChatInputCommandInteraction, { config }: BotCo
 	}
 	return {
 		prompt: options.getString('prompt', true),
-		model: options.getString('model') ?? config.DEFAULT_VIDEO_MODEL,
-		seconds: options.getInteger('seconds') ?? config.DEFAULT_SECONDS,
-		audio: options.getBoolean('audio') ?? config.DEFAULT_AUDIO,
-		ratio: options.getString('ratio') ?? undefined,
-		resolution: options.getString('resolution') ?? undefined,
+		model: options.getString('model') ?? defaults.model,
+		seconds: options.getInteger('seconds') ?? defaults.seconds,
+		audio: options.getBoolean('audio') ?? defaults.audio,
+		ratio: options.getString('ratio') ?? defaults.ratio,
+		resolution: options.getString('resolution') ?? defaults.resolution,
 		references,
 	};
 }

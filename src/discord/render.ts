@@ -2,7 +2,7 @@ import { ButtonStyle, ComponentType, TimestampStyles, time, type APIActionRowCom
 import { CANCELLABLE_STATES, EXACT_PLACES, type ImageJob, type Job, type JobState, type VideoJob } from '../services/jobs/job.js';
 import type { FinishedVideo } from '../services/media/finished-video.js';
 import type { GeneratedImage, ImageSource } from '../services/media/generated-images.js';
-import { QuotaExceededError } from '../services/quota/quota.js';
+import { BudgetExceededError, QuotaExceededError } from '../services/quota/quota.js';
 import { UserError } from '../services/user-error.js';
 import { clip, formatBytes } from '../services/text.js';
 import { REFERENCE_KINDS } from '../services/jobs/video-request.js';
@@ -22,6 +22,8 @@ export interface Rendered {
 export const BUTTON_LABELS = { again: 'Again', animate: 'Animate', cancel: 'Cancel' } as const;
 /** Told instead of a Cancel button once a job has reached RelayDance. */
 export const CANNOT_CANCEL = 'Sent to RelayDance: a submitted request cannot be cancelled.';
+/** Shown on a waiting job while RelayDance's balance is spent. */
+export const PAUSED_NOTE = "⏸ The bot's RelayDance credit has run out; the server's admins have been told. Your request waits and goes ahead on its own once it is topped up.";
 /** Tells apart the Animate buttons of a message with several images (the label itself stays `Animate`). */
 const NUMBER_EMOJIS = ['1️⃣', '2️⃣', '3️⃣', '4️⃣'];
 
@@ -59,6 +61,7 @@ export function renderProgress(job: Job): Rendered {
 	const lines = [quote(job.settings.prompt), '', `Started ${time(new Date(job.createdAt), TimestampStyles.RelativeTime)}`];
 	const cancellable = CANCELLABLE_STATES.has(job.state);
 	if (!cancellable) lines.push(CANNOT_CANCEL);
+	if (job.paused) lines.push(PAUSED_NOTE);
 	const note = cannotPostNote(job);
 	return {
 		...(note && { content: note }),
@@ -147,6 +150,10 @@ export function renderRefusal(error: UserError): Rendered {
 	if (error instanceof QuotaExceededError) {
 		const resets = time(error.status.resetsAt, TimestampStyles.RelativeTime);
 		return { content: `🚫 ${error.message} Your quota resets ${resets}.` };
+	}
+	if (error instanceof BudgetExceededError) {
+		const resets = time(error.status.resetsAt, TimestampStyles.RelativeTime);
+		return { content: `🚫 ${error.message} It resets ${resets}.` };
 	}
 	return { content: `🚫 ${error.message}` };
 }

@@ -31,4 +31,10 @@ export type UserErrorId =
 	| 'JobGone'
 	| 'NoUsableAttachments'
 	| 'BadModalValue'
-	| 'FormExpired';
+	| 'FormExpired'
+	| 'BudgetExceeded'
+	| 'NotAllowedHere'
+	| 'PromptRefused'
+	| 'CreditExhausted'
+	| 'NotAdmin'
+	| 'BadSetting';

@@ -18,6 +18,8 @@ import type { Delivered, JobView, JobViews } from './job-view.js';
 import { waitForTask, type PollOptions } from './task-poller.js';
 import type { VideoPlan } from './video-request.js';
 import { WaitLine } from './wait-line.js';
+import type { FairLine } from './fair-line.js';
+import { isCreditExhausted, type CreditGate } from '../relaydance/credit-gate.js';
 import { within } from '../sleep.js';
 
 export interface JobRunnerDeps {
@@ -44,6 +46,12 @@ export interface JobRunnerDeps {
 	maxSubmitting: number;
 	/** Reference bytes all jobs together may hold in memory at once; the rest wait, shown as queued. */
 	referenceMemoryBytes: number;
+	/** Tasks in flight at RelayDance bot-wide (`MAX_CONCURRENT_TASKS`), shared round-robin between servers. */
+	taskSlots: FairLine;
+	/** Closed while RelayDance's balance is spent: jobs wait, queued, and try again on their own. */
+	credit: CreditGate;
+	/** Told once of every job that ends (usage, audit line). Must not throw. */
+	onFinal?: (job: Job) => void;
 	/** Webhook mode: tasks carry a callback URL, and a callback wakes the wait for its job. */
 	callbacks?: { urlFor: (jobId: string) => string; waker: TaskWaker; fallbackPollMs: number };
 }
@@ -61,6 +69,8 @@ export class JobRunner {
 	private readonly held = new Map<string, Job>();
 	/** Aborted by Cancel: ends a job that has sent nothing to RelayDance yet. */
 	private readonly cancels = new Map<string, AbortController>();
+	/** Each running job's task slot, once it has one. */
+	private readonly taskSlotReleases = new Map<string, () => void>();
 	private readonly submitting: WaitLine;
 	private readonly referenceMemory: WaitLine;
 	/** Aborted when the bot starts stopping: waits, downloads and deliveries end, and no new submit starts. */
@@ -85,6 +95,8 @@ export class JobRunner {
 			this.running.delete(job.id);
 			this.held.delete(job.id);
 			this.cancels.delete(job.id);
+			this.taskSlotReleases.get(job.id)?.();
+			this.taskSlotReleases.delete(job.id);
 		});
 		this.running.set(job.id, run);
 		return run;
@@ -132,6 +144,9 @@ export class JobRunner {
 		let view: JobView = UNSEEN;
 		try {
 			view = this.deps.views.open(job);
+			// A job whose task exists (or whose images are made) is in flight already: it takes its slot at once.
+			const inFlight = job.kind === 'video' ? job.taskId !== undefined : job.state === 'delivering';
+			if (inFlight) this.taskSlotReleases.set(job.id, await this.deps.taskSlots.acquire(groupOf(job), { force: true }));
 			if (job.kind === 'image') await this.runImages(job, view, log);
 			else await this.runVideo(job, view, log);
 		} catch (error) {
@@ -254,6 +269,43 @@ export class JobRunner {
 		if (job.state === 'queued') this.save(job);
 		else this.move(job, 'queued', view);
 		const inLine = { signal, onPosition: (position: number) => this.showPlace(job, view, position) };
+		if (!this.taskSlotReleases.has(job.id)) this.taskSlotReleases.set(job.id, await this.deps.taskSlots.acquire(groupOf(job), inLine));
+		for (;;) {
+			if (this.deps.credit.paused) {
+				job.paused = true;
+				view.update(job);
+				await this.deps.credit.whenOpen(signal);
+				job.paused = false;
+			}
+			try {
+				await this.submitOnce(job, view, log, send, options, signal, inLine);
+				this.deps.credit.succeeded();
+				return;
+			} catch (error) {
+				if (!isCreditExhausted(error)) throw error;
+				// RelayDance took nothing: the job waits, queued, for the pause to end and tries again.
+				log.warn({ err: error }, 'RelayDance says the balance is spent: submissions paused bot-wide');
+				this.deps.credit.exhausted();
+				job.paused = true;
+				this.move(job, 'queued', view, { now: true });
+			}
+		}
+	}
+
+	/**
+	 * One try at the submit: fetches the references from their saved URLs (those RelayDance holds
+	 * are cited as they are), waits for a submission slot, uploads them, and calls `send` once the
+	 * record saying `submitting` is in the store.
+	 */
+	private async submitOnce(
+		job: Job,
+		view: JobView,
+		log: Logger,
+		send: (uploaded: string[]) => Promise<void>,
+		options: { holdSlot?: boolean },
+		signal: AbortSignal,
+		inLine: { signal: AbortSignal; onPosition: (position: number) => void },
+	): Promise<void> {
 		// References RelayDance already holds (a job started again) are cited, not fetched again.
 		const toFetch = job.settings.references.filter((reference) => !reference.hostedUrl);
 		const bytes = toFetch.reduce((sum, reference) => sum + Math.min(reference.size, this.deps.maxReferenceBytes), 0);
@@ -264,6 +316,7 @@ export class JobRunner {
 			release = await this.submitting.acquire(1, inLine);
 			signal.throwIfAborted(); // never create a task the bot will not wait for
 			job.queuePosition = undefined;
+			job.paused = false;
 			this.move(job, 'uploading', view);
 			await this.uploadReferences(references, log, signal);
 			releaseMemory();
@@ -386,6 +439,11 @@ export class JobRunner {
 	/** A final job's record no longer needs the credential its messages were sent with. */
 	private finish(job: Job): Promise<void> {
 		delete job.reply.credential;
+		try {
+			this.deps.onFinal?.(job);
+		} catch (error) {
+			this.deps.logger.warn({ err: error, jobId: job.id }, 'a listener of finished jobs failed');
+		}
 		return this.deps.jobs.save(job, { now: true }).catch(() => {}); // the writer logs a failed write
 	}
 
@@ -399,6 +457,11 @@ export class JobRunner {
 	private save(job: Job, options?: { now?: boolean }): void {
 		this.deps.jobs.save(job, options).catch(() => {}); // the writer has logged it
 	}
+}
+
+/** The line a job waits in for a task slot: its server's (DMs share one). */
+function groupOf(job: Job): string {
+	return job.requester.guildId ?? 'dm';
 }
 
 /** The requester pressed Cancel. */

@@ -108,8 +108,8 @@ function memberKey(userId: string, guildId: string | null): string {
  * The record as stored: what is only shown (the place in line) stays out, and so does the
  * credential of a job that is final, whatever the process does next.
  */
-function snapshot(job: Job): Omit<Job, 'queuePosition'> {
-	const { queuePosition: _shown, ...stored } = job;
+function snapshot(job: Job): Omit<Job, 'queuePosition' | 'paused'> {
+	const { queuePosition: _shown, paused: _pausedShown, ...stored } = job;
 	if (!FINAL_STATES.has(job.state)) return stored;
 	const { credential: _dropped, ...reply } = job.reply;
 	return { ...stored, reply };

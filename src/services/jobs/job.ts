@@ -87,6 +87,8 @@ interface JobCommon {
 	quota: Reservation;
 	/** Place in line while the job waits for room to submit (1: next), as `shownPlace` rounds it. Shown, never saved. */
 	queuePosition?: number;
+	/** Waiting because RelayDance's balance is spent (bot-wide pause). Shown, never saved. */
+	paused?: boolean;
 	failure?: JobFailure;
 	/** True once the quota went back to the user. */
 	refunded?: boolean;

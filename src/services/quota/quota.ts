@@ -14,12 +14,22 @@ export interface QuotaRecord {
 
 /** What a reservation took; hand it back to `refund` when the generation fails. */
 export interface Reservation {
+	/** The member's subject (`<guild id | dm>:<user id>`; a bare user id in records from before servers had their own quotas). */
 	userId: string;
 	jobId: string;
 	amount: number;
 	windowStart: number;
 	/** Taken before reservations were keyed by job: it is part of the user's `legacy` charge. */
 	legacy?: boolean;
+	/** The same amount taken from shared budgets at once (the server's, the bot's), each in its own window. */
+	shared?: Array<{ subject: string; windowStart: number }>;
+}
+
+/** One budget a reservation must fit: the member's own, the server's, the bot's. */
+export interface Claim {
+	subject: string;
+	limit: number;
+	scope: 'member' | 'server' | 'bot';
 }
 
 export interface QuotaStatus {
@@ -52,6 +62,27 @@ export class QuotaExceededError extends UserError {
 		this.message = `This needs ${unit.need(requested)}; you have ${unit.amount(status.remaining)} of your ${unit.amount(status.limit)} left.`;
 	}
 }
+
+/** A shared budget (the server's, or the bot's across every server) has no room for the request. */
+export class BudgetExceededError extends UserError {
+	constructor(
+		readonly scope: 'server' | 'bot',
+		readonly status: QuotaStatus,
+		readonly requested: number,
+		unit: QuotaUnit = VIDEO_SECONDS,
+	) {
+		super('BudgetExceeded', '');
+		const whose = scope === 'server' ? "This server's" : "The bot's";
+		this.message = `${whose} budget for now is spent: this needs ${unit.need(requested)}, and ${unit.amount(status.remaining)} of ${unit.amount(status.limit)} ${scope === 'server' ? 'are left for the whole server' : 'are left for every server together'}.`;
+	}
+}
+
+/** The member's quota subject: quotas are per member per server (`dm` outside servers). */
+export function memberSubject(userId: string, guildId: string | null): string {
+	return `${guildId ?? 'dm'}:${userId}`;
+}
+export const SERVER_SUBJECT_PREFIX = 'server:';
+export const BOT_SUBJECT = 'bot';
 
 export const QUOTA_KEY_PREFIX = VIDEO_SECONDS.keyPrefix;
 
@@ -108,20 +139,45 @@ export class QuotaService {
 		return dropped;
 	}
 
-	status(userId: string): QuotaStatus {
-		return this.toStatus(this.current(userId));
+	status(subject: string, limit = this.limit): QuotaStatus {
+		return this.toStatus(this.current(subject), limit);
 	}
 
-	/** Takes `amount` from the user's window for `jobId`, or throws `QuotaExceededError` and takes nothing. */
-	reserve(userId: string, amount: number, jobId: string): Reservation {
-		const record = this.current(userId);
-		if (record.used + amount > this.limit) throw new QuotaExceededError(this.toStatus(record), amount, this.unit);
-		record.used += amount - (record.charges[jobId] ?? 0);
-		record.charges[jobId] = amount;
-		this.records.set(userId, record);
-		this.persist(userId);
+	/** Takes `amount` from the subject's window for `jobId`, or throws `QuotaExceededError` and takes nothing. */
+	reserve(subject: string, amount: number, jobId: string, limit = this.limit): Reservation {
+		return this.reserveAll([{ subject, limit, scope: 'member' }], amount, jobId);
+	}
+
+	/**
+	 * Takes `amount` from every claim's window at once (the member's first), or throws for the first
+	 * that has no room and takes nothing: one synchronous step, so concurrent requests in this
+	 * process cannot overspend any of them.
+	 */
+	reserveAll(claims: readonly Claim[], amount: number, jobId: string): Reservation {
+		const records = claims.map((claim) => this.current(claim.subject));
+		claims.forEach((claim, index) => {
+			const record = records[index]!;
+			if (record.used + amount - (record.charges[jobId] ?? 0) <= claim.limit) return;
+			const status = this.toStatus(record, claim.limit);
+			if (claim.scope === 'member') throw new QuotaExceededError(status, amount, this.unit);
+			throw new BudgetExceededError(claim.scope, status, amount, this.unit);
+		});
+		claims.forEach((claim, index) => {
+			const record = records[index]!;
+			record.used += amount - (record.charges[jobId] ?? 0);
+			record.charges[jobId] = amount;
+			this.records.set(claim.subject, record);
+			this.persist(claim.subject);
+		});
 		if (++this.operations % 1000 === 0) this.sweep();
-		return { userId, jobId, amount, windowStart: record.windowStart };
+		const [first, ...rest] = claims;
+		return {
+			userId: first!.subject,
+			jobId,
+			amount,
+			windowStart: records[0]!.windowStart,
+			...(rest.length > 0 && { shared: rest.map((claim, index) => ({ subject: claim.subject, windowStart: records[index + 1]!.windowStart })) }),
+		};
 	}
 
 	/**
@@ -129,16 +185,21 @@ export class QuotaService {
 	 * once. A reservation from before charges were keyed by job comes out of the `legacy` charge.
 	 */
 	refund(reservation: Reservation): void {
-		const record = this.records.get(reservation.userId);
-		if (!record || record.windowStart !== reservation.windowStart) return;
-		const key = reservation.jobId in record.charges ? reservation.jobId : 'legacy' in record.charges && reservation.legacy ? 'legacy' : undefined;
+		for (const shared of reservation.shared ?? []) this.takeBack(shared.subject, shared.windowStart, reservation.jobId, false);
+		this.takeBack(reservation.userId, reservation.windowStart, reservation.jobId, reservation.legacy === true, reservation.amount);
+		reservation.legacy = false;
+	}
+
+	private takeBack(subject: string, windowStart: number, jobId: string, legacy: boolean, legacyAmount = 0): void {
+		const record = this.records.get(subject);
+		if (!record || record.windowStart !== windowStart) return;
+		const key = jobId in record.charges ? jobId : 'legacy' in record.charges && legacy ? 'legacy' : undefined;
 		if (!key) return;
-		const amount = key === 'legacy' ? Math.min(reservation.amount, record.charges.legacy!) : record.charges[key]!;
+		const amount = key === 'legacy' ? Math.min(legacyAmount, record.charges.legacy!) : record.charges[key]!;
 		record.used -= amount;
 		record.charges[key]! -= amount;
 		if (record.charges[key] === 0) delete record.charges[key];
-		reservation.legacy = false;
-		this.persist(reservation.userId);
+		this.persist(subject);
 	}
 
 	/**
@@ -146,14 +207,17 @@ export class QuotaService {
 	 * nothing once its window has reset, or when it holds no more than that already.
 	 */
 	settle(reservation: Reservation, amount: number): void {
-		const record = this.records.get(reservation.userId);
-		const held = record?.charges[reservation.jobId];
-		if (!record || record.windowStart !== reservation.windowStart || held === undefined || held <= amount) return;
-		record.used -= held - amount;
-		if (amount > 0) record.charges[reservation.jobId] = amount;
-		else delete record.charges[reservation.jobId];
-		reservation.amount = amount;
-		this.persist(reservation.userId);
+		const subjects = [{ subject: reservation.userId, windowStart: reservation.windowStart }, ...(reservation.shared ?? [])];
+		for (const { subject, windowStart } of subjects) {
+			const record = this.records.get(subject);
+			const held = record?.charges[reservation.jobId];
+			if (!record || record.windowStart !== windowStart || held === undefined || held <= amount) continue;
+			record.used -= held - amount;
+			if (amount > 0) record.charges[reservation.jobId] = amount;
+			else delete record.charges[reservation.jobId];
+			this.persist(subject);
+		}
+		reservation.amount = Math.min(reservation.amount, amount);
 	}
 
 	/** Forgets records whose window has ended (their store entries expire by TTL). */
@@ -179,12 +243,12 @@ export class QuotaService {
 		void this.writer.write(`${this.unit.keyPrefix}${userId}`, stored, record.windowStart + this.windowMs - this.now());
 	}
 
-	private toStatus(record: { windowStart: number; used: number }): QuotaStatus {
+	private toStatus(record: { windowStart: number; used: number }, limit = this.limit): QuotaStatus {
 		const { used } = record;
 		return {
-			limit: this.limit,
+			limit,
 			used,
-			remaining: Math.max(0, this.limit - used),
+			remaining: Math.max(0, limit - used),
 			resetsAt: new Date(record.windowStart + this.windowMs),
 		};
 	}

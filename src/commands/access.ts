@@ -1,0 +1,48 @@
+import type { ChatInputCommandInteraction, MessageComponentInteraction, MessageContextMenuCommandInteraction, ModalSubmitInteraction } from 'discord.js';
+import type { BotContext } from '../context.js';
+import { UserError } from '../services/user-error.js';
+
+type AskingInteraction = ChatInputCommandInteraction | MessageComponentInteraction | ModalSubmitInteraction | MessageContextMenuCommandInteraction;
+
+/** The member's role ids in this server (none outside servers). */
+export function roleIdsOf(interaction: AskingInteraction): string[] {
+	const member = interaction.member;
+	if (!member) return [];
+	if (Array.isArray(member.roles)) return member.roles;
+	return [...member.roles.cache.keys()];
+}
+
+/** True when the app runs here only as a user install (the server has not added the bot). */
+export function userInstalledOnly(interaction: AskingInteraction): boolean {
+	const owners = interaction.authorizingIntegrationOwners;
+	return Boolean(interaction.guildId) && Boolean(owners) && !owners.guildId && Boolean(owners.userId);
+}
+
+/**
+ * Refuses, before anything is spent, a request from where a server's admins (or the bot-wide
+ * access settings) do not allow one: DMs or user installs turned off, a channel not on the
+ * server's list, a member without the required role, or the bot's credit spent.
+ */
+export function assertMayGenerate(interaction: AskingInteraction, context: BotContext): void {
+	const access = context.guilds.getAccess();
+	if (!interaction.guildId) {
+		if (!access.dms) throw new UserError('NotAllowedHere', 'The bot does not take requests in DMs. Use it in a server channel.');
+	} else if (userInstalledOnly(interaction) && !access.userInstall) {
+		throw new UserError('NotAllowedHere', 'The bot can be used here only once this server adds it.');
+	} else {
+		const settings = context.guilds.get(interaction.guildId)!;
+		const channelId = interaction.channelId ?? '';
+		const parentId = interaction.channel && 'parentId' in interaction.channel ? interaction.channel.parentId : null;
+		if (settings.channels.length > 0 && !settings.channels.includes(channelId) && !(parentId && settings.channels.includes(parentId))) {
+			const where = settings.channels.map((id) => `<#${id}>`).join(', ');
+			throw new UserError('NotAllowedHere', `In this server the bot takes requests only in ${where}.`);
+		}
+		if (settings.requiredRole && !roleIdsOf(interaction).includes(settings.requiredRole)) {
+			throw new UserError('NotAllowedHere', `In this server you need the <@&${settings.requiredRole}> role to use the bot.`);
+		}
+	}
+	if (context.credit.paused) throw new UserError('CreditExhausted', CREDIT_SPENT);
+}
+
+/** Told to members while RelayDance's balance is spent. */
+export const CREDIT_SPENT = "The bot's RelayDance credit has run out; the server's admins have been told. Please try again later.";

@@ -1,0 +1,117 @@
+import type { Keyv } from 'keyv';
+import { scanStore } from '../store/store.js';
+import type { WriteBehind } from '../store/write-behind.js';
+
+/** An amount of each unit a quota counts; unset means "not set here" (the next, less specific setting applies). */
+export interface Limits {
+	videoSeconds?: number;
+	images?: number;
+}
+export type LimitUnit = keyof Limits;
+export const LIMIT_UNITS: readonly LimitUnit[] = ['videoSeconds', 'images'];
+
+/** A server's own defaults for `/video` (and Animate, Make a video). */
+export interface JobDefaults {
+	model?: string;
+	seconds?: number;
+	audio?: boolean;
+	ratio?: string;
+	resolution?: string;
+}
+
+/** Everything a server's admins set with `/relaydance-admin`, kept in the store under `guild:<id>`. */
+export interface GuildSettings {
+	/** Each member's limit per window in this server, unless a role or a grant says otherwise. */
+	memberDefault: Limits;
+	/** Per-role limits: a member gets the best of their roles'. */
+	roles: Record<string, Limits>;
+	/** Per-member grants: they win over roles and the default. */
+	grants: Record<string, Limits>;
+	/** What the whole server may spend per window (all members together). */
+	budget: Limits;
+	/** Channels the bot takes requests in; empty: every channel. */
+	channels: string[];
+	/** A role a member must have to make anything; undefined: none. */
+	requiredRole?: string;
+	defaults: JobDefaults;
+	/** Words and `/patterns/` a prompt must not contain (matched after NFKC and case folding). */
+	blocklist: string[];
+	/** Where every job posts one line, and refusals and credit alerts go. */
+	auditChannelId?: string;
+}
+
+/** Where the bot may be used beyond servers: bot-wide, kept under `bot:access`. */
+export interface AccessSettings {
+	dms: boolean;
+	userInstall: boolean;
+}
+
+export const GUILD_KEY_PREFIX = 'guild:';
+export const ACCESS_KEY = 'bot:access';
+
+export function emptySettings(): GuildSettings {
+	return { memberDefault: {}, roles: {}, grants: {}, budget: {}, channels: [], defaults: {}, blocklist: [] };
+}
+
+/**
+ * Every server's settings, held in memory (loaded once at start) and written behind each change,
+ * so a command reads them without a store round trip and they survive restarts.
+ */
+export class GuildSettingsStore {
+	private readonly byGuild = new Map<string, GuildSettings>();
+	private access: AccessSettings;
+
+	constructor(
+		private readonly store: Keyv,
+		private readonly writer: WriteBehind,
+		defaultAccess: AccessSettings,
+	) {
+		this.access = { ...defaultAccess };
+	}
+
+	async load(): Promise<this> {
+		for (const [guildId, raw] of await scanStore<Partial<GuildSettings>>(this.store, GUILD_KEY_PREFIX)) {
+			this.byGuild.set(guildId, { ...emptySettings(), ...raw });
+		}
+		const access = await this.store.get<AccessSettings>(ACCESS_KEY);
+		if (access) this.access = { ...this.access, ...access };
+		return this;
+	}
+
+	/** A server's settings (the empty ones when it has none); never null for a guild id, `undefined` for DMs. */
+	get(guildId: string | null): GuildSettings | undefined {
+		if (!guildId) return undefined;
+		return this.byGuild.get(guildId) ?? emptySettings();
+	}
+
+	/** Every server that has settings. */
+	entries(): IterableIterator<[string, GuildSettings]> {
+		return this.byGuild.entries();
+	}
+
+	/** Changes a server's settings and writes them now; resolves once stored. */
+	async update(guildId: string, change: (settings: GuildSettings) => void): Promise<GuildSettings> {
+		const settings = this.byGuild.get(guildId) ?? emptySettings();
+		change(settings);
+		this.byGuild.set(guildId, settings);
+		await this.writer.write(`${GUILD_KEY_PREFIX}${guildId}`, () => this.byGuild.get(guildId));
+		await this.writer.writeNow();
+		return settings;
+	}
+
+	getAccess(): AccessSettings {
+		return { ...this.access };
+	}
+
+	async setAccess(change: Partial<AccessSettings>): Promise<AccessSettings> {
+		this.access = { ...this.access, ...change };
+		await this.writer.write(ACCESS_KEY, () => this.access);
+		await this.writer.writeNow();
+		return this.getAccess();
+	}
+}
+
+/** Reads the bot-wide access settings straight from a store (`npm run register` runs without the bot). */
+export async function readAccess(store: Keyv, defaults: AccessSettings): Promise<AccessSettings> {
+	return { ...defaults, ...((await store.get<AccessSettings>(ACCESS_KEY)) ?? {}) };
+}

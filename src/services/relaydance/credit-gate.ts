@@ -1,0 +1,86 @@
+import { APIError } from './errors.js';
+
+/**
+ * RelayDance said the account's balance is spent: 402, or a 403 / 429 whose error speaks of quota,
+ * balance or credit (gateways answer all three). Retrying at once cannot help; topping up can.
+ */
+export function isCreditExhausted(error: unknown): boolean {
+	if (!(error instanceof APIError)) return false;
+	if (error.status === 402) return true;
+	if (error.status !== 403 && error.status !== 429) return false;
+	return /quota|balance|credit|insufficient|billing/i.test(`${error.code ?? ''} ${error.apiMessage}`);
+}
+
+/**
+ * Bot-wide pause of new submissions while RelayDance's balance is spent. The first refusal
+ * closes the gate for `pauseMs`; jobs then wait (still queued, their quota held) and new requests
+ * are refused; after the pause the gate opens on its own and the next submission tries again. A
+ * pause "episode" lasts until a submission goes through: `onPause` fires once per episode (the
+ * audit posts), however many jobs are refused meanwhile.
+ */
+export class CreditGate {
+	private pausedUntil = 0;
+	private inEpisode = false;
+	private timer: NodeJS.Timeout | undefined;
+	private waiters = new Set<() => void>();
+
+	constructor(
+		private readonly pauseMs: number,
+		private readonly onPause: () => void = () => {},
+		private readonly now: () => number = () => Date.now(),
+	) {}
+
+	get paused(): boolean {
+		return this.now() < this.pausedUntil;
+	}
+
+	/** When the gate opens again (ms since the epoch), while paused. */
+	get reopensAt(): number {
+		return this.pausedUntil;
+	}
+
+	/** A submission was refused for the balance: close the gate (again) for the pause. */
+	exhausted(): void {
+		this.pausedUntil = this.now() + this.pauseMs;
+		if (!this.inEpisode) {
+			this.inEpisode = true;
+			try {
+				this.onPause();
+			} catch {
+				// an alert that fails must not stop the pause
+			}
+		}
+		clearTimeout(this.timer);
+		this.timer = setTimeout(() => this.open(), this.pauseMs);
+		this.timer.unref();
+	}
+
+	/** A submission went through: the episode is over. */
+	succeeded(): void {
+		this.inEpisode = false;
+	}
+
+	/** Resolves at once when open, else when the pause ends; rejects when `signal` aborts. */
+	async whenOpen(signal?: AbortSignal): Promise<void> {
+		while (this.paused) {
+			signal?.throwIfAborted();
+			await new Promise<void>((resolve, reject) => {
+				const done = () => {
+					this.waiters.delete(done);
+					signal?.removeEventListener('abort', abort);
+					resolve();
+				};
+				const abort = () => {
+					this.waiters.delete(done);
+					reject(signal!.reason);
+				};
+				this.waiters.add(done);
+				signal?.addEventListener('abort', abort, { once: true });
+			});
+		}
+	}
+
+	private open(): void {
+		for (const waiter of [...this.waiters]) waiter();
+	}
+}
