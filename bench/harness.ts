@@ -61,6 +61,8 @@ export async function startBot(relaydance: Pick<RelayDanceSimulator, 'apiUrl'>, 
 			RELAYDANCE_BASE_URL: relaydance.apiUrl,
 			STORE_URL: `sqlite://${join(mkdtempSync(join(tmpdir(), 'rd-bench-')), 'bench.sqlite')}`,
 			QUOTA_VIDEO_SECONDS: '1000',
+			// The capacity part tracks thousands of tasks in flight at once: no cap on them here.
+			MAX_CONCURRENT_TASKS: '1000000',
 			LOG_LEVEL: 'error',
 			...env,
 		},
