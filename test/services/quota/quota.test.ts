@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Keyv } from 'keyv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGES, QUOTA_KEY_PREFIX, QuotaExceededError, QuotaService, type QuotaRecord } from '../../../src/services/quota/quota.js';
+import { BudgetExceededError, IMAGES, QUOTA_KEY_PREFIX, QuotaExceededError, QuotaService, type QuotaRecord } from '../../../src/services/quota/quota.js';
 import { openStore, scanStore } from '../../../src/services/store/store.js';
 import { WriteBehind } from '../../../src/services/store/write-behind.js';
 
@@ -164,5 +164,32 @@ describe('QuotaService', () => {
 		await writer.flush();
 		expect((await scanStore<QuotaRecord>(store, IMAGES.keyPrefix)).map(([key]) => key)).toContain(id);
 		expect((await scanStore<QuotaRecord>(store, QUOTA_KEY_PREFIX)).map(([key]) => key)).not.toContain(id);
+	});
+
+	it('takes the member\'s, the server\'s and the bot\'s budgets in one step, or none of them', () => {
+		const quota = new QuotaService(writer, 100, HOUR);
+		const id = user();
+		const claims = (limit: number) => [
+			{ subject: id, limit: 100, scope: 'member' as const },
+			{ subject: 'server:s1', limit, scope: 'server' as const },
+			{ subject: `bot-${id}`, limit: 100, scope: 'bot' as const },
+		];
+		const reservation = quota.reserveAll(claims(10), 8, job());
+		expect(() => quota.reserveAll(claims(10), 5, job())).toThrow(BudgetExceededError);
+		// The refused request took nothing from the member or the bot.
+		expect(quota.status(id).used).toBe(8);
+		expect(quota.status(`bot-${id}`).used).toBe(8);
+		quota.settle(reservation, 6);
+		expect(quota.status('server:s1').used).toBe(6);
+		quota.refund(reservation);
+		expect([quota.status(id).used, quota.status('server:s1').used, quota.status(`bot-${id}`).used]).toEqual([0, 0, 0]);
+	});
+
+	it('honours a limit per call: a member with a bigger grant may take more than the default', () => {
+		const quota = new QuotaService(writer, 10, HOUR);
+		const id = user();
+		quota.reserve(id, 25, job(), 30);
+		expect(() => quota.reserve(id, 10, job(), 30)).toThrow(QuotaExceededError);
+		expect(quota.status(id, 30).remaining).toBe(5);
 	});
 });

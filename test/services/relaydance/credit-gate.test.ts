@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { CreditGate, isCreditExhausted } from '../../../src/services/relaydance/credit-gate.js';
+import { APIError } from '../../../src/services/relaydance/errors.js';
+
+describe('CreditGate', () => {
+	it('tells the admins once per episode, however many submissions are refused, and opens on its own', async () => {
+		let alerts = 0;
+		const gate = new CreditGate(30, () => alerts++);
+		gate.exhausted();
+		gate.exhausted();
+		expect(gate.paused).toBe(true);
+		expect(alerts).toBe(1);
+		await gate.whenOpen();
+		expect(gate.paused).toBe(false);
+		gate.exhausted(); // still the same episode: nothing went through yet
+		expect(alerts).toBe(1);
+		gate.succeeded();
+		gate.exhausted();
+		expect(alerts).toBe(2);
+	});
+
+	it('lets a waiter go when its signal aborts', async () => {
+		const gate = new CreditGate(60_000);
+		gate.exhausted();
+		const controller = new AbortController();
+		const waiting = gate.whenOpen(controller.signal);
+		controller.abort(new Error('stopping'));
+		await expect(waiting).rejects.toThrow('stopping');
+	});
+});
+
+describe('isCreditExhausted', () => {
+	it('knows a spent balance by 402, or by a 403/429 that speaks of quota, balance or credit', () => {
+		expect(isCreditExhausted(APIError.from(402, 'Insufficient account balance', 'insufficient_quota'))).toBe(true);
+		expect(isCreditExhausted(APIError.from(403, 'user quota is not enough', 'insufficient_user_quota'))).toBe(true);
+		expect(isCreditExhausted(APIError.from(429, 'You exceeded your current quota', 'insufficient_quota'))).toBe(true);
+		expect(isCreditExhausted(APIError.from(429, 'Rate limit reached for requests', 'rate_limit_error'))).toBe(false);
+		expect(isCreditExhausted(APIError.from(403, 'The API key is not allowed', 'forbidden'))).toBe(false);
+	});
+});
