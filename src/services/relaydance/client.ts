@@ -6,6 +6,7 @@ import { parseRetryAfter } from '../retry-after.js';
 import { sleep } from '../sleep.js';
 import type { CatalogModel } from './model-catalog.js';
 import { APIConnectionError, APIError, APITimeoutError, InvalidResponseError, RateLimitError } from './errors.js';
+import { isCreditExhausted } from './credit-gate.js';
 import {
 	errorBodySchema,
 	gatewayErrorSchema,
@@ -179,7 +180,8 @@ export class RelayDanceClient {
 
 function shouldRetry(error: unknown, policy: RetryPolicy): boolean {
 	if (error instanceof APIConnectionError) return policy === 'idempotent' || !error.sent;
-	if (error instanceof RateLimitError) return true;
+	// A 429 that says the balance is spent will say so again: no retry (the credit gate takes over).
+	if (error instanceof RateLimitError) return !isCreditExhausted(error);
 	if (!(error instanceof APIError)) return false;
 	if (policy === 'billable') return error.status === 503 && error.code !== MODEL_NOT_FOUND;
 	return error.status === 408 || error.status >= 500;
