@@ -12,6 +12,8 @@ export interface Command {
 	data: { name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
 	execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void>;
 	autocomplete?(interaction: AutocompleteInteraction, context: BotContext): Promise<void>;
+	/** Registered server-only whatever the bot-wide access settings (`/relaydance-admin`); see `registrationBodies`. */
+	serverOnly?: boolean;
 }
 
 /** One message context-menu command (right-click a message → Apps). */

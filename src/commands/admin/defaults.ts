@@ -1,0 +1,59 @@
+import type { AutocompleteInteraction } from 'discord.js';
+import type { BotContext } from '../../context.js';
+import { renderDefaults } from '../../discord/render-admin.js';
+import type { JobDefaults } from '../../services/guilds/guild-settings.js';
+import { secondsRange } from '../../services/relaydance/model-catalog.js';
+import { UserError } from '../../services/user-error.js';
+import type { AdminHandler } from './handler.js';
+
+function botDefaults(context: BotContext) {
+	const { config } = context;
+	return { model: config.DEFAULT_VIDEO_MODEL, seconds: config.DEFAULT_SECONDS, audio: config.DEFAULT_AUDIO };
+}
+
+/**
+ * `defaults`: only the options given change (`reset` first forgets them all); none given shows
+ * them. The model must be one the bot knows, and the seconds in range for the model they go with.
+ */
+export const defaults: AdminHandler = async ({ interaction, context, guildId }) => {
+	const { options } = interaction;
+	const given: JobDefaults = {};
+	const model = options.getString('model')?.trim();
+	const seconds = options.getInteger('seconds');
+	const audio = options.getBoolean('audio');
+	const ratio = options.getString('ratio');
+	const resolution = options.getString('resolution');
+	const reset = options.getBoolean('reset') === true;
+	if (model) given.model = model;
+	if (seconds !== null) given.seconds = seconds;
+	if (audio !== null) given.audio = audio;
+	if (ratio) given.ratio = ratio;
+	if (resolution) given.resolution = resolution;
+	const current = context.guilds.get(guildId)!.defaults;
+	if (Object.keys(given).length === 0 && !reset) return renderDefaults(current, botDefaults(context));
+
+	const next: JobDefaults = { ...(reset ? {} : current), ...given };
+	if (given.model && !context.catalog.has(given.model)) {
+		const known = context.catalog.search(given.model, 5);
+		throw new UserError('UnknownModel', `\`${given.model}\` is not a video model the bot knows.${known.length > 0 ? ` Did you mean ${known.map((id) => `\`${id}\``).join(', ')}?` : ' Pick one from the list as you type.'}`);
+	}
+	if (next.seconds !== undefined) {
+		const effectiveModel = next.model ?? botDefaults(context).model;
+		const range = secondsRange(effectiveModel);
+		if (next.seconds < range.min || next.seconds > range.max) {
+			const hint = given.seconds === undefined ? ` (this server's default is ${next.seconds} s: give \`seconds\` too, or \`reset:true\`)` : '';
+			throw new UserError('SecondsOutOfRange', `\`${effectiveModel}\` makes clips of ${range.min}–${range.max} s; ${next.seconds} s does not fit${hint}.`);
+		}
+	}
+	const saved = await context.guilds.update(guildId, (settings) => {
+		settings.defaults = next;
+	});
+	return renderDefaults(saved.defaults, botDefaults(context), reset && Object.keys(given).length === 0 ? "Forgot this server's defaults: the bot's apply." : 'Saved. `/video`, Animate and Make a video use these when a member leaves them out.');
+};
+
+/** The model option's autocomplete: video models from the catalog. */
+export async function autocompleteDefaults(interaction: AutocompleteInteraction, context: BotContext): Promise<void> {
+	const focused = interaction.options.getFocused(true);
+	if (focused.name !== 'model') return interaction.respond([]);
+	await interaction.respond(context.catalog.search(String(focused.value)).map((id) => ({ name: id.slice(0, 100), value: id.slice(0, 100) })));
+}

@@ -1,0 +1,47 @@
+import { SlashCommandBuilder } from 'discord.js';
+import type { BotContext } from '../context.js';
+import { renderQuota, type QuotaLine, type QuotaView } from '../discord/render-quota.js';
+import { respond } from '../discord/respond.js';
+import { memberLimit } from '../services/guilds/member-limits.js';
+import { FINAL_STATES } from '../services/jobs/job.js';
+import type { Claim } from '../services/quota/quota.js';
+import { claimsFor, type StartingInteraction } from './accept.js';
+import { roleIdsOf } from './access.js';
+import type { Command } from './command.js';
+
+/**
+ * `/quota`: what the member has left here (their own limit, and the server's and the bot's budgets
+ * that cap it too), when each resets, and what of theirs is running or waiting. Only they see it.
+ */
+export const quota = {
+	data: new SlashCommandBuilder().setName('quota').setDescription('What you have left here of video and images, when it resets, and what is running'),
+	async execute(interaction, context) {
+		await respond(interaction, renderQuota(await quotaView(interaction, context)), { ephemeral: true });
+	},
+} satisfies Command;
+
+/** The figures `/quota` shows, read with the same subjects and limits a request would be checked against (`claimsFor`). */
+export async function quotaView(interaction: StartingInteraction, context: BotContext): Promise<QuotaView> {
+	const settings = context.guilds.get(interaction.guildId);
+	const member = { userId: interaction.user.id, roleIds: roleIdsOf(interaction) };
+	const line = (kind: 'video' | 'image'): QuotaLine => {
+		const service = context.quotas[kind];
+		const claims = claimsFor(interaction, context, kind);
+		const status = (claim: Claim | undefined) => claim && service.status(claim.subject, claim.limit);
+		const envDefault = kind === 'image' ? context.config.QUOTA_IMAGES : context.config.QUOTA_VIDEO_SECONDS;
+		const { source } = memberLimit(settings, member, kind === 'image' ? 'images' : 'videoSeconds', envDefault);
+		const server = status(claims.find((claim) => claim.scope === 'server'));
+		const bot = status(claims.find((claim) => claim.scope === 'bot'));
+		return { status: status(claims.find((claim) => claim.scope === 'member'))!, source, ...(server && { server }), ...(bot && { bot }) };
+	};
+	const recent = await context.jobs.recent(interaction.user.id, interaction.guildId);
+	const jobs = recent
+		.filter((job) => !FINAL_STATES.has(job.state))
+		.map((stored) => {
+			const live = context.runner.find(stored.id);
+			const job = live ?? stored;
+			return { job, ...(job.queuePosition !== undefined && { place: job.queuePosition }) };
+		})
+		.filter(({ job }) => !FINAL_STATES.has(job.state));
+	return { inServer: Boolean(interaction.guildId), video: line('video'), image: line('image'), jobs, paused: context.credit.paused };
+}
