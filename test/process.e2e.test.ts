@@ -93,7 +93,7 @@ describe('npm run register', () => {
 		expect(await run.exit).toBe(0);
 		expect(run.output().stdout).toContain('"Make a video"');
 		const commands = discord.registered.guild as Array<{ name: string; type?: number; options?: Array<{ name: string; required?: boolean; min_value?: number; max_value?: number }> }>;
-		expect(commands.map((command) => command.name)).toEqual(['video', 'image', 'jobs', 'Make a video']);
+		expect(commands.map((command) => command.name)).toEqual(['video', 'image', 'jobs', 'quota', 'relaydance-admin', 'Make a video']);
 		const image = commands.find((command) => command.name === 'image')!;
 		expect(image.options![0]).toMatchObject({ name: 'prompt', required: true });
 		expect(image.options!.find((option) => option.name === 'count')).toMatchObject({ min_value: 1, max_value: 4 });
