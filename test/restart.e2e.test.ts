@@ -110,6 +110,28 @@ describe('a job survives the bot process', () => {
 		expect(job.reply.credential).toBeUndefined();
 	});
 
+	it('keeps the line across a restart: waiting jobs are submitted after it in the order they were asked', async () => {
+		const store = storeUrl();
+		const tag = marker();
+		const limits = { MAX_CONCURRENT_TASKS: '1' };
+		const first = await startBot(store, limits);
+		const running = await discord.invoke('video', { prompt: `holds the line sim:duration=3000 ${tag}`, seconds: 4 }, { userId: snowflake() });
+		await running.waitFor(generating);
+		const waiting: InteractionHandle[] = [];
+		for (const name of ['first', 'second', 'third']) {
+			const handle = await discord.invoke('video', { prompt: `${name} in line ${tag}`, seconds: 4 }, { userId: snowflake() });
+			await handle.waitFor((h) => /in line/.test(textOf(h.original)));
+			waiting.push(handle);
+		}
+		first.child.kill('SIGTERM');
+		expect(await first.exit).toBe(0);
+		expect(submissions(tag)).toHaveLength(1);
+
+		await startBot(store, limits);
+		await Promise.all([running, ...waiting].map((handle) => handle.finished(30_000)));
+		expect(submissions(tag).map((request) => /(\w+) in line|holds/.exec(JSON.stringify(request.body))![1] ?? 'holds')).toEqual(['holds', 'first', 'second', 'third']);
+	});
+
 	it('tells the member plainly, and charges nothing, when a restart cuts an /image generation off', async () => {
 		const store = storeUrl();
 		const tag = marker();
