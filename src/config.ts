@@ -47,6 +47,17 @@ export const configSchema = z.object({
 	/** Seconds of video and images the whole bot may make per window, across every server; unset: no cap. */
 	QUOTA_GLOBAL_VIDEO_SECONDS: z.coerce.number().int().positive().optional(),
 	QUOTA_GLOBAL_IMAGES: z.coerce.number().int().positive().optional(),
+	/**
+	 * Each server's budget per window, whatever its admins set (they may set less, not more); unset:
+	 * only what they set. With the bot-wide budget this keeps one server from draining the account.
+	 */
+	QUOTA_SERVER_VIDEO_SECONDS: z.coerce.number().int().positive().optional(),
+	QUOTA_SERVER_IMAGES: z.coerce.number().int().positive().optional(),
+	/** Discord user ids of the bot's owners: only they change bot-wide settings (`/relaydance-admin where access`). */
+	BOT_OWNER_IDS: z
+		.string()
+		.default('')
+		.transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean)),
 	/** Tasks in flight at RelayDance at once, bot-wide; the rest wait in line, taking turns between servers. */
 	MAX_CONCURRENT_TASKS: positiveInt(50),
 	/** When RelayDance says the balance is spent, new submissions pause this long, then the bot tries again on its own. */

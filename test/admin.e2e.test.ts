@@ -21,6 +21,7 @@ let elsewhere: string;
 const ADMIN = String(1n << 5n); // Manage Server
 const MEMBER = String((1n << 10n) | (1n << 11n)); // view and send only
 const CREDIT_RETRY_MS = 1_500;
+const OWNER = snowflake();
 
 beforeAll(async () => {
 	[discord, relaydance] = await Promise.all([startDiscordStandIn(), startRelayDanceSimulator({ queuedMs: 50, durationMs: 300 })]);
@@ -39,6 +40,7 @@ beforeAll(async () => {
 		MAX_ACTIVE_JOBS_PER_USER: '5',
 		CREDIT_RETRY_MS: String(CREDIT_RETRY_MS),
 		MODEL_PRICES: 'doubao-seedance-2-0-1080p=0.1',
+		BOT_OWNER_IDS: OWNER,
 	});
 	await bot.waitForLog('bot ready');
 	await admin(['audit-channel'], { channel: channelOption(auditChannel) });
@@ -71,11 +73,14 @@ describe('limits', () => {
 	it('gives a member the best of their roles\' limits', async () => {
 		const fans = discord.addRole(undefined, 'fans');
 		const patrons = discord.addRole(undefined, 'patrons');
+		const viewers = discord.addRole(undefined, 'viewers');
 		await admin(['limits', 'set-role'], { role: roleOption(fans), video_seconds: 12 });
 		await admin(['limits', 'set-role'], { role: roleOption(patrons), video_seconds: 20 });
+		await admin(['limits', 'set-role'], { role: roleOption(viewers), video_seconds: 6 });
 		const tag = marker();
 		const userId = snowflake();
-		const roles = [fans, patrons];
+		// The best role in the middle: neither "first role wins" nor "last role wins" would pass.
+		const roles = [fans, patrons, viewers];
 		const fits = await discord.invoke('video', { prompt: `patron ${tag}`, seconds: 15 }, { userId, roles });
 		await fits.finished(20_000);
 		expect(textOf(fits.original)).toContain('Video ready');
@@ -100,6 +105,7 @@ describe('limits', () => {
 		const tag = marker();
 		const first = await discord.invoke('video', { prompt: `budget one ${tag}`, seconds: 5 }, { userId: snowflake(), ...place });
 		await first.finished(20_000);
+		expect(textOf(first.original)).toContain('Video ready');
 		const second = await discord.invoke('video', { prompt: `budget two ${tag}`, seconds: 5 }, { userId: snowflake(), ...place });
 		expect(await refusal(second)).toContain("This server's budget for now is spent");
 		expect(submitted(`budget two ${tag}`)).toHaveLength(0);
@@ -112,6 +118,20 @@ describe('the admin command', () => {
 		const answer = await admin(['blocklist', 'add'], { term: 'anything' }, { memberPermissions: MEMBER });
 		expect(answer).toContain('Only members with the **Manage Server** permission');
 		expect(await admin(['blocklist', 'list'])).not.toContain('anything');
+	});
+});
+
+describe('bot-wide settings', () => {
+	it('lets only the bot\'s owners turn DMs off, and then refuses /video in DMs', async () => {
+		const refused = await admin(['where', 'access'], { dms: false });
+		expect(refused).toContain("only the bot's owners");
+		expect(await admin(['where', 'access'], { dms: false }, { userId: OWNER })).toContain('DMs with the bot **off**');
+		try {
+			const inDm = await discord.invoke('video', { prompt: `a dm ${marker()}`, seconds: 4 }, { dm: true });
+			expect(await refusal(inDm)).toContain('does not take requests in DMs');
+		} finally {
+			await admin(['where', 'access'], { dms: true }, { userId: OWNER });
+		}
 	});
 });
 
@@ -128,17 +148,17 @@ describe('where and what', () => {
 		}
 	});
 
-	it('refuses a blocked word written in full-width letters or capitals, without echoing it, and tells the audit channel', async () => {
+	it('refuses a blocked word written in full-width letters, capitals or with an invisible character, without echoing it, and tells the audit channel', async () => {
 		await admin(['blocklist', 'add'], { term: 'kraken' });
 		const tag = marker();
-		for (const prompt of [`a ｋｒａｋｅｎ rises ${tag}`, `A KRAKEN RISES ${tag}`]) {
+		for (const prompt of [`a ｋｒａｋｅｎ rises ${tag}`, `A KRAKEN RISES ${tag}`, `a kra\u2063ken rises ${tag}`]) {
 			const handle = await discord.invoke('video', { prompt, seconds: 4 }, { userId: snowflake() });
 			const answer = await refusal(handle);
 			expect(answer).toContain("can't be used in this server");
 			expect(answer.toLowerCase()).not.toContain('kraken');
 		}
 		expect(submitted(tag)).toHaveLength(0);
-		await discord.waitFor(() => audit().filter((message) => message.content.includes('Refused a prompt') && message.content.includes(tag)).length === 2);
+		await discord.waitFor(() => audit().filter((message) => message.content.includes('Refused a prompt') && message.content.includes(tag)).length === 3);
 		expect(audit().every((message) => !message.pinged)).toBe(true);
 	});
 });

@@ -129,7 +129,11 @@ describe('a job survives the bot process', () => {
 
 		await startBot(store, limits);
 		await Promise.all([running, ...waiting].map((handle) => handle.finished(30_000)));
-		expect(submissions(tag).map((request) => /(\w+) in line|holds/.exec(JSON.stringify(request.body))![1] ?? 'holds')).toEqual(['holds', 'first', 'second', 'third']);
+		const sent = submissions(tag);
+		expect(sent.map((request) => /(\w+) in line|holds/.exec(JSON.stringify(request.body))![1] ?? 'holds')).toEqual(['holds', 'first', 'second', 'third']);
+		// One task at a time after the restart too: each went out only once the one before it had run its course.
+		const runsFor = (index: number) => (index === 0 ? 3_000 : 300);
+		for (let index = 1; index < sent.length; index++) expect(sent[index]!.at - sent[index - 1]!.at).toBeGreaterThanOrEqual(runsFor(index - 1));
 	});
 
 	it('tells the member plainly, and charges nothing, when a restart cuts an /image generation off', async () => {

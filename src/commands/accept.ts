@@ -71,7 +71,10 @@ export function claimsFor(interaction: StartingInteraction, context: BotContext,
 	const envDefault = kind === 'image' ? config.QUOTA_IMAGES : config.QUOTA_VIDEO_SECONDS;
 	const { limit } = memberLimit(settings, { userId: interaction.user.id, roleIds: roleIdsOf(interaction) }, unit, envDefault);
 	const claims: Claim[] = [{ subject: memberSubject(interaction.user.id, interaction.guildId), limit, scope: 'member' }];
-	const serverBudget = settings?.budget[unit];
+	// The owner's cap per server (environment) bounds what the server's admins set.
+	const ownerCap = kind === 'image' ? config.QUOTA_SERVER_IMAGES : config.QUOTA_SERVER_VIDEO_SECONDS;
+	const adminBudget = settings?.budget[unit];
+	const serverBudget = adminBudget === undefined ? ownerCap : ownerCap === undefined ? adminBudget : Math.min(adminBudget, ownerCap);
 	if (interaction.guildId && serverBudget !== undefined) claims.push({ subject: `${SERVER_SUBJECT_PREFIX}${interaction.guildId}`, limit: serverBudget, scope: 'server' });
 	const botBudget = kind === 'image' ? config.QUOTA_GLOBAL_IMAGES : config.QUOTA_GLOBAL_VIDEO_SECONDS;
 	if (botBudget !== undefined) claims.push({ subject: BOT_SUBJECT, limit: botBudget, scope: 'bot' });

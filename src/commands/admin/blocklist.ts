@@ -1,7 +1,7 @@
 import type { AutocompleteInteraction } from 'discord.js';
 import type { BotContext } from '../../context.js';
 import { code, renderAdminNote, renderBlocklist } from '../../discord/render-admin.js';
-import { asPattern, normalizeForMatching } from '../../services/guilds/prompt-rules.js';
+import { asPattern, isSafePattern, normalizeForMatching } from '../../services/guilds/prompt-rules.js';
 import { clip } from '../../services/text.js';
 import { UserError } from '../../services/user-error.js';
 import type { AdminHandler } from './handler.js';
@@ -25,6 +25,9 @@ export function validateTerm(raw: string): string {
 		throw new UserError('BadSetting', `${code(term)} is not a valid pattern (${reason}). Write a plain word or phrase, or a JavaScript regular expression between slashes, like \`/c[a@]t/\`.`);
 	}
 	if (pattern) {
+		if (!isSafePattern(pattern)) {
+			throw new UserError('BadSetting', `${code(term)} could take the bot minutes on some prompts (a quantifier inside a repeated group, like \`(a+)+\`, or too many quantifiers). Write it without nested repetition.`);
+		}
 		if (pattern.test('') || pattern.test(' ')) throw new UserError('BadSetting', `${code(term)} matches an empty prompt, so it would refuse every prompt. Make it match at least one character.`);
 		return term;
 	}

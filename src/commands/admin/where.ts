@@ -57,6 +57,9 @@ const access: AdminHandler = async ({ interaction, context }) => {
 	const dms = interaction.options.getBoolean('dms');
 	const userInstalls = interaction.options.getBoolean('user_installs');
 	if (dms === null && userInstalls === null) return renderWhere(context.guilds.get(interaction.guildId)!, context.guilds.getAccess());
+	if (!context.config.BOT_OWNER_IDS.includes(interaction.user.id)) {
+		throw new UserError('NotAdmin', 'DMs and user installs are bot-wide: only the bot\'s owners (`BOT_OWNER_IDS`) can change them. The current settings are in `/relaydance-admin where show`.');
+	}
 	const saved = await context.guilds.setAccess({ ...(dms !== null && { dms }), ...(userInstalls !== null && { userInstall: userInstalls }) });
 	const what = `Bot-wide, in every server: DMs with the bot **${saved.dms ? 'on' : 'off'}**, user-installed use **${saved.userInstall ? 'on' : 'off'}**.`;
 	try {

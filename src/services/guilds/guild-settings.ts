@@ -89,13 +89,21 @@ export class GuildSettingsStore {
 		return this.byGuild.entries();
 	}
 
-	/** Changes a server's settings and writes them now; resolves once stored. */
+	/** Changes a server's settings and writes them now; resolves once stored. When the write fails, nothing changes. */
 	async update(guildId: string, change: (settings: GuildSettings) => void): Promise<GuildSettings> {
-		const settings = this.byGuild.get(guildId) ?? emptySettings();
+		const before = this.byGuild.get(guildId);
+		const settings = structuredClone(before ?? emptySettings());
 		change(settings);
 		this.byGuild.set(guildId, settings);
-		await this.writer.write(`${GUILD_KEY_PREFIX}${guildId}`, () => this.byGuild.get(guildId));
-		await this.writer.writeNow();
+		try {
+			const written = this.writer.write(`${GUILD_KEY_PREFIX}${guildId}`, () => this.byGuild.get(guildId));
+			await this.writer.writeNow();
+			await written;
+		} catch (error) {
+			if (before) this.byGuild.set(guildId, before);
+			else this.byGuild.delete(guildId);
+			throw error;
+		}
 		return settings;
 	}
 

@@ -75,7 +75,11 @@ export class FairLine {
 				this.turn.push(group);
 			}
 			this.pump();
-			if (this.includes(waiter)) this.tell(waiter, this.positionOf(waiter), Date.now());
+			if (this.includes(waiter)) {
+				this.tell(waiter, this.positionOf(waiter), Date.now());
+				// A newcomer from another server may go ahead of some already waiting: they are told too.
+				this.positionsChanged();
+			}
 		});
 	}
 

@@ -95,11 +95,16 @@ export class JobRunner {
 			this.running.delete(job.id);
 			this.held.delete(job.id);
 			this.cancels.delete(job.id);
-			this.taskSlotReleases.get(job.id)?.();
-			this.taskSlotReleases.delete(job.id);
+			this.releaseTaskSlot(job);
 		});
 		this.running.set(job.id, run);
 		return run;
+	}
+
+	/** Gives the job's place among the tasks in flight to the next in line (once; later calls do nothing). */
+	private releaseTaskSlot(job: Job): void {
+		this.taskSlotReleases.get(job.id)?.();
+		this.taskSlotReleases.delete(job.id);
 	}
 
 	/** The job as this process runs it now, or undefined when it is not running here. */
@@ -184,6 +189,7 @@ export class JobRunner {
 			}
 			const final = await this.waitForTask(job, view);
 			callbacks?.waker.unregister(job.id); // the task is final: a late callback is answered 404 and costs nothing
+			this.releaseTaskSlot(job); // nothing runs at RelayDance for it any more: delivery does not hold a place
 			if (final.status === 'failed') {
 				log.info({ taskId: job.taskId, code: final.errorCode }, 'task failed');
 				return await this.fail(job, taskFailure(final), view, log);
@@ -232,6 +238,7 @@ export class JobRunner {
 				log.info({ asked: settings.count, made: items.length }, 'images generated');
 			}, { holdSlot: false });
 		}
+		this.releaseTaskSlot(job);
 		// From here the images exist: they are posted even while the bot stops, until the grace period ends.
 		const signal = this.halting.signal;
 		const fetched = await fetchGeneratedImages(sources, { maxBytes: this.deps.maxImageBytes ?? this.deps.maxOutputBytes, allowedHosts: this.deps.outputHosts, signal });

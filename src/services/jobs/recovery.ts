@@ -32,7 +32,10 @@ export async function recoverJobs(deps: RecoveryDeps): Promise<{ resumed: Job[];
 	const dropped = Object.values(deps.quotas).flatMap((quota) => quota.reconcile(isLive));
 	for (const reservation of dropped) deps.logger.info({ ...reservation }, 'dropped a quota reservation whose job never reached the store');
 	const pruned = await deps.jobs.prune(all, now() - deps.retentionMs);
-	const resumed = all.filter((job) => !FINAL_STATES.has(job.state));
+	// Jobs whose task is in flight take their slots first, so the waiting ones queue behind them within MAX_CONCURRENT_TASKS.
+	const inFlight = (job: Job) => (job.kind === 'image' ? job.state === 'delivering' : job.taskId !== undefined);
+	const unfinished = all.filter((job) => !FINAL_STATES.has(job.state));
+	const resumed = [...unfinished.filter(inFlight), ...unfinished.filter((job) => !inFlight(job))];
 	for (const job of resumed) {
 		const release = deps.activeJobs.acquire(job.requester.userId, { force: true });
 		void deps.runner.start(job).finally(release);

@@ -8,7 +8,10 @@ export function isCreditExhausted(error: unknown): boolean {
 	if (!(error instanceof APIError)) return false;
 	if (error.status === 402) return true;
 	if (error.status !== 403 && error.status !== 429) return false;
-	return /quota|balance|credit|insufficient|billing/i.test(`${error.code ?? ''} ${error.apiMessage}`);
+	// A rate limit that says when to come back is a rate limit, whatever its words.
+	if (error.status === 429 && error.retryAfterMs !== undefined) return false;
+	if (/^insufficient_(user_)?quota$/i.test(error.code ?? '')) return true;
+	return /\b(balance|credits?)\b|quota is not enough|exceeded your current quota/i.test(error.apiMessage);
 }
 
 /**
@@ -80,7 +83,14 @@ export class CreditGate {
 		}
 	}
 
+	/** Wakes the waiters once the pause is over; a timer that fires a little early is set again. */
 	private open(): void {
+		const left = this.pausedUntil - this.now();
+		if (left > 0) {
+			this.timer = setTimeout(() => this.open(), left + 1);
+			this.timer.unref();
+			return;
+		}
 		for (const waiter of [...this.waiters]) waiter();
 	}
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptySettings } from '../../../src/services/guilds/guild-settings.js';
 import { memberLimit } from '../../../src/services/guilds/member-limits.js';
-import { brokenRule } from '../../../src/services/guilds/prompt-rules.js';
+import { asPattern, brokenRule, isSafePattern } from '../../../src/services/guilds/prompt-rules.js';
 
 describe('a member\'s limit', () => {
 	const settings = { ...emptySettings(), memberDefault: { videoSeconds: 20 }, roles: { fans: { videoSeconds: 40 }, patrons: { videoSeconds: 90 }, imagers: { images: 50 } }, grants: { vip: { videoSeconds: 5 } } };
@@ -33,5 +33,17 @@ describe('the blocklist', () => {
 	it('takes /patterns/, case-insensitive, on the normalised text', () => {
 		expect(brokenRule('ＧＯＲＥ fest', ['/g[o0]re/'])).toBe(0);
 		expect(brokenRule('a calm lake', ['/g[o0]re/'])).toBe(-1);
+	});
+
+	it('sees through other invisible characters and combining marks', () => {
+		for (const prompt of ['c\u2063at', 'c\u200Eat', 'c\u034Fat', 'c\uFE0Fat', 'c\u{E0020}at', 'c\u180Eat']) expect(brokenRule(prompt, ['cat']), JSON.stringify(prompt)).toBe(0);
+	});
+
+	it('calls a pattern with nested repetition unsafe, and never runs one', () => {
+		expect(isSafePattern(asPattern('/(a+)+$/')!)).toBe(false);
+		expect(isSafePattern(asPattern('/c[a@]t/')!)).toBe(true);
+		const started = Date.now();
+		expect(brokenRule(`${'a'.repeat(40)}!`, ['/(a+)+$/'])).toBe(-1);
+		expect(Date.now() - started).toBeLessThan(100);
 	});
 });

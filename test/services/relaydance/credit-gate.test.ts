@@ -27,6 +27,19 @@ describe('CreditGate', () => {
 		controller.abort(new Error('stopping'));
 		await expect(waiting).rejects.toThrow('stopping');
 	});
+
+	it('wakes its waiters even when the timer fires before the clock reaches the end of the pause', async () => {
+		let now = 1_000;
+		const gate = new CreditGate(20, () => {}, () => now);
+		gate.exhausted();
+		const waiting = gate.whenOpen();
+		// The timer fires while the clock still says paused: the gate must set itself again.
+		await new Promise((resolve) => setTimeout(resolve, 40));
+		now = 1_010;
+		await new Promise((resolve) => setTimeout(resolve, 5));
+		now = 1_030;
+		await expect(Promise.race([waiting.then(() => 'open'), new Promise((resolve) => setTimeout(() => resolve('stuck'), 200))])).resolves.toBe('open');
+	});
 });
 
 describe('isCreditExhausted', () => {
@@ -36,5 +49,7 @@ describe('isCreditExhausted', () => {
 		expect(isCreditExhausted(APIError.from(429, 'You exceeded your current quota', 'insufficient_quota'))).toBe(true);
 		expect(isCreditExhausted(APIError.from(429, 'Rate limit reached for requests', 'rate_limit_error'))).toBe(false);
 		expect(isCreditExhausted(APIError.from(403, 'The API key is not allowed', 'forbidden'))).toBe(false);
+		expect(isCreditExhausted(APIError.from(403, 'insufficient permissions for this model', 'forbidden'))).toBe(false);
+		expect(isCreditExhausted(APIError.from(429, 'per-minute quota reached', 'rate_limit_error', undefined, 2_000))).toBe(false);
 	});
 });
