@@ -67,8 +67,13 @@ export class JobRunner {
 	private readonly running = new Map<string, Promise<void>>();
 	/** Each running job, as the runner holds it (fresher than the store), for buttons to read. */
 	private readonly held = new Map<string, Job>();
-	/** Aborted by Cancel: ends a job that has sent nothing to RelayDance yet. */
-	private readonly cancels = new Map<string, AbortController>();
+	/**
+	 * Each job in its submit phase (nothing sent to RelayDance yet): aborted when the bot stops, or
+	 * by Cancel. A job past it holds none, so thousands of tasks in flight cost no controller each.
+	 */
+	private readonly inSubmit = new Map<string, AbortController>();
+	/** Jobs the requester cancelled, until their run ends. */
+	private readonly cancelled = new Set<string>();
 	/** Each running job's task slot, once it has one. */
 	private readonly taskSlotReleases = new Map<string, () => void>();
 	private readonly submitting: WaitLine;
@@ -90,11 +95,10 @@ export class JobRunner {
 		const existing = this.running.get(job.id);
 		if (existing) return existing;
 		this.held.set(job.id, job);
-		this.cancels.set(job.id, new AbortController());
 		const run = this.run(job).finally(() => {
 			this.running.delete(job.id);
 			this.held.delete(job.id);
-			this.cancels.delete(job.id);
+			this.cancelled.delete(job.id);
 			this.releaseTaskSlot(job);
 		});
 		this.running.set(job.id, run);
@@ -119,9 +123,10 @@ export class JobRunner {
 	 */
 	cancel(jobId: string): 'cancelled' | 'too-late' | 'not-running' {
 		const job = this.held.get(jobId);
-		const controller = this.cancels.get(jobId);
-		if (!job || !controller) return 'not-running';
-		if (!CANCELLABLE_STATES.has(job.state)) return 'too-late';
+		if (!job) return 'not-running';
+		const controller = this.inSubmit.get(jobId);
+		if (!controller || !CANCELLABLE_STATES.has(job.state)) return 'too-late';
+		this.cancelled.add(jobId);
 		controller.abort(new CancelledError());
 		return 'cancelled';
 	}
@@ -159,7 +164,7 @@ export class JobRunner {
 				log.info({ state: job.state }, 'bot stopping: job left in the store for the next start');
 				return;
 			}
-			if (this.cancels.get(job.id)?.signal.aborted && CANCELLABLE_STATES.has(job.state)) {
+			if (this.cancelled.has(job.id) && CANCELLABLE_STATES.has(job.state)) {
 				log.info('cancelled by the requester before anything was sent');
 				return await this.fail(job, CANCELLED, view, log);
 			}
@@ -269,8 +274,20 @@ export class JobRunner {
 	 * the record saying so is in the store.
 	 */
 	private async submit(job: Job, view: JobView, log: Logger, send: (uploaded: string[]) => Promise<void>, options: { holdSlot?: boolean } = {}): Promise<void> {
-		const cancel = this.cancels.get(job.id)?.signal;
-		const signal = cancel ? AbortSignal.any([this.stopping.signal, cancel]) : this.stopping.signal;
+		const controller = new AbortController();
+		const stop = () => controller.abort(this.stopping.signal.reason);
+		if (this.stopping.signal.aborted) stop();
+		else this.stopping.signal.addEventListener('abort', stop, { once: true });
+		this.inSubmit.set(job.id, controller);
+		try {
+			await this.submitWith(job, view, log, send, options, controller.signal);
+		} finally {
+			this.stopping.signal.removeEventListener('abort', stop);
+			this.inSubmit.delete(job.id);
+		}
+	}
+
+	private async submitWith(job: Job, view: JobView, log: Logger, send: (uploaded: string[]) => Promise<void>, options: { holdSlot?: boolean }, signal: AbortSignal): Promise<void> {
 		// A new job is already `queued`: it shows so once it has a place in line to show, and its
 		// first save costs nothing while a burst of commands is still being deferred.
 		if (job.state === 'queued') this.save(job);
