@@ -15,7 +15,7 @@ import { QuotaService } from '../src/services/quota/quota.js';
 import { openStore } from '../src/services/store/store.js';
 import { WriteBehind } from '../src/services/store/write-behind.js';
 import { freePort } from '../stand-ins/free-port.js';
-import { fmt, MB, percentile, root, startBot, startFloor, startSimulatorProcess } from './harness.js';
+import { fmt, MB, percentile, root, startBot, startFloor, startPlain, startSimulatorProcess } from './harness.js';
 
 const lines: string[] = [];
 function print(line = ''): void {
@@ -37,37 +37,46 @@ async function burst(discord: DiscordStandIn, count: number, prompt: string, opt
 	return handles;
 }
 
-function latencyRow(label: string, values: number[], floor?: number[]): Array<string | number> {
+function latencyRow(label: string, values: number[], floor?: number[], plain?: number[]): Array<string | number> {
 	const p99 = percentile(values, 99);
-	const floorP99 = floor ? percentile(floor, 99) : Number.NaN;
-	return [label, values.length, fmt(percentile(values, 50)), fmt(p99), fmt(Math.max(...values)), `${fmt((p99 / 3000) * 100)} %`, floor ? `${fmt(p99 / floorP99, 2)}×` : '—'];
+	const ratio = (other?: number[]) => (other ? `${fmt(p99 / percentile(other, 99), 2)}×` : '—');
+	return [label, values.length, fmt(percentile(values, 50)), fmt(p99), fmt(Math.max(...values)), `${fmt((p99 / 3000) * 100)} %`, ratio(floor), ratio(plain)];
 }
 
 async function firstResponse(): Promise<void> {
 	print('## 1. First response (INTERACTION_CREATE sent → callback received), ms');
-	print('The simulator runs in its own process here, so the jobs the bot starts do not load the stand-in that timestamps callbacks.');
+	print('The simulator runs in its own process here, so the jobs the bots start do not load the stand-in that timestamps callbacks. The floor answers each interaction from the raw gateway packet; the plain way is a one-file discord.js bot doing the same job with none of the care (`bench/plain-bot.mjs`).');
 	print();
 	const relaydance = await startSimulatorProcess({ SIM_QUEUED_MS: '100', SIM_DURATION_MS: '400' });
 	const { floor, discord: floorDiscord } = await startFloor();
+	const { plain, discord: plainDiscord } = await startPlain(relaydance);
 	const { bot, discord } = await startBot(relaydance, { POLL_INTERVAL_MS: '500', EDIT_INTERVAL_MS: '4000' });
 	const rows: Array<Array<string | number>> = [];
 	for (const size of [1, 100, 500]) {
 		const rounds = size === 1 ? 30 : size === 100 ? 5 : 3;
-		const measured = { floor: [] as number[], bot: [] as number[] };
+		const measured = { floor: [] as number[], plain: [] as number[], bot: [] as number[] };
 		for (let round = 0; round < rounds; round++) {
 			const floorHandles = await burst(floorDiscord, size, 'floor');
 			measured.floor.push(...floorHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY));
 			floorHandles.forEach((handle) => floorDiscord.forget(handle));
+			const plainHandles = await burst(plainDiscord, size, 'a lighthouse at dusk, plain');
+			measured.plain.push(...plainHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY));
+			await Promise.all(plainHandles.map((handle) => handle.finished(120_000)));
+			plainHandles.forEach((handle) => plainDiscord.forget(handle));
 			const botHandles = await burst(discord, size, 'a lighthouse at dusk, bench');
 			measured.bot.push(...botHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY));
 			await Promise.all(botHandles.map((handle) => handle.finished(120_000)));
 			botHandles.forEach((handle) => discord.forget(handle));
 		}
-		rows.push(latencyRow(`floor × ${size}`, measured.floor), latencyRow(`bot × ${size}`, measured.bot, measured.floor));
+		rows.push(
+			latencyRow(`floor × ${size}`, measured.floor),
+			latencyRow(`plain × ${size}`, measured.plain, measured.floor),
+			latencyRow(`bot × ${size}`, measured.bot, measured.floor, measured.plain),
+		);
 	}
-	table(['clients at once', 'n', 'p50', 'p99', 'max', 'p99 / 3,000 ms', 'p99 / floor p99'], rows);
-	await Promise.all([bot.stop(), floor.stop()]);
-	await Promise.all([discord.close(), floorDiscord.close(), relaydance.stop()]);
+	table(['clients at once', 'n', 'p50', 'p99', 'max', 'p99 / 3,000 ms', 'p99 / floor p99', 'p99 / plain p99'], rows);
+	await Promise.all([bot.stop(), floor.stop(), plain.stop()]);
+	await Promise.all([discord.close(), floorDiscord.close(), plainDiscord.close(), relaydance.stop()]);
 }
 
 /** Three whole poll intervals at POLL_MAX_INTERVAL_MS's default. */

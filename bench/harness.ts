@@ -104,6 +104,14 @@ export async function startFloor(): Promise<{ floor: Probed; discord: DiscordSta
 	return { floor: new Probed(child), discord };
 }
 
+/** The plain way: a one-file discord.js bot doing the same job (`bench/plain-bot.mjs`), against its own Discord stand-in. */
+export async function startPlain(relaydance: Pick<RelayDanceSimulator, 'apiUrl'>): Promise<{ plain: Probed; discord: DiscordStandIn }> {
+	const discord = await startDiscordStandIn({ keepFiles: false });
+	const child = spawn(process.execPath, ['bench/plain-bot.mjs', discord.apiUrl, relaydance.apiUrl, discord.botToken], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+	await discord.whenBotConnected();
+	return { plain: new Probed(child), discord };
+}
+
 export function percentile(values: number[], p: number): number {
 	if (values.length === 0) return Number.NaN;
 	const sorted = [...values].sort((a, b) => a - b);
