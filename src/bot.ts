@@ -19,7 +19,7 @@ import { ModelCatalog } from './services/relaydance/model-catalog.js';
 import { IMAGES, QuotaService, VIDEO_SECONDS, type QuotaRecord, type QuotaUnit } from './services/quota/quota.js';
 import { DraftStore } from './services/jobs/drafts.js';
 import { FairLine } from './services/jobs/fair-line.js';
-import { CreditGate } from './services/relaydance/credit-gate.js';
+import { CreditGate, type CreditPause } from './services/relaydance/credit-gate.js';
 import { GuildSettingsStore } from './services/guilds/guild-settings.js';
 import { UsageLedger } from './services/guilds/usage.js';
 import { AuditLog } from './discord/audit-log.js';
@@ -32,6 +32,8 @@ import { WriteBehind } from './services/store/write-behind.js';
 import { MB } from './services/text.js';
 import { within } from './services/sleep.js';
 
+/** Where a credit pause is kept across restarts. */
+const CREDIT_KEY = 'bot:credit';
 /** Largest generated image the bot holds in memory (four per job). */
 const MAX_IMAGE_MB = 50;
 /** Store writes made within this span go out as one statement. */
@@ -65,7 +67,12 @@ export async function createBot(config: Config, logger: Logger) {
 	const guilds = await new GuildSettingsStore(store, writer, DEFAULT_ACCESS).load();
 	const usage = await new UsageLedger(store, writer, config.MODEL_PRICES).load();
 	const audit = new AuditLog(client.rest, guilds, config.MODEL_PRICES, logger);
-	const credit = new CreditGate(config.CREDIT_RETRY_MS, () => audit.creditExhausted(Math.max(1, Math.round(config.CREDIT_RETRY_MS / 60_000))));
+	const credit = new CreditGate(
+		config.CREDIT_RETRY_MS,
+		() => audit.creditExhausted(Math.max(1, Math.round(config.CREDIT_RETRY_MS / 60_000))),
+		undefined,
+		(state) => void (state ? store.set(CREDIT_KEY, state) : store.delete(CREDIT_KEY)).catch((error: unknown) => logger.warn({ err: error }, 'could not store the credit pause')),
+	).resume(await store.get<CreditPause>(CREDIT_KEY));
 	const signer = config.WEBHOOK_PUBLIC_URL ? new CallbackSigner(config.RELAYDANCE_API_KEY, config.WEBHOOK_PUBLIC_URL) : undefined;
 	const waker = new TaskWaker();
 	let callbackServer: Awaited<ReturnType<typeof startCallbackServer>> | undefined;

@@ -21,6 +21,11 @@ export function isCreditExhausted(error: unknown): boolean {
  * pause "episode" lasts until a submission goes through: `onPause` fires once per episode (the
  * audit posts), however many jobs are refused meanwhile.
  */
+/** What a pause leaves in the store, so a restart during an outage keeps it (and does not alert twice). */
+export interface CreditPause {
+	pausedUntil: number;
+}
+
 export class CreditGate {
 	private pausedUntil = 0;
 	private inEpisode = false;
@@ -31,7 +36,23 @@ export class CreditGate {
 		private readonly pauseMs: number,
 		private readonly onPause: () => void = () => {},
 		private readonly now: () => number = () => Date.now(),
+		/** Told each time a pause starts (its state) or an episode ends (undefined), to keep it across restarts. */
+		private readonly onChange: (state: CreditPause | undefined) => void = () => {},
 	) {}
+
+	/** Picks up a pause a previous process left: still paused until then, and in the same episode (no second alert). */
+	resume(state: CreditPause | undefined): this {
+		if (!state) return this;
+		// A pause long over (the bot was down for a while) is a new outage when it comes again.
+		this.inEpisode = state.pausedUntil + this.pauseMs > this.now();
+		this.pausedUntil = state.pausedUntil;
+		const left = state.pausedUntil - this.now();
+		if (left > 0) {
+			this.timer = setTimeout(() => this.open(), left + 1);
+			this.timer.unref();
+		}
+		return this;
+	}
 
 	get paused(): boolean {
 		return this.now() < this.pausedUntil;
@@ -56,11 +77,14 @@ export class CreditGate {
 		clearTimeout(this.timer);
 		this.timer = setTimeout(() => this.open(), this.pauseMs);
 		this.timer.unref();
+		this.onChange({ pausedUntil: this.pausedUntil });
 	}
 
 	/** A submission went through: the episode is over. */
 	succeeded(): void {
+		if (!this.inEpisode) return;
 		this.inEpisode = false;
+		this.onChange(undefined);
 	}
 
 	/** Resolves at once when open, else when the pause ends; rejects when `signal` aborts. */

@@ -40,6 +40,22 @@ describe('CreditGate', () => {
 		now = 1_030;
 		await expect(Promise.race([waiting.then(() => 'open'), new Promise((resolve) => setTimeout(() => resolve('stuck'), 200))])).resolves.toBe('open');
 	});
+
+	it('keeps a pause across a restart: still paused, and no second alert for the same outage', () => {
+		const saved: Array<unknown> = [];
+		let alerts = 0;
+		const first = new CreditGate(60_000, () => alerts++, undefined, (state) => saved.push(state));
+		first.exhausted();
+		const state = saved.at(-1) as { pausedUntil: number };
+		expect(state.pausedUntil).toBeGreaterThan(Date.now());
+		const next = new CreditGate(60_000, () => alerts++).resume(state);
+		expect(next.paused).toBe(true);
+		next.exhausted();
+		expect(alerts).toBe(1);
+		next.succeeded();
+		first.succeeded();
+		expect(saved.at(-1)).toBeUndefined();
+	});
 });
 
 describe('isCreditExhausted', () => {
