@@ -34,7 +34,7 @@ export async function quotaView(interaction: StartingInteraction, context: BotCo
 		const bot = status(claims.find((claim) => claim.scope === 'bot'));
 		return { status: status(claims.find((claim) => claim.scope === 'member'))!, source, ...(server && { server }), ...(bot && { bot }) };
 	};
-	const recent = await context.jobs.recent(interaction.user.id, interaction.guildId);
+	const recent = await context.jobs.recent(interaction.user.id, interaction.guildId, (jobId) => context.runner.find(jobId));
 	const jobs = recent
 		.filter((job) => !FINAL_STATES.has(job.state))
 		.map((stored) => {

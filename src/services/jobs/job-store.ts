@@ -67,11 +67,18 @@ export class JobStore {
 		return raw === undefined ? undefined : readJobRecord(raw);
 	}
 
-	/** The member's latest jobs in one server (or in DMs, `guildId` null), newest first, as stored. */
-	async recent(userId: string, guildId: string | null): Promise<Job[]> {
+	/**
+	 * The member's latest jobs in one server (or in DMs, `guildId` null), newest first: as `live`
+	 * holds them when it does (a job still running here, fresher than its record, and there even
+	 * before its first write), else as stored.
+	 */
+	async recent(userId: string, guildId: string | null, live: (jobId: string) => Job | undefined = () => undefined): Promise<Job[]> {
 		const ids = this.recentByMember.get(memberKey(userId, guildId)) ?? [];
-		const jobs = await this.store.getMany<Job>(ids.map((id) => `${JOB_KEY_PREFIX}${id}`));
-		return jobs.filter((job): job is Job => job !== undefined).reverse();
+		const stored = await this.store.getMany<Job>(ids.map((id) => `${JOB_KEY_PREFIX}${id}`));
+		return ids
+			.map((id, index) => live(id) ?? stored[index])
+			.filter((job): job is Job => job !== undefined)
+			.reverse();
 	}
 
 	/** Removes final jobs last changed before `cutoff`; returns how many went. */

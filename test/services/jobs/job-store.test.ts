@@ -43,6 +43,15 @@ describe('JobStore', () => {
 		expect(stored[0]![1].updatedAt).toBeGreaterThan(1);
 	});
 
+	it('lists a job still running here before its first write reaches the store, as the process holds it', async () => {
+		const jobs = new JobStore(store, new WriteBehind(store, 60_000));
+		const running = job('just-accepted', 'queued', 'u-live', 'g-live');
+		void jobs.save(running);
+		expect(await jobs.recent('u-live', 'g-live')).toEqual([]);
+		running.state = 'submitted';
+		expect((await jobs.recent('u-live', 'g-live', (id) => (id === running.id ? running : undefined))).map((listed) => listed.state)).toEqual(['submitted']);
+	});
+
 	it("lists a member's recent jobs in one server, newest first, from the store after a restart", async () => {
 		const before = new JobStore(store, writer);
 		for (const saved of [job('a', 'delivered'), job('b', 'failed'), job('elsewhere', 'delivered', 'u1', 'g2'), job('someone-else', 'delivered', 'u2')]) await before.save(saved);
