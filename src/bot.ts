@@ -52,6 +52,8 @@ export async function createBot(config: Config, logger: Logger) {
 	const tmpDir = await mkdtemp(join(tmpdir(), 'relaydance-bot-'));
 	const client = new Client({
 		intents: [GatewayIntentBits.Guilds],
+		// discord.js's own sharding: `auto` asks Discord how many; SHARD_IDS picks this process's share.
+		...(config.SHARD_COUNT === 'auto' ? { shards: 'auto' as const } : { shardCount: config.SHARD_COUNT, shards: config.SHARD_IDS ?? [...Array(config.SHARD_COUNT).keys()] }),
 		rest: { api: config.DISCORD_API_URL, agent: discordAgent() },
 		allowedMentions: { parse: [] },
 	});

@@ -58,6 +58,14 @@ export const configSchema = z.object({
 		.string()
 		.default('')
 		.transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean)),
+	/** Gateway shards in all: `auto` takes Discord's recommendation (`GET /gateway/bot`); required past 2,500 servers. */
+	SHARD_COUNT: z.union([z.literal('auto'), z.coerce.number().int().positive()]).default('auto'),
+	/** This process's shards (comma-separated ids, e.g. `0,1`); unset: every shard. Needs a numeric SHARD_COUNT. */
+	SHARD_IDS: z
+		.string()
+		.optional()
+		.transform((value) => value?.split(',').map((item) => item.trim()).filter(Boolean).map(Number))
+		.pipe(z.array(z.number().int().min(0)).optional()),
 	/** Tasks in flight at RelayDance at once, bot-wide; the rest wait in line, taking turns between servers. */
 	MAX_CONCURRENT_TASKS: positiveInt(50),
 	/** When RelayDance says the balance is spent, new submissions pause this long, then the bot tries again on its own. */
@@ -113,10 +121,15 @@ export const configSchema = z.object({
 	/** Hard cap on a finished video the bot downloads before delivering it. */
 	MAX_OUTPUT_MB: positiveInt(500),
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-}).refine((config) => config.QUOTA_WINDOW_HOURS <= config.JOB_RETENTION_DAYS * 24, {
-	path: ['JOB_RETENTION_DAYS'],
-	message: 'must cover QUOTA_WINDOW_HOURS: a job record pruned inside its quota window would take its charge with it',
-});
+})
+	.refine((config) => config.QUOTA_WINDOW_HOURS <= config.JOB_RETENTION_DAYS * 24, {
+		path: ['JOB_RETENTION_DAYS'],
+		message: 'must cover QUOTA_WINDOW_HOURS: a job record pruned inside its quota window would take its charge with it',
+	})
+	.refine((config) => !config.SHARD_IDS || (config.SHARD_COUNT !== 'auto' && config.SHARD_IDS.every((id) => id < (config.SHARD_COUNT as number))), {
+		path: ['SHARD_IDS'],
+		message: 'needs a numeric SHARD_COUNT, and every id below it',
+	});
 
 export type Config = z.output<typeof configSchema>;
 

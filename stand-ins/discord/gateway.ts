@@ -11,10 +11,24 @@ const HEARTBEAT_INTERVAL_MS = 41_250;
  * later, CHANNEL_CREATE, GUILD_ROLE_CREATE). RESUME is answered with an invalid session, so the
  * client identifies afresh.
  */
+/** A guild's shard, as Discord computes it: `(guild_id >> 22) % shard_count`. */
+export function shardOf(guildId: string, shardCount: number): number {
+	return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
+}
+
+interface Session {
+	socket: WebSocket;
+	seq: number;
+	/** `[shard_id, shard_count]` from IDENTIFY (`[0, 1]` when the client sends none). */
+	shard: [number, number];
+}
+
 export class StandInGateway {
 	private readonly wss: WebSocketServer;
-	private readonly sessions = new Set<{ socket: WebSocket; seq: number }>();
+	private readonly sessions = new Set<Session>();
 	private readyWaiters: Array<() => void> = [];
+	/** Each dispatch that carried a guild, and the shard ids of the sessions it went to. */
+	readonly routed: Array<{ event: string; guildId: string; shards: number[] }> = [];
 
 	constructor(
 		server: Server,
@@ -27,18 +41,29 @@ export class StandInGateway {
 		this.wss.on('connection', (socket) => this.accept(socket));
 	}
 
-	/** True once a client has identified. */
+	/** True once a client has identified every shard it announced (one session without sharding). */
 	get connected(): boolean {
-		return this.sessions.size > 0;
+		const first = [...this.sessions][0];
+		if (!first) return false;
+		const count = first.shard[1];
+		const identified = new Set([...this.sessions].filter((session) => session.shard[1] === count).map((session) => session.shard[0]));
+		return identified.size === count;
 	}
 
 	whenIdentified(): Promise<void> {
 		return this.connected ? Promise.resolve() : new Promise((resolve) => this.readyWaiters.push(resolve));
 	}
 
-	/** Sends a dispatch to every identified session; resolves once it is written to the socket. */
+	/**
+	 * Sends a dispatch to the sessions that should see it, as Discord routes them: an event of a
+	 * guild goes to the one shard that guild is on (`(guild_id >> 22) % shard_count`), anything else
+	 * (a DM) to shard 0. Resolves once it is written to the sockets.
+	 */
 	dispatch(event: string, data: unknown): Promise<void> {
-		const sends = [...this.sessions].map(
+		const guildId = guildOf(event, data);
+		const targets = [...this.sessions].filter((session) => (guildId ? shardOf(guildId, session.shard[1]) === session.shard[0] : session.shard[0] === 0));
+		if (guildId) this.routed.push({ event, guildId, shards: targets.map((session) => session.shard[0]) });
+		const sends = targets.map(
 			(session) => new Promise<void>((resolve) => session.socket.send(JSON.stringify({ op: 0, t: event, s: ++session.seq, d: data }), () => resolve())),
 		);
 		return Promise.all(sends).then(() => undefined);
@@ -50,27 +75,32 @@ export class StandInGateway {
 	}
 
 	private accept(socket: WebSocket): void {
-		const session = { socket, seq: 0 };
+		const session: Session = { socket, seq: 0, shard: [0, 1] };
 		socket.send(JSON.stringify({ op: 10, d: { heartbeat_interval: HEARTBEAT_INTERVAL_MS } }));
 		socket.on('message', (raw) => {
 			const packet = JSON.parse(String(raw)) as { op: number; d: unknown };
 			if (packet.op === 1) socket.send(JSON.stringify({ op: 11 }));
-			else if (packet.op === 2) this.identify(session);
+			else if (packet.op === 2) {
+				const shard = (packet.d as { shard?: [number, number] } | undefined)?.shard;
+				if (shard) session.shard = [shard[0], shard[1]];
+				this.identify(session);
+			}
 			else if (packet.op === 6) socket.send(JSON.stringify({ op: 9, d: false }));
 		});
 		socket.on('close', () => this.sessions.delete(session));
 	}
 
-	private identify(session: { socket: WebSocket; seq: number }): void {
+	private identify(session: Session): void {
 		const send = (t: string, d: unknown) => session.socket.send(JSON.stringify({ op: 0, t, s: ++session.seq, d }));
-		const guilds = this.guilds();
+		const [shardId, shardCount] = session.shard;
+		const guilds = this.guilds().filter((guild) => shardOf(guild.id, shardCount) === shardId);
 		send('READY', {
 			v: 10,
 			user: botUser(this.world),
 			guilds: guilds.map((guild) => ({ id: guild.id, unavailable: true })),
 			session_id: randomBytes(16).toString('hex'),
 			resume_gateway_url: this.url(),
-			shard: [0, 1],
+			shard: [shardId, shardCount],
 			application: { id: this.world.applicationId, flags: 0 },
 			private_channels: [],
 			user_settings: {},
@@ -81,6 +111,14 @@ export class StandInGateway {
 		});
 		for (const guild of guilds) send('GUILD_CREATE', guild);
 		this.sessions.add(session);
-		for (const resolve of this.readyWaiters.splice(0)) resolve();
+		if (this.connected) for (const resolve of this.readyWaiters.splice(0)) resolve();
 	}
+}
+
+/** The guild an event belongs to: its `guild_id`, or for GUILD_CREATE its own `id`. */
+function guildOf(event: string, data: unknown): string | undefined {
+	const payload = data as { guild_id?: unknown; id?: unknown } | null;
+	if (typeof payload?.guild_id === 'string') return payload.guild_id;
+	if (event === 'GUILD_CREATE' && typeof payload?.id === 'string') return payload.id;
+	return undefined;
 }

@@ -174,7 +174,7 @@ export type DiscordStandIn = Awaited<ReturnType<typeof startDiscordStandIn>>;
  * `memberPermissions`, and a command's values nested in a `subcommand` and typed (`roleOption`,
  * `userOption`, `channelOption`, `mentionableOption`, `numberOption`) with their `data.resolved`.
  */
-export async function startDiscordStandIn(options: { port?: number; keepFiles?: boolean; specPath?: string } = {}) {
+export async function startDiscordStandIn(options: { port?: number; keepFiles?: boolean; specPath?: string; /** Shards `GET /gateway/bot` recommends (default 1). */ shards?: number } = {}) {
 	const world: StandInWorld = { applicationId: snowflake(), botUserId: '', guildId: snowflake(), channelId: snowflake() };
 	world.botUserId = world.applicationId;
 	const validator = new OpenApiValidator(options.specPath ?? defaultSpecPath(), CHECKED_ROUTES, SENT_SCHEMAS);
@@ -242,7 +242,9 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 			return json(res, 200, { files: files.map((file) => ({ filename: file.filename, size: file.size })) });
 		}
 		if (method === 'GET' && path === '/gateway/bot') {
-			return json(res, 200, { url: `${baseUrl.replace('http', 'ws')}/gateway`, shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } });
+			// max_concurrency covers every shard: a client identifies them all at once, not one per 5 s.
+			const shards = options.shards ?? 1;
+			return json(res, 200, { url: `${baseUrl.replace('http', 'ws')}/gateway`, shards, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: Math.max(1, shards) } });
 		}
 		if (method === 'GET' && path === '/gateway') return json(res, 200, { url: `${baseUrl.replace('http', 'ws')}/gateway` });
 		if (method === 'GET' && path === '/users/@me') return json(res, 200, botUser(world));
@@ -957,6 +959,8 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		/** Messages members posted (`postUserMessage`), in order. */
 		userMessages: channels.memberMessages,
 		whenBotConnected: () => gateway.whenIdentified(),
+		/** Each dispatch of a guild's event, and the shards it went to (one, as Discord routes them). */
+		routed: gateway.routed,
 		/** GUILD_CREATE's payload of `guildId` (default the world's guild). */
 		guild: (guildId: string = world.guildId) => guilds.payload(guildId),
 		/** Forgets finished interactions (the benchmark sends thousands), and their members when they had no roles. */
