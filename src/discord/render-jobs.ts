@@ -6,7 +6,8 @@ import type { Rendered } from './render.js';
 /** RelayDance deletes a finished video about a day after it is made: its link is good that long from `madeAt`. */
 export const VIDEO_LINK_LIFETIME_MS = 24 * 60 * 60_000;
 
-const STATES: Record<JobState, string> = {
+/** A job's state in a few words, for lists (`/jobs`, `/quota`). */
+export const JOB_STATE_LABELS: Record<JobState, string> = {
 	queued: '⏳ queued',
 	uploading: '📤 sending references',
 	submitting: '📤 sending to RelayDance',
@@ -22,7 +23,7 @@ export function renderJobList(jobs: Job[], now = Date.now()): Rendered {
 	if (jobs.length === 0) return { content: 'You have no videos or images here yet. Start one with `/video` or `/image`.' };
 	const lines = jobs.map((job) => {
 		const what = job.kind === 'image' ? `${job.settings.count} image${job.settings.count === 1 ? '' : 's'}` : `${job.settings.seconds} s`;
-		const head = `**${STATES[job.state]}** · ${time(new Date(job.createdAt), TimestampStyles.RelativeTime)} · ${job.settings.model}, ${what}`;
+		const head = `**${JOB_STATE_LABELS[job.state]}** · ${time(new Date(job.createdAt), TimestampStyles.RelativeTime)} · ${job.settings.model}, ${what}`;
 		return [head, `> ${clip(job.settings.prompt.replace(/\s+/g, ' '), 120)}`, ...detail(job, now)].join('\n');
 	});
 	return { content: clip(`Your latest jobs in this server:\n\n${lines.join('\n\n')}`, 2000) };

@@ -1,6 +1,7 @@
+import { JOB_STATE_LABELS } from './render-jobs.js';
 import { TimestampStyles, time } from 'discord.js';
 import type { LimitSource } from '../services/guilds/member-limits.js';
-import { EXACT_PLACES, type Job, type JobState } from '../services/jobs/job.js';
+import { EXACT_PLACES, type Job } from '../services/jobs/job.js';
 import type { QuotaStatus } from '../services/quota/quota.js';
 import { clip } from '../services/text.js';
 import type { Rendered } from './render.js';
@@ -31,14 +32,6 @@ const SOURCES: Record<LimitSource, string> = {
 	bot: "the bot's default",
 };
 
-const STATES: Partial<Record<JobState, string>> = {
-	queued: '⏳ queued',
-	uploading: '📤 sending references',
-	submitting: '📤 sending to RelayDance',
-	submitted: '🕒 waiting for RelayDance',
-	running: '🎬 generating',
-	delivering: '📥 fetching the result',
-};
 
 type Unit = 'video' | 'image';
 const amount = (unit: Unit, n: number) => (unit === 'video' ? `${n.toLocaleString('en-US')} s` : `${n.toLocaleString('en-US')} image${n === 1 ? '' : 's'}`);
@@ -62,7 +55,7 @@ export function renderQuota(view: QuotaView): Rendered {
 	for (const { job, place } of view.jobs) {
 		const what = job.kind === 'image' ? amount('image', job.settings.count) : amount('video', job.settings.seconds);
 		const where = job.state === 'queued' && place !== undefined ? ` · ${inLine(place)}` : '';
-		lines.push(`${STATES[job.state] ?? job.state}${where} · ${job.settings.model}, ${what} · started ${time(new Date(job.createdAt), TimestampStyles.RelativeTime)}`);
+		lines.push(`${JOB_STATE_LABELS[job.state]}${where} · ${job.settings.model}, ${what} · started ${time(new Date(job.createdAt), TimestampStyles.RelativeTime)}`);
 		lines.push(`> ${clip(job.settings.prompt.replace(/\s+/g, ' '), 100)}`);
 	}
 	return { content: clip(lines.join('\n'), 2000) };
