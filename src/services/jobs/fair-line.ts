@@ -1,11 +1,9 @@
+import { PlaceReports, type PlaceListener } from './place-reports.js';
 import type { AcquireOptions } from './wait-line.js';
 
-interface Waiter {
+interface Waiter extends PlaceListener {
 	group: string;
 	grant: () => void;
-	onPosition?: (position: number) => void;
-	told: number;
-	toldAt: number;
 }
 
 /**
@@ -19,14 +17,14 @@ export class FairLine {
 	private readonly groups = new Map<string, Waiter[]>();
 	/** Servers with waiters, in turn order; the head is served next. */
 	private turn: string[] = [];
-	private sweepTimer: NodeJS.Timeout | undefined;
-	private lastSweep = Number.NEGATIVE_INFINITY;
+	private readonly places: PlaceReports<Waiter>;
 
 	constructor(
 		readonly capacity: number,
-		private readonly positionIntervalMs = 1_000,
+		positionIntervalMs = 1_000,
 	) {
 		if (!(capacity >= 1)) throw new RangeError(`capacity must be at least 1, got ${capacity}`);
+		this.places = new PlaceReports(positionIntervalMs, () => this.order());
 	}
 
 	get waiting(): number {
@@ -55,7 +53,7 @@ export class FairLine {
 				if (!this.remove(waiter)) return;
 				reject(signal!.reason);
 				this.pump();
-				this.positionsChanged();
+				this.places.changed();
 			};
 			const waiter: Waiter = {
 				group,
@@ -76,9 +74,9 @@ export class FairLine {
 			}
 			this.pump();
 			if (this.includes(waiter)) {
-				this.tell(waiter, this.positionOf(waiter), Date.now());
+				this.places.tell(waiter, this.positionOf(waiter));
 				// A newcomer from another server may go ahead of some already waiting: they are told too.
-				this.positionsChanged();
+				this.places.changed();
 			}
 		});
 	}
@@ -134,37 +132,6 @@ export class FairLine {
 			waiter.grant();
 			granted = true;
 		}
-		if (granted) this.positionsChanged();
-	}
-
-	private positionsChanged(): void {
-		if (this.sweepTimer || this.waiting === 0) return;
-		const delay = Math.max(0, this.lastSweep + this.positionIntervalMs - Date.now());
-		this.sweepTimer = setTimeout(() => this.sweep(), delay);
-		this.sweepTimer.unref?.();
-	}
-
-	private sweep(): void {
-		this.sweepTimer = undefined;
-		const now = Date.now();
-		this.lastSweep = now;
-		let deferred = false;
-		this.order().forEach((waiter, index) => {
-			if (!waiter.onPosition || waiter.told === index + 1) return;
-			if (now - waiter.toldAt < this.positionIntervalMs) deferred = true;
-			else this.tell(waiter, index + 1, now);
-		});
-		if (deferred) this.positionsChanged();
-	}
-
-	private tell(waiter: Waiter, position: number, now: number): void {
-		if (!waiter.onPosition) return;
-		waiter.told = position;
-		waiter.toldAt = now;
-		try {
-			waiter.onPosition(position);
-		} catch {
-			// one listener's bug must not stop the line
-		}
+		if (granted) this.places.changed();
 	}
 }

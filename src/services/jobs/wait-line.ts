@@ -14,13 +14,11 @@ export interface WaitLineOptions {
 	positionIntervalMs?: number;
 }
 
-interface Waiter {
+import { PlaceReports, type PlaceListener } from './place-reports.js';
+
+interface Waiter extends PlaceListener {
 	bytes: number;
 	grant: () => void;
-	onPosition?: (position: number) => void;
-	/** Last position reported, and when (0: never). */
-	told: number;
-	toldAt: number;
 }
 
 /**
@@ -34,9 +32,7 @@ interface Waiter {
 export class WaitLine {
 	private available: number;
 	private readonly line: Waiter[] = [];
-	private readonly intervalMs: number;
-	private sweepTimer: NodeJS.Timeout | undefined;
-	private lastSweep = Number.NEGATIVE_INFINITY;
+	private readonly places: PlaceReports<Waiter>;
 
 	constructor(
 		readonly capacityBytes: number,
@@ -44,7 +40,7 @@ export class WaitLine {
 	) {
 		if (!(capacityBytes > 0) || !Number.isFinite(capacityBytes)) throw new RangeError(`budget must be a positive number of bytes, got ${capacityBytes}`);
 		this.available = capacityBytes;
-		this.intervalMs = options.positionIntervalMs ?? 1_000;
+		this.places = new PlaceReports(options.positionIntervalMs ?? 1_000, () => this.line);
 	}
 
 	/** Bytes not held by anyone right now. */
@@ -77,7 +73,7 @@ export class WaitLine {
 				this.line.splice(index, 1);
 				reject(signal!.reason);
 				this.pump();
-				this.positionsChanged();
+				this.places.changed();
 			};
 			const waiter: Waiter = {
 				bytes: wanted,
@@ -91,7 +87,7 @@ export class WaitLine {
 			};
 			signal?.addEventListener('abort', onAbort, { once: true });
 			this.line.push(waiter);
-			this.tell(waiter, this.line.length, Date.now());
+			this.places.tell(waiter, this.line.length);
 		});
 	}
 
@@ -114,38 +110,6 @@ export class WaitLine {
 			waiter.grant();
 			granted = true;
 		}
-		if (granted) this.positionsChanged();
-	}
-
-	private positionsChanged(): void {
-		if (this.sweepTimer || !this.line.some((waiter) => waiter.onPosition)) return;
-		const delay = Math.max(0, this.lastSweep + this.intervalMs - Date.now());
-		this.sweepTimer = setTimeout(() => this.sweep(), delay);
-		this.sweepTimer.unref?.();
-	}
-
-	/** One pass over the line: tells each waiter whose place changed, unless it was told too recently. */
-	private sweep(): void {
-		this.sweepTimer = undefined;
-		const now = Date.now();
-		this.lastSweep = now;
-		let deferred = false;
-		this.line.forEach((waiter, index) => {
-			if (!waiter.onPosition || waiter.told === index + 1) return;
-			if (now - waiter.toldAt < this.intervalMs) deferred = true;
-			else this.tell(waiter, index + 1, now);
-		});
-		if (deferred) this.positionsChanged();
-	}
-
-	private tell(waiter: Waiter, position: number, now: number): void {
-		if (!waiter.onPosition) return;
-		waiter.told = position;
-		waiter.toldAt = now;
-		try {
-			waiter.onPosition(position);
-		} catch {
-			// A listener's bug must not stop the line; the runner's own logging covers its callbacks.
-		}
+		if (granted) this.places.changed();
 	}
 }
