@@ -30,7 +30,7 @@ export const configSchema = z.object({
 	DISCORD_API_URL: z.url().default(DISCORD_API_DEFAULT),
 	RELAYDANCE_API_KEY: z.string({ message: 'your RelayDance API key (relaydance.com/console)' }),
 	RELAYDANCE_BASE_URL: z.url().default('https://relaydance.com/v1'),
-	/** A Keyv connection URL. SQLite by default; a shared store (redis://, postgres://) when sharded. */
+	/** Where every record lives: `sqlite://path` (the default: nothing to install) or `redis://host:port/db`. */
 	STORE_URL: z.string().default('sqlite://data/relaydance-bot.sqlite'),
 	/** First poll delay; each later one is 1.3× longer, up to POLL_MAX_INTERVAL_MS (gateways refresh every ~15 s). */
 	POLL_INTERVAL_MS: positiveInt(3_000),

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import KeyvRedis from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
 import { Keyv } from 'keyv';
 
@@ -22,11 +23,19 @@ const ROWS_PER_STATEMENT = 400;
 
 /**
  * Opens the one Keyv store every service shares; each service prefixes its own keys
- * (`quota:`, `job:`). SQLite runs in WAL mode so a write costs no fsync of its own.
+ * (`quota:`, `job:`). SQLite (the default) runs in WAL mode so a write costs no fsync of its own;
+ * `redis://host:port/db` keeps every record in Redis through Keyv's Redis adapter.
  */
 export async function openStore(url: string): Promise<Keyv> {
+	if (/^rediss?:\/\//.test(url)) {
+		const keyv = new Keyv({ store: new KeyvRedis(url), namespace: NAMESPACE, throwOnErrors: true });
+		keyv.on('error', () => {});
+		// Fail at start, with the reason, rather than at the first command.
+		await keyv.get('store:ping');
+		return keyv;
+	}
 	if (!url.startsWith('sqlite://')) {
-		throw new Error(`STORE_URL ${url.split(':')[0]}:// needs its Keyv adapter (such as @keyv/redis) wired in src/services/store.ts`);
+		throw new Error(`STORE_URL must be sqlite://path or redis://host:port/db, not ${url.split(':')[0]}://`);
 	}
 	const file = url.slice('sqlite://'.length);
 	if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -40,10 +49,16 @@ export async function openStore(url: string): Promise<Keyv> {
 }
 
 /**
- * Every live entry whose key starts with `prefix`, in one query: Keyv's own iterator pages with
- * OFFSET and walks every namespace's rows, which is slow for a start-up load.
+ * Every live entry whose key starts with `prefix`. On SQLite in one query (Keyv's own iterator
+ * pages with OFFSET and walks every namespace's rows, which is slow for a start-up load); on Redis
+ * through Keyv's iterator (SCAN over the namespace).
  */
 export async function scanStore<T>(keyv: Keyv, prefix: string): Promise<Array<[key: string, value: T]>> {
+	if (!(keyv.store instanceof KeyvSqlite)) {
+		const found: Array<[string, T]> = [];
+		for await (const [key, value] of keyv.iterator!(undefined)) if (typeof key === 'string' && key.startsWith(prefix)) found.push([key.slice(prefix.length), value as T]);
+		return found;
+	}
 	const sqlite = keyv.store as KeyvSqlite;
 	const like = `${NAMESPACE}:${prefix}`.replace(/[%_\\]/g, '\\$&');
 	const rows = (await sqlite.query(`SELECT key, value FROM ${sqlite.opts.table} WHERE key LIKE ? ESCAPE '\\'`, `${like}%`)) as Array<{ key: string; value: string }>;
