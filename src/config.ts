@@ -65,7 +65,7 @@ export const configSchema = z.object({
 		.string()
 		.optional()
 		.transform((value) => value?.split(',').map((item) => item.trim()).filter(Boolean).map(Number))
-		.pipe(z.array(z.number().int().min(0)).optional()),
+		.pipe(z.array(z.number().int().min(0)).min(1, 'at least one shard id').optional()),
 	/** Tasks in flight at RelayDance at once, bot-wide; the rest wait in line, taking turns between servers. */
 	MAX_CONCURRENT_TASKS: positiveInt(50),
 	/** When RelayDance says the balance is spent, new submissions pause this long, then the bot tries again on its own. */

@@ -41,13 +41,9 @@ export class StandInGateway {
 		this.wss.on('connection', (socket) => this.accept(socket));
 	}
 
-	/** True once a client has identified every shard it announced (one session without sharding). */
+	/** True once any session (shard) has identified; each dispatch goes to the shards that are there. */
 	get connected(): boolean {
-		const first = [...this.sessions][0];
-		if (!first) return false;
-		const count = first.shard[1];
-		const identified = new Set([...this.sessions].filter((session) => session.shard[1] === count).map((session) => session.shard[0]));
-		return identified.size === count;
+		return this.sessions.size > 0;
 	}
 
 	whenIdentified(): Promise<void> {
@@ -111,7 +107,7 @@ export class StandInGateway {
 		});
 		for (const guild of guilds) send('GUILD_CREATE', guild);
 		this.sessions.add(session);
-		if (this.connected) for (const resolve of this.readyWaiters.splice(0)) resolve();
+		for (const resolve of this.readyWaiters.splice(0)) resolve();
 	}
 }
 

@@ -45,6 +45,10 @@ export class CreditGate {
 		if (!state) return this;
 		// A pause long over (the bot was down for a while) is a new outage when it comes again.
 		this.inEpisode = state.pausedUntil + this.pauseMs > this.now();
+		if (!this.inEpisode) {
+			this.onChange(undefined); // long over: the record goes
+			return this;
+		}
 		this.pausedUntil = state.pausedUntil;
 		const left = state.pausedUntil - this.now();
 		if (left > 0) {
@@ -82,7 +86,8 @@ export class CreditGate {
 
 	/** A submission went through: the episode is over. */
 	succeeded(): void {
-		if (!this.inEpisode) return;
+		// A submit that was already in flight when another was refused does not end the outage.
+		if (!this.inEpisode || this.paused) return;
 		this.inEpisode = false;
 		this.onChange(undefined);
 	}

@@ -18,6 +18,10 @@ class BatchingSqlite extends KeyvSqlite {
 		return entries.map(() => true);
 	}
 }
+/** Tries at a Redis scan that keys going away under it keep breaking. */
+const SCAN_ATTEMPTS = 5;
+/** How long the bot waits for Redis at start before it gives up with the reason. */
+const REDIS_CONNECT_MS = 10_000;
 /** SQLite allows 32,766 bound variables per statement (999 before 3.32); two per row. */
 const ROWS_PER_STATEMENT = 400;
 
@@ -28,10 +32,23 @@ const ROWS_PER_STATEMENT = 400;
  */
 export async function openStore(url: string): Promise<Keyv> {
 	if (/^rediss?:\/\//.test(url)) {
-		const keyv = new Keyv({ store: new KeyvRedis(url), namespace: NAMESPACE, throwOnErrors: true });
+		// The adapter's own throwOnErrors: Keyv's does not reach it, and a failed write must reject
+		// (a job's `submitting` record is written before its submit), not be dropped with an event.
+		const keyv = new Keyv({ store: new KeyvRedis(url, { throwOnErrors: true, connectionTimeout: REDIS_CONNECT_MS }), namespace: NAMESPACE, throwOnErrors: true });
 		keyv.on('error', () => {});
-		// Fail at start, with the reason, rather than at the first command.
-		await keyv.get('store:ping');
+		// Fail at start, with the reason, rather than hang while the client keeps reconnecting.
+		let timer: NodeJS.Timeout | undefined;
+		const timeout = new Promise<never>((_, reject) => {
+			timer = setTimeout(() => reject(new Error(`no Redis answered at STORE_URL within ${REDIS_CONNECT_MS / 1000} s`)), REDIS_CONNECT_MS);
+		});
+		try {
+			await Promise.race([keyv.get('store:ping'), timeout]);
+		} catch (error) {
+			void keyv.disconnect().catch(() => {});
+			throw error;
+		} finally {
+			clearTimeout(timer);
+		}
 		return keyv;
 	}
 	if (!url.startsWith('sqlite://')) {
@@ -55,9 +72,16 @@ export async function openStore(url: string): Promise<Keyv> {
  */
 export async function scanStore<T>(keyv: Keyv, prefix: string): Promise<Array<[key: string, value: T]>> {
 	if (!(keyv.store instanceof KeyvSqlite)) {
-		const found: Array<[string, T]> = [];
-		for await (const [key, value] of keyv.iterator!(undefined)) if (typeof key === 'string' && key.startsWith(prefix)) found.push([key.slice(prefix.length), value as T]);
-		return found;
+		// Keyv's iterator SCANs then reads; a key that expires or goes in between makes it throw: start again.
+		for (let attempt = 1; ; attempt++) {
+			try {
+				const found: Array<[string, T]> = [];
+				for await (const [key, value] of keyv.iterator!(undefined)) if (typeof key === 'string' && key.startsWith(prefix)) found.push([key.slice(prefix.length), value as T]);
+				return found;
+			} catch (error) {
+				if (attempt >= SCAN_ATTEMPTS || !(error instanceof TypeError)) throw error;
+			}
+		}
 	}
 	const sqlite = keyv.store as KeyvSqlite;
 	const like = `${NAMESPACE}:${prefix}`.replace(/[%_\\]/g, '\\$&');

@@ -14,6 +14,10 @@ describe('CreditGate', () => {
 		expect(gate.paused).toBe(false);
 		gate.exhausted(); // still the same episode: nothing went through yet
 		expect(alerts).toBe(1);
+		gate.succeeded(); // a submit already in flight when the gate closed again: not the end of the outage
+		gate.exhausted();
+		expect(alerts).toBe(1);
+		await gate.whenOpen();
 		gate.succeeded();
 		gate.exhausted();
 		expect(alerts).toBe(2);
@@ -44,17 +48,23 @@ describe('CreditGate', () => {
 	it('keeps a pause across a restart: still paused, and no second alert for the same outage', () => {
 		const saved: Array<unknown> = [];
 		let alerts = 0;
-		const first = new CreditGate(60_000, () => alerts++, undefined, (state) => saved.push(state));
+		let now = 1_000_000;
+		const first = new CreditGate(60_000, () => alerts++, () => now, (state) => saved.push(state));
 		first.exhausted();
 		const state = saved.at(-1) as { pausedUntil: number };
-		expect(state.pausedUntil).toBeGreaterThan(Date.now());
-		const next = new CreditGate(60_000, () => alerts++).resume(state);
+		expect(state.pausedUntil).toBe(now + 60_000);
+		const next = new CreditGate(60_000, () => alerts++, () => now, (change) => saved.push(change)).resume(state);
 		expect(next.paused).toBe(true);
 		next.exhausted();
 		expect(alerts).toBe(1);
+		now += 200_000; // the pause is over and a submission goes through: the record goes
 		next.succeeded();
-		first.succeeded();
 		expect(saved.at(-1)).toBeUndefined();
+		// A record of a pause long over is dropped at start, and the next outage alerts again.
+		const later = new CreditGate(60_000, () => alerts++, () => now, (change) => saved.push(change)).resume(state);
+		expect(later.paused).toBe(false);
+		later.exhausted();
+		expect(alerts).toBe(2);
 	});
 });
 
