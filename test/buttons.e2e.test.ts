@@ -125,6 +125,28 @@ describe('/image', () => {
 		expect(imageCalls(`over ${tag}`)).toHaveLength(0);
 	});
 
+	it('tells the member and gives the images back when RelayDance refuses the generation', async () => {
+		const tag = marker();
+		const userId = snowflake();
+		const handle = await discord.invoke('image', { prompt: `a forbidden thing sim:reject ${tag}`, count: 2 }, { userId });
+		await handle.waitFor((h) => /Images failed/.test(textOf(h.original)), 20_000);
+		expect(textOf(handle.original)).toContain('RelayDance refused the request');
+		expect(textOf(handle.original)).toContain('Your 2 images of quota were given back.');
+		// All 3 are there again: 3 more fit.
+		const after = await discord.invoke('image', { prompt: `after the refusal ${tag}`, count: 3 }, { userId });
+		await after.finished(20_000);
+		expect(after.original!.files).toHaveLength(3);
+	});
+
+	it('rides out a 429 on the generation and makes the images once', async () => {
+		const tag = marker();
+		const handle = await discord.invoke('image', { prompt: `a busy hour sim:submit429=1 ${tag}`, count: 1 });
+		await handle.finished(20_000);
+		expect(handle.original!.files).toHaveLength(1);
+		expect(imageCalls(tag)).toHaveLength(2);
+		expect(relaydance.requests.filter((request) => request.imageIds && JSON.stringify(request.body).includes(tag))).toHaveLength(1);
+	});
+
 	it('refuses a size the model does not take, with the sizes it does', async () => {
 		const tag = marker();
 		const refused = await discord.invoke('image', { prompt: `a cat ${tag}`, size: '640x480' });
