@@ -4,11 +4,11 @@ import { formId } from '../discord/custom-ids.js';
 import { BUTTON_LABELS } from '../discord/render.js';
 import type { ImageJob } from '../services/jobs/job.js';
 import { planVideo, type ReferenceInput } from '../services/jobs/video-request.js';
-import { MB } from '../services/text.js';
 import { UserError } from '../services/user-error.js';
 import { acceptJob } from './accept.js';
 import { assertMayGenerate } from './access.js';
-import { videoDefaults } from './video-defaults.js';
+import { planLimits, videoDefaults } from './video-defaults.js';
+import { referenceFrom } from './attachment-reference.js';
 import { requestersJob } from './job-lookup.js';
 import { ratioOfSize, readVideoForm, videoForm } from './video-form.js';
 
@@ -36,7 +36,7 @@ export async function submitAnimate(interaction: ModalSubmitInteraction, jobId: 
 	const reference = imageReference(interaction, job, index);
 	const plan = planVideo(
 		{ ...values, model: defaults.model, resolution: defaults.resolution, references: [reference] },
-		{ maxAttachmentBytes: context.config.MAX_ATTACHMENT_MB * MB, isKnownModel: (model) => context.catalog.has(model) },
+		planLimits(context),
 	);
 	await acceptJob(interaction, context, { kind: 'video', plan });
 }
@@ -50,7 +50,7 @@ async function imageJob(context: BotContext, jobId: string, userId: string): Pro
 function imageReference(interaction: ModalSubmitInteraction, job: ImageJob, index: number): ReferenceInput {
 	const attachment = interaction.message?.attachments.at(index - 1);
 	if (attachment) {
-		return { kind: 'image', slot: 1, name: attachment.name, contentType: attachment.contentType ?? 'image/png', size: attachment.size, url: attachment.url };
+		return referenceFrom('image', 1, { ...attachment, contentType: attachment.contentType ?? 'image/png' });
 	}
 	const saved = job.images?.[index - 1];
 	if (!saved?.url) throw new UserError('JobGone', `Image ${index} of this message can no longer be found. Run \`/image\` again.`);

@@ -3,8 +3,9 @@ import type { BotContext } from '../context.js';
 import { MAX_IMAGE_REFERENCES, planImages, type ImageOptions } from '../services/jobs/image-request.js';
 import { PROMPT_MAX_LENGTH, type ReferenceInput } from '../services/jobs/video-request.js';
 import { imageSizes, MAX_IMAGES } from '../services/relaydance/image-models.js';
-import { MB } from '../services/text.js';
 import { acceptJob } from './accept.js';
+import { referenceFrom } from './attachment-reference.js';
+import { planLimits } from './video-defaults.js';
 import type { Command } from './command.js';
 
 // `prompt` (required) and `count` are fixed names: scripts outside the project use them.
@@ -25,7 +26,7 @@ function readOptions(interaction: ChatInputCommandInteraction, { config }: BotCo
 	for (let slot = 1; slot <= MAX_IMAGE_REFERENCES; slot++) {
 		const attachment = options.getAttachment(`image${slot}`);
 		if (!attachment) continue;
-		references.push({ kind: 'image', slot, name: attachment.name, contentType: attachment.contentType ?? undefined, size: attachment.size, url: attachment.url });
+		references.push(referenceFrom('image', slot, attachment));
 	}
 	return {
 		prompt: options.getString('prompt', true),
@@ -43,10 +44,7 @@ function readOptions(interaction: ChatInputCommandInteraction, { config }: BotCo
 export const image = {
 	data,
 	async execute(interaction, context) {
-		const plan = planImages(readOptions(interaction, context), {
-			maxAttachmentBytes: context.config.MAX_ATTACHMENT_MB * MB,
-			isKnownModel: (model) => context.imageCatalog.has(model),
-		});
+		const plan = planImages(readOptions(interaction, context), planLimits(context, context.imageCatalog));
 		await acceptJob(interaction, context, { kind: 'image', plan });
 	},
 	async autocomplete(interaction, context) {

@@ -3,11 +3,12 @@ import type { BotContext } from '../context.js';
 import { formId } from '../discord/custom-ids.js';
 import type { VideoDraft } from '../services/jobs/drafts.js';
 import { MAX_REFERENCES, planVideo, referenceKindOf, REFERENCE_KINDS, type ReferenceInput } from '../services/jobs/video-request.js';
-import { clip, MB } from '../services/text.js';
+import { clip } from '../services/text.js';
 import { UserError } from '../services/user-error.js';
 import { acceptJob } from './accept.js';
 import { assertMayGenerate } from './access.js';
-import { videoDefaults } from './video-defaults.js';
+import { planLimits, videoDefaults } from './video-defaults.js';
+import { referenceFrom, type AttachmentLike } from './attachment-reference.js';
 import type { MessageCommand } from './command.js';
 import { readVideoForm, videoForm } from './video-form.js';
 
@@ -18,7 +19,7 @@ export const MAKE_A_VIDEO = 'Make a video';
  * The message's image, video and audio attachments in message order, up to 9 / 3 / 3, each
  * numbered within its kind (the images become `@image1`…); the rest named as left out.
  */
-export function takeAttachments(attachments: Array<{ name: string; contentType: string | null; size: number; url: string }>): Pick<VideoDraft, 'references' | 'leftOut'> {
+export function takeAttachments(attachments: AttachmentLike[]): Pick<VideoDraft, 'references' | 'leftOut'> {
 	const references: ReferenceInput[] = [];
 	const leftOut: string[] = [];
 	for (const attachment of attachments) {
@@ -33,7 +34,7 @@ export function takeAttachments(attachments: Array<{ name: string; contentType: 
 			leftOut.push(`${name} (one request takes at most ${MAX_REFERENCES[kind]} ${kind}s)`);
 			continue;
 		}
-		references.push({ kind, slot, name: attachment.name, contentType: attachment.contentType ?? undefined, size: attachment.size, url: attachment.url });
+		references.push(referenceFrom(kind, slot, attachment));
 	}
 	return { references, leftOut };
 }
@@ -76,7 +77,7 @@ export async function submitMakeVideo(interaction: ModalSubmitInteraction, draft
 		const defaults = videoDefaults(context, interaction.guildId);
 		const plan = planVideo(
 			{ ...values, model: defaults.model, resolution: defaults.resolution, references: draft.references, ...(draft.leftOut.length > 0 && { leftOut: draft.leftOut }) },
-			{ maxAttachmentBytes: context.config.MAX_ATTACHMENT_MB * MB, isKnownModel: (model) => context.catalog.has(model) },
+			planLimits(context),
 		);
 		await acceptJob(interaction, context, { kind: 'video', plan });
 		started = true;

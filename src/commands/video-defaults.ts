@@ -1,4 +1,7 @@
 import type { BotContext } from '../context.js';
+import type { ValidationLimits } from '../services/jobs/video-request.js';
+import type { ModelCatalog } from '../services/relaydance/model-catalog.js';
+import { MB } from '../services/text.js';
 
 export interface VideoDefaults {
 	model: string;
@@ -19,4 +22,9 @@ export function videoDefaults(context: BotContext, guildId: string | null): Vide
 		...((server.ratio ?? undefined) && { ratio: server.ratio }),
 		...((server.resolution ?? undefined) && { resolution: server.resolution }),
 	};
+}
+
+/** What a request is checked against before anything is spent: the attachment cap and the models `catalog` knows (video models unless told). */
+export function planLimits(context: BotContext, catalog: ModelCatalog = context.catalog): ValidationLimits {
+	return { maxAttachmentBytes: context.config.MAX_ATTACHMENT_MB * MB, isKnownModel: (model) => catalog.has(model) };
 }

@@ -11,9 +11,9 @@ import {
 	type ReferenceInput,
 	type VideoOptions,
 } from '../services/jobs/video-request.js';
-import { MB } from '../services/text.js';
 import { acceptJob } from './accept.js';
-import { videoDefaults } from './video-defaults.js';
+import { referenceFrom } from './attachment-reference.js';
+import { planLimits, videoDefaults } from './video-defaults.js';
 import type { Command } from './command.js';
 
 
@@ -57,8 +57,7 @@ function readOptions(interaction: ChatInputCommandInteraction, context: BotConte
 		for (let slot = 1; slot <= MAX_REFERENCES[kind]; slot++) {
 			const attachment = options.getAttachment(`${kind}${slot}`);
 			if (!attachment) continue;
-			const { name, contentType, size, url } = attachment;
-			references.push({ kind, slot, name, contentType: contentType ?? undefined, size, url });
+			references.push(referenceFrom(kind, slot, attachment));
 		}
 	}
 	return {
@@ -79,10 +78,7 @@ function readOptions(interaction: ChatInputCommandInteraction, context: BotConte
 export const video = {
 	data,
 	async execute(interaction, context) {
-		const plan = planVideo(readOptions(interaction, context), {
-			maxAttachmentBytes: context.config.MAX_ATTACHMENT_MB * MB,
-			isKnownModel: (model) => context.catalog.has(model),
-		});
+		const plan = planVideo(readOptions(interaction, context), planLimits(context));
 		await acceptJob(interaction, context, { kind: 'video', plan });
 	},
 	async autocomplete(interaction, context) {
