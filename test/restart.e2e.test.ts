@@ -92,6 +92,8 @@ describe('a job survives the bot process', () => {
 
 		const second = await startBot(store);
 		await handle.finished(20_000);
+		// The reply shows the video a moment before the job record says delivered.
+		await second.waitForLog('video delivered');
 		expect(textOf(handle.original)).toContain('✅ Video ready');
 		expect(deliveredFiles(handle)).toHaveLength(1);
 		expect(submissions(tag)).toHaveLength(1);
