@@ -11,7 +11,7 @@ import type { UsageLedger } from './services/guilds/usage.js';
 import type { CreditGate } from './services/relaydance/credit-gate.js';
 import type { JobKind } from './services/jobs/job.js';
 import type { ModelCatalog } from './services/relaydance/model-catalog.js';
-import type { QuotaService } from './services/quota/quota.js';
+import type { QuotaBook } from './services/quota/quota.js';
 
 /** What a command may use. Built once in `src/bot.ts`. */
 export interface BotContext {
@@ -23,7 +23,7 @@ export interface BotContext {
 	interactionRest: REST;
 	applicationId: string;
 	/** Seconds of video and images, each per member per window. */
-	quotas: Record<JobKind, QuotaService>;
+	quotas: Record<JobKind, QuotaBook>;
 	/** Video models (`/video` autocomplete and checks). */
 	catalog: ModelCatalog;
 	/** Image models (`/image`). */

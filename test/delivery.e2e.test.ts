@@ -133,7 +133,7 @@ describe('delivery when Discord says no', () => {
 			await h.discord.waitFor(() => h.discord.channelRejections.some((rejection) => rejection.code === 50007));
 			expect((await deliveredJob(userId)).result?.delivery).toBe('none');
 			expect(h.logs.lines.some((line) => line.includes('no message could carry it') && line.includes(userId) && line.includes('"level":50'))).toBe(true);
-			expect(h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`).used).toBe(5);
+			expect((await h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`)).used).toBe(5);
 		} finally {
 			restoreChannel();
 			restoreDms();
@@ -182,7 +182,7 @@ describe('delivery when Discord says no', () => {
 		expect(text).toMatch(/Discord would not take the upload just now, so here is a link: \[relaydance-task_\w+\.mp4\]\(http/);
 		expect(handle.original!.files).toHaveLength(0);
 		expect((await deliveredJob(userId)).result?.delivery).toBe('link');
-		expect(h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`).used).toBe(5);
+		expect((await h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`)).used).toBe(5);
 	});
 
 	it('waits out 429s on progress edits and still delivers in the reply', async () => {

@@ -21,14 +21,14 @@ describe('stopping the bot', () => {
 
 		await h.bot.stop(1_000);
 		expect(textOf(handle.original)).not.toMatch(/failed|given back/);
-		expect(h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`).used).toBe(6);
+		expect((await h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`)).used).toBe(6);
 
 		const next = await createBot(h.config, createLogger('info', new LogCapture()));
 		await next.start();
 		try {
 			await handle.finished();
 			expect(textOf(handle.original)).toContain('✅ Video ready');
-			expect(next.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`).used).toBe(6);
+			expect((await next.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`)).used).toBe(6);
 			expect(h.relaydance.requests.filter((request) => request.path === '/v1/video/generations')).toHaveLength(1);
 		} finally {
 			await next.stop(1_000);

@@ -76,13 +76,13 @@ describe('/video', () => {
 		expect(text).toContain('blocked by the safety filter');
 		expect(text).toContain('Your 8 s of quota were given back.');
 		expect(handle.original!.files).toHaveLength(0);
-		expect(h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`).used).toBe(0);
+		expect((await h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`)).used).toBe(0);
 	});
 
 	it('refuses before any API call when the quota is spent, saying what is left and when it resets', async () => {
 		const tag = marker();
 		const userId = snowflake();
-		h.bot.context.quotas.video.reserve(`${h.discord.world.guildId}:${userId}`, 27, 'earlier-job');
+		await h.bot.context.quotas.video.reserveAll([{ subject: `${h.discord.world.guildId}:${userId}`, limit: 30, scope: 'member' }], 27, 'earlier-job');
 		const before = h.relaydance.requests.length;
 		const handle = await h.discord.invoke('video', { prompt: `one more ${tag}`, seconds: 5 }, { userId });
 		await handle.waitFor((handle) => handle.callback !== undefined);
@@ -90,7 +90,7 @@ describe('/video', () => {
 		expect(message).toContain('This needs 5 s of video; you have 3 s of your 30 s left.');
 		expect(message).toMatch(/resets <t:\d+:R>/);
 		expect(h.relaydance.requests.length).toBe(before);
-		expect(h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`).used).toBe(27);
+		expect((await h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`)).used).toBe(27);
 	});
 
 	it('submits exactly two of ten simultaneous requests from a member with room for two', async () => {
@@ -105,7 +105,7 @@ describe('/video', () => {
 		for (const refused of handles.filter((handle) => !isDeferred(handle))) expect(refusal(refused)).toContain('you have 6 s of your 30 s left');
 		await Promise.all(accepted.map((handle) => handle.finished()));
 		expect(submissions(tag)).toHaveLength(2);
-		expect(h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`).used).toBe(24);
+		expect((await h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`)).used).toBe(24);
 	});
 
 	describe('refuses bad input with its own ephemeral message, before any API call', () => {
@@ -131,7 +131,7 @@ describe('/video', () => {
 			await handle.waitFor((handle) => handle.callback !== undefined);
 			expect(refusal(handle)).toContain(expected);
 			expect(h.relaydance.requests.length).toBe(before);
-			expect(h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`).used).toBe(0);
+			expect((await h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`)).used).toBe(0);
 		});
 	});
 
@@ -151,7 +151,7 @@ describe('/video', () => {
 		await handle.finished();
 		expect(textOf(handle.original)).toContain('A reference attachment could not be read from Discord');
 		expect(submissions(tag)).toHaveLength(0);
-		expect(h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`).used).toBe(0);
+		expect((await h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`)).used).toBe(0);
 	});
 
 	it('refuses a reference whose download is not the kind it claimed', async () => {
@@ -183,7 +183,7 @@ describe('/video', () => {
 		expect(text).toMatch(/\[relaydance-task_\w+\.mp4\]\(http:\/\/127\.0\.0\.1:\d+\/outputs\//);
 		expect(handle.original!.files).toHaveLength(0);
 		expect(handle.rejections).toEqual([]);
-		expect(h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`).used).toBe(5);
+		expect((await h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`)).used).toBe(5);
 	});
 
 	it('follows a redirected video link and delivers the video', async () => {
@@ -208,7 +208,7 @@ describe('/video', () => {
 			expect(text).toContain('The video was made, but the bot could not fetch it from RelayDance (its link points into a private network');
 			expect(text).toContain('Your 4 s of quota were given back.');
 			expect(hits).toBe(0);
-			expect(h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`).used).toBe(0);
+			expect((await h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`)).used).toBe(0);
 		} finally {
 			await new Promise((resolve) => trap.close(resolve));
 		}
@@ -267,7 +267,7 @@ describe('/video', () => {
 		await handle.finished();
 		expect(submissions(tag)).toHaveLength(1);
 		expect(textOf(handle.original)).toContain('RelayDance is having trouble (HTTP 500)');
-		expect(h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`).used).toBe(0);
+		expect((await h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`)).used).toBe(0);
 	});
 
 	it('rides out poll errors and malformed bodies, and reads gateway-style answers', async () => {
@@ -282,7 +282,7 @@ describe('/video', () => {
 		const handle = await h.discord.invoke('video', { prompt: `frozen sim:stuck ${marker()}` }, { userId });
 		await handle.finished();
 		expect(textOf(handle.original)).toContain('RelayDance had not finished after 4 seconds, so the bot stopped waiting.');
-		expect(h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`).used).toBe(0);
+		expect((await h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`)).used).toBe(0);
 	});
 
 	it('refuses a third concurrent job from one user', async () => {

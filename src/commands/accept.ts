@@ -33,7 +33,7 @@ export async function acceptJob(interaction: StartingInteraction, context: BotCo
 	const amount = request.kind === 'image' ? request.plan.count : request.plan.seconds;
 	let reservation;
 	try {
-		reservation = quota.reserveAll(claims, amount, jobId);
+		reservation = await quota.reserveAll(claims, amount, jobId);
 	} catch (error) {
 		release();
 		throw error;
@@ -42,7 +42,7 @@ export async function acceptJob(interaction: StartingInteraction, context: BotCo
 		await interaction.deferReply();
 	} catch (error) {
 		release();
-		quota.refund(reservation);
+		await quota.refund(reservation);
 		throw error;
 	}
 	const now = Date.now();

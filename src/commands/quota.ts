@@ -24,15 +24,14 @@ export const quota = {
 export async function quotaView(interaction: StartingInteraction, context: BotContext): Promise<QuotaView> {
 	const settings = context.guilds.get(interaction.guildId);
 	const member = { userId: interaction.user.id, roleIds: roleIdsOf(interaction) };
-	const line = (kind: 'video' | 'image'): QuotaLine => {
+	const line = async (kind: 'video' | 'image'): Promise<QuotaLine> => {
 		const service = context.quotas[kind];
 		const claims = claimsFor(interaction, context, kind);
-		const status = (claim: Claim | undefined) => claim && service.status(claim.subject, claim.limit);
+		const status = async (claim: Claim | undefined) => claim && (await service.status(claim.subject, claim.limit));
 		const envDefault = kind === 'image' ? context.config.QUOTA_IMAGES : context.config.QUOTA_VIDEO_SECONDS;
 		const { source } = memberLimit(settings, member, kind === 'image' ? 'images' : 'videoSeconds', envDefault);
-		const server = status(claims.find((claim) => claim.scope === 'server'));
-		const bot = status(claims.find((claim) => claim.scope === 'bot'));
-		return { status: status(claims.find((claim) => claim.scope === 'member'))!, source, ...(server && { server }), ...(bot && { bot }) };
+		const [own, server, bot] = await Promise.all((['member', 'server', 'bot'] as const).map((scope) => status(claims.find((claim) => claim.scope === scope))));
+		return { status: own!, source, ...(server && { server }), ...(bot && { bot }) };
 	};
 	const recent = await context.jobs.recent(interaction.user.id, interaction.guildId, (jobId) => context.runner.find(jobId));
 	const jobs = recent
@@ -43,5 +42,5 @@ export async function quotaView(interaction: StartingInteraction, context: BotCo
 			return { job, ...(job.queuePosition !== undefined && { place: job.queuePosition }) };
 		})
 		.filter(({ job }) => !FINAL_STATES.has(job.state));
-	return { inServer: Boolean(interaction.guildId), video: line('video'), image: line('image'), jobs, paused: context.credit.paused };
+	return { inServer: Boolean(interaction.guildId), video: await line('video'), image: await line('image'), jobs, paused: context.credit.paused };
 }

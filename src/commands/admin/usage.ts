@@ -7,9 +7,10 @@ import { memberSubject, SERVER_SUBJECT_PREFIX } from '../../services/quota/quota
 import type { AdminHandler } from './handler.js';
 
 /** A member's use of the current window, as the quotas hold it. */
-function windowOf(context: BotContext, guildId: string, userId: string) {
+async function windowOf(context: BotContext, guildId: string, userId: string) {
 	const subject = memberSubject(userId, guildId);
-	return { videoSeconds: context.quotas.video.status(subject).used, images: context.quotas.image.status(subject).used };
+	const [video, image] = await Promise.all([context.quotas.video.status(subject), context.quotas.image.status(subject)]);
+	return { videoSeconds: video.used, images: image.used };
 }
 
 /** Best first: estimated spend, then seconds of video, then images, then the fewest failures. */
@@ -33,14 +34,14 @@ function rolesOfOption(interaction: ChatInputCommandInteraction): string[] {
 export const usage: AdminHandler = async ({ interaction, context, guildId }) => {
 	const { config } = context;
 	const ledger = context.usage.server(guildId);
-	const members: MemberUsageView[] = ledger.members.map(({ userId, usage }) => ({ userId, window: windowOf(context, guildId, userId), allTime: usage }));
+	const members: MemberUsageView[] = await Promise.all(ledger.members.map(async ({ userId, usage }) => ({ userId, window: await windowOf(context, guildId, userId), allTime: usage })));
 	const settings = context.guilds.get(guildId);
 	const serverSubject = `${SERVER_SUBJECT_PREFIX}${guildId}`;
 	const summed = members.reduce((total, member) => ({ videoSeconds: total.videoSeconds + member.window.videoSeconds, images: total.images + member.window.images }), { videoSeconds: 0, images: 0 });
 	const server = {
 		window: {
-			videoSeconds: settings?.budget.videoSeconds !== undefined ? context.quotas.video.status(serverSubject).used : summed.videoSeconds,
-			images: settings?.budget.images !== undefined ? context.quotas.image.status(serverSubject).used : summed.images,
+			videoSeconds: settings?.budget.videoSeconds !== undefined ? (await context.quotas.video.status(serverSubject)).used : summed.videoSeconds,
+			images: settings?.budget.images !== undefined ? (await context.quotas.image.status(serverSubject)).used : summed.images,
 		},
 		allTime: ledger.total,
 	};
@@ -48,8 +49,7 @@ export const usage: AdminHandler = async ({ interaction, context, guildId }) => 
 	if (user) {
 		const subject = memberSubject(user.id, guildId);
 		const roleIds = rolesOfOption(interaction);
-		const video = context.quotas.video.status(subject);
-		const image = context.quotas.image.status(subject);
+		const [video, image] = await Promise.all([context.quotas.video.status(subject), context.quotas.image.status(subject)]);
 		return renderUsage({
 			member: {
 				userId: user.id,

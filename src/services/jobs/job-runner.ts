@@ -5,7 +5,7 @@ import { FinishedVideo } from '../media/finished-video.js';
 import { OutputDownloadError } from '../media/http-download.js';
 import { fetchGeneratedImages, type ImageSource } from '../media/generated-images.js';
 import { contentItem, fetchReferences, type FetchedReference } from '../media/references.js';
-import type { QuotaService } from '../quota/quota.js';
+import type { QuotaBook } from '../quota/quota.js';
 import type { RelayDanceClient } from '../relaydance/client.js';
 import type { ContentItem, CreateVideoBody, Task } from '../relaydance/schemas.js';
 import type { TaskWaker } from '../relaydance/task-waker.js';
@@ -26,7 +26,7 @@ export interface JobRunnerDeps {
 	client: RelayDanceClient;
 	jobs: JobStore;
 	/** Each kind of job is charged to its own quota: seconds of video, images. */
-	quotas: Record<JobKind, QuotaService>;
+	quotas: Record<JobKind, QuotaBook>;
 	logger: Logger;
 	views: JobViews;
 	poll: Pick<PollOptions, 'intervalMs' | 'maxIntervalMs' | 'timeoutMs'> & Partial<PollOptions>;
@@ -258,7 +258,7 @@ export class JobRunner {
 		});
 		if (delivered.shown === 0) return await this.fail(job, NOT_SHOWN, view, log);
 		// Charged for what the member was shown: a partial answer (3 of 4) charges 3.
-		this.deps.quotas.image.settle(job.quota, delivered.shown);
+		await this.deps.quotas.image.settle(job.quota, delivered.shown);
 		job.result = { madeAt: job.result?.madeAt ?? Date.now(), delivery: delivered.delivery, messageUrl: delivered.messageUrl };
 		// Attached images first, in the message's order: Animate's number N is the Nth of them.
 		const attached = new Set(fetched.images.map((image) => image.fileName.replace(/\.\w+$/, '')));
@@ -447,8 +447,12 @@ export class JobRunner {
 		job.failure = failure;
 		job.state = 'failed';
 		if (!job.refunded) {
-			this.deps.quotas[job.kind].refund(job.quota);
-			job.refunded = true;
+			try {
+				await this.deps.quotas[job.kind].refund(job.quota);
+				job.refunded = true;
+			} catch (error) {
+				log.error({ err: error, reservation: job.quota }, 'could not give the quota back');
+			}
 		}
 		this.save(job);
 		try {

@@ -87,6 +87,21 @@ export const BOT_SUBJECT = 'bot';
 export const QUOTA_KEY_PREFIX = VIDEO_SECONDS.keyPrefix;
 
 /**
+ * What callers use of a quota, wherever it is kept: in this process (`QuotaService`, the default)
+ * or in Redis shared by every process (`RedisQuota`). Await every call: only the Redis one is async.
+ */
+export interface QuotaBook {
+	readonly unit: QuotaUnit;
+	/** Takes `amount` from every claim's window at once, or throws for the first with no room and takes nothing. */
+	reserveAll(claims: readonly Claim[], amount: number, jobId: string): Reservation | Promise<Reservation>;
+	/** Gives a reservation back (once), unless its window has reset. */
+	refund(reservation: Reservation): void | Promise<void>;
+	/** Keeps only `amount` of a reservation. */
+	settle(reservation: Reservation, amount: number): void | Promise<void>;
+	status(subject: string, limit?: number): QuotaStatus | Promise<QuotaStatus>;
+}
+
+/**
  * Per-user seconds of video per fixed window (it starts with the user's first request). Reserve
  * before submitting, keep on success, refund on failure: RelayDance never bills a failure, so
  * neither does the bot.
@@ -97,7 +112,7 @@ export const QUOTA_KEY_PREFIX = VIDEO_SECONDS.keyPrefix;
  * decision (batched, in order), so quotas survive a restart. Across shards this is not atomic:
  * see README, "Quotas".
  */
-export class QuotaService {
+export class QuotaService implements QuotaBook {
 	/** Each live record, with its charges summed (`used`) so a decision never walks them. */
 	private readonly records = new Map<string, { windowStart: number; charges: Record<string, number>; used: number }>();
 	private operations = 0;

@@ -1,0 +1,139 @@
+import type { Redis } from 'ioredis';
+import { BudgetExceededError, QuotaExceededError, VIDEO_SECONDS, type Claim, type QuotaBook, type QuotaStatus, type QuotaUnit, type Reservation } from './quota.js';
+
+/** The hash field holding a window's start (ms); `@used` holds the sum of its charges. Job ids never start with `@`. */
+const WINDOW = '@window';
+const USED = '@used';
+
+/**
+ * Takes `amount` for `jobId` from every claim's window, or from none: one script, so every process
+ * on the Redis decides against the same figures. A window that has ended starts again at `now`.
+ * KEYS: the claims' hashes. ARGV: now, windowMs, amount, jobId, then each claim's limit.
+ * Answers {1, start1, start2, …} or {0, index of the claim with no room, its used, its start}.
+ */
+const RESERVE = `
+local now = tonumber(ARGV[1])
+local windowMs = tonumber(ARGV[2])
+local amount = tonumber(ARGV[3])
+local jobId = ARGV[4]
+local starts = {}
+for i, key in ipairs(KEYS) do
+  local start = tonumber(redis.call('HGET', key, '${WINDOW}'))
+  if start == nil or now >= start + windowMs then
+    redis.call('DEL', key)
+    start = now
+  end
+  local used = tonumber(redis.call('HGET', key, '${USED}') or '0')
+  local held = tonumber(redis.call('HGET', key, jobId) or '0')
+  if used + amount - held > tonumber(ARGV[4 + i]) then
+    return {0, i, used, start}
+  end
+  starts[i] = start
+end
+local reply = {1}
+for i, key in ipairs(KEYS) do
+  local held = tonumber(redis.call('HGET', key, jobId) or '0')
+  redis.call('HSET', key, '${WINDOW}', starts[i], jobId, amount)
+  redis.call('HINCRBY', key, '${USED}', amount - held)
+  redis.call('PEXPIREAT', key, starts[i] + windowMs)
+  reply[i + 1] = starts[i]
+end
+return reply
+`;
+
+/**
+ * Lowers `jobId`'s charge in each hash whose window is still the one it was taken in, to at most
+ * ARGV[1] (0: the charge goes). KEYS: the hashes. ARGV: keep, jobId, then each key's window start.
+ */
+const LOWER = `
+local keep = tonumber(ARGV[1])
+local jobId = ARGV[2]
+for i, key in ipairs(KEYS) do
+  local held = tonumber(redis.call('HGET', key, jobId))
+  if held ~= nil and tonumber(redis.call('HGET', key, '${WINDOW}')) == tonumber(ARGV[2 + i]) and held > keep then
+    if keep > 0 then redis.call('HSET', key, jobId, keep) else redis.call('HDEL', key, jobId) end
+    redis.call('HINCRBY', key, '${USED}', keep - held)
+  end
+end
+return 1
+`;
+
+type QuotaRedis = Redis & {
+	reserveQuota(...args: Array<string | number>): Promise<number[]>;
+	lowerQuota(...args: Array<string | number>): Promise<number>;
+};
+
+/** Where a unit's hashes live in Redis: `rd:quota:video:<subject>`. */
+export function quotaHashPrefix(unit: QuotaUnit): string {
+	return `rd:${unit.keyPrefix}`;
+}
+
+/**
+ * The quotas of `QuotaService`, kept in Redis so every process (gateways taking requests, workers
+ * refunding and settling them) decides against one set of figures: each subject's window is one
+ * hash (`@window`, `@used`, and one field per job's charge), and a reservation over several
+ * budgets is one Lua script, so no two processes can both take the last seconds.
+ */
+export class RedisQuota implements QuotaBook {
+	private readonly redis: QuotaRedis;
+	private readonly prefix: string;
+
+	constructor(
+		redis: Redis,
+		private readonly limit: number,
+		private readonly windowMs: number,
+		readonly unit: QuotaUnit = VIDEO_SECONDS,
+		private readonly now: () => number = () => Date.now(),
+	) {
+		if (!('reserveQuota' in redis)) {
+			redis.defineCommand('reserveQuota', { lua: RESERVE });
+			redis.defineCommand('lowerQuota', { lua: LOWER });
+		}
+		this.redis = redis as QuotaRedis;
+		this.prefix = quotaHashPrefix(unit);
+	}
+
+	async reserveAll(claims: readonly Claim[], amount: number, jobId: string): Promise<Reservation> {
+		const keys = claims.map((claim) => this.prefix + claim.subject);
+		const reply = await this.redis.reserveQuota(keys.length, ...keys, this.now(), this.windowMs, amount, jobId, ...claims.map((claim) => claim.limit));
+		if (reply[0] === 0) {
+			const claim = claims[reply[1]! - 1]!;
+			const status = this.toStatus(reply[3]!, reply[2]!, claim.limit);
+			if (claim.scope === 'member') throw new QuotaExceededError(status, amount, this.unit);
+			throw new BudgetExceededError(claim.scope, status, amount, this.unit);
+		}
+		const [first, ...rest] = claims;
+		return {
+			userId: first!.subject,
+			jobId,
+			amount,
+			windowStart: reply[1]!,
+			...(rest.length > 0 && { shared: rest.map((claim, index) => ({ subject: claim.subject, windowStart: reply[index + 2]! })) }),
+		};
+	}
+
+	async refund(reservation: Reservation): Promise<void> {
+		await this.lower(reservation, 0);
+	}
+
+	async settle(reservation: Reservation, amount: number): Promise<void> {
+		await this.lower(reservation, amount);
+		reservation.amount = Math.min(reservation.amount, amount);
+	}
+
+	async status(subject: string, limit = this.limit): Promise<QuotaStatus> {
+		const [start, used] = await this.redis.hmget(this.prefix + subject, WINDOW, USED);
+		const windowStart = start === null ? undefined : Number(start);
+		if (windowStart === undefined || this.now() >= windowStart + this.windowMs) return this.toStatus(this.now(), 0, limit);
+		return this.toStatus(windowStart, Number(used ?? 0), limit);
+	}
+
+	private async lower(reservation: Reservation, keep: number): Promise<void> {
+		const held = [{ subject: reservation.userId, windowStart: reservation.windowStart }, ...(reservation.shared ?? [])];
+		await this.redis.lowerQuota(held.length, ...held.map((entry) => this.prefix + entry.subject), keep, reservation.jobId, ...held.map((entry) => String(entry.windowStart)));
+	}
+
+	private toStatus(windowStart: number, used: number, limit: number): QuotaStatus {
+		return { limit, used, remaining: Math.max(0, limit - used), resetsAt: new Date(windowStart + this.windowMs) };
+	}
+}
