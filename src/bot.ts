@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Events, GatewayIntentBits, REST } from 'discord.js';
 import { commands, messageCommands } from './commands/index.js';
-import { applicationIdOf, DISCORD_API_DEFAULT, type Config } from './config.js';
+import { applicationIdOf, ConfigError, DISCORD_API_DEFAULT, type Config } from './config.js';
+import { Cluster, isRedisUrl } from './services/cluster/cluster.js';
+import { LocalDispatch } from './services/jobs/job-dispatch.js';
 import type { BotContext } from './context.js';
 import { discordAgent } from './discord/rest-agent.js';
 import { InteractionViews } from './discord/interaction-views.js';
@@ -46,9 +48,21 @@ const PRUNE_INTERVAL_MS = 6 * 60 * 60_000;
  */
 const CLOSE_MARGIN_MS = 3_000;
 
+/**
+ * What this process does: everything (`npm start`), or, on Redis, only take interactions
+ * (`npm run gateway`: defer, check, reserve, queue) or only run queued jobs (`npm run worker`: no
+ * gateway connection; it talks to Discord through interaction webhooks and the bot token).
+ */
+export type Role = 'all' | 'gateway' | 'worker';
+
 /** Builds every service and the Discord client; `start` logs in, `stop` shuts down cleanly. */
-export async function createBot(config: Config, logger: Logger) {
+export async function createBot(config: Config, logger: Logger, role: Role = 'all') {
+	if (role !== 'all' && !isRedisUrl(config.STORE_URL)) {
+		throw new ConfigError([`npm run ${role} needs STORE_URL=redis://host:port/db: processes share jobs and quotas through Redis (the SQLite default runs everything in one process: npm start)`]);
+	}
 	const store = await openStore(config.STORE_URL);
+	// On Redis, every process decides quotas, active jobs and the queue together.
+	const cluster = isRedisUrl(config.STORE_URL) ? new Cluster(config, logger) : undefined;
 	const tmpDir = await mkdtemp(join(tmpdir(), 'relaydance-bot-'));
 	const client = new Client({
 		intents: [GatewayIntentBits.Guilds],
@@ -65,7 +79,9 @@ export async function createBot(config: Config, logger: Logger) {
 	const windowMs = config.QUOTA_WINDOW_HOURS * 60 * 60_000;
 	const openQuota = async (unit: QuotaUnit, limit: number) =>
 		new QuotaService(writer, limit, windowMs, undefined, unit).load(await scanStore<QuotaRecord>(store, unit.keyPrefix));
-	const quotas = { video: await openQuota(VIDEO_SECONDS, config.QUOTA_VIDEO_SECONDS), image: await openQuota(IMAGES, config.QUOTA_IMAGES) };
+	const localQuotas = cluster ? undefined : { video: await openQuota(VIDEO_SECONDS, config.QUOTA_VIDEO_SECONDS), image: await openQuota(IMAGES, config.QUOTA_IMAGES) };
+	const quotas = cluster?.quotas ?? localQuotas!;
+	const localActiveJobs = cluster ? undefined : new ActiveJobs(config.MAX_ACTIVE_JOBS_PER_USER);
 	const guilds = await new GuildSettingsStore(store, writer, DEFAULT_ACCESS).load();
 	const usage = await new UsageLedger(store, writer, config.MODEL_PRICES).load();
 	const audit = new AuditLog(client.rest, guilds, config.MODEL_PRICES, logger);
@@ -85,6 +101,32 @@ export async function createBot(config: Config, logger: Logger) {
 		api: config.DISCORD_API_URL,
 		botToken: config.DISCORD_TOKEN,
 	};
+	const runner = new JobRunner({
+		client: relaydance,
+		jobs,
+		quotas,
+		logger,
+		poll: { intervalMs: config.POLL_INTERVAL_MS, maxIntervalMs: config.POLL_MAX_INTERVAL_MS, timeoutMs: config.POLL_TIMEOUT_MS },
+		maxReferenceBytes: config.MAX_ATTACHMENT_MB * MB,
+		maxOutputBytes: config.MAX_OUTPUT_MB * MB,
+		maxImageBytes: Math.min(config.MAX_OUTPUT_MB, MAX_IMAGE_MB) * MB,
+		outputHosts: [new URL(config.RELAYDANCE_BASE_URL).hostname],
+		referenceHosts: config.DISCORD_API_URL === DISCORD_API_DEFAULT ? [] : [new URL(config.DISCORD_API_URL).hostname],
+		tmpDir,
+		maxSubmitting: config.MAX_SUBMITTING,
+		referenceMemoryBytes: config.REFERENCE_MEMORY_MB * MB,
+		views: new InteractionViews(discordRest, config.EDIT_INTERVAL_MS, logger),
+		taskSlots: new FairLine(config.MAX_CONCURRENT_TASKS),
+		credit,
+		onFinal: (job) => {
+			usage.record(job);
+			audit.jobFinished(job);
+			// Locally the runner's caller gives the slot back; on Redis, whichever process ends the job does.
+			cluster?.activeJobs.release(job.requester.userId, job.id);
+		},
+		callbacks: signer && { urlFor: (jobId) => signer.urlFor(jobId), waker, fallbackPollMs: config.WEBHOOK_FALLBACK_POLL_MS },
+	});
+	const signals = await cluster?.listen({ cancel: (jobId) => runner.cancel(jobId), wake: (jobId) => void waker.wake(jobId) });
 	const context: BotContext = {
 		config,
 		logger,
@@ -100,30 +142,8 @@ export async function createBot(config: Config, logger: Logger) {
 		drafts: new DraftStore(store),
 		catalog: new ModelCatalog(() => relaydance.listModels(), config.VIDEO_MODELS, logger),
 		imageCatalog: new ModelCatalog(() => relaydance.listModels(), config.IMAGE_MODELS, logger, undefined, makesImages),
-		activeJobs: new ActiveJobs(config.MAX_ACTIVE_JOBS_PER_USER),
-		runner: new JobRunner({
-			client: relaydance,
-			jobs,
-			quotas,
-			logger,
-			poll: { intervalMs: config.POLL_INTERVAL_MS, maxIntervalMs: config.POLL_MAX_INTERVAL_MS, timeoutMs: config.POLL_TIMEOUT_MS },
-			maxReferenceBytes: config.MAX_ATTACHMENT_MB * MB,
-			maxOutputBytes: config.MAX_OUTPUT_MB * MB,
-			maxImageBytes: Math.min(config.MAX_OUTPUT_MB, MAX_IMAGE_MB) * MB,
-			outputHosts: [new URL(config.RELAYDANCE_BASE_URL).hostname],
-			referenceHosts: config.DISCORD_API_URL === DISCORD_API_DEFAULT ? [] : [new URL(config.DISCORD_API_URL).hostname],
-			tmpDir,
-			maxSubmitting: config.MAX_SUBMITTING,
-			referenceMemoryBytes: config.REFERENCE_MEMORY_MB * MB,
-			views: new InteractionViews(discordRest, config.EDIT_INTERVAL_MS, logger),
-			taskSlots: new FairLine(config.MAX_CONCURRENT_TASKS),
-			credit,
-			onFinal: (job) => {
-				usage.record(job);
-				audit.jobFinished(job);
-			},
-			callbacks: signer && { urlFor: (jobId) => signer.urlFor(jobId), waker, fallbackPollMs: config.WEBHOOK_FALLBACK_POLL_MS },
-		}),
+		activeJobs: cluster?.activeJobs ?? localActiveJobs!,
+		dispatch: cluster ? cluster.dispatch(jobs, runner) : new LocalDispatch(runner),
 	};
 	client.on(Events.InteractionCreate, routeInteractions(commands, messageCommands, context));
 	client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
@@ -138,17 +158,31 @@ export async function createBot(config: Config, logger: Logger) {
 	return {
 		client,
 		context,
-		/** Resumes the jobs the store holds, then connects to Discord. */
+		/**
+		 * Resumes the jobs the store holds (on Redis, a worker queues every unfinished one and takes
+		 * its share), then connects to Discord (not a worker alone: it needs no gateway).
+		 */
 		async start(): Promise<void> {
-			if (signer) {
-				const onCallback = (jobId: string) => waker.wake(jobId);
+			const runsJobs = role !== 'gateway';
+			if (signer && runsJobs) {
+				// On Redis the callback may reach any worker: every process hears it, and the one waiting wakes.
+				const onCallback = signals ? (jobId: string) => (void signals.wake(jobId).catch(() => {}), true) : (jobId: string) => waker.wake(jobId);
 				callbackServer = await startCallbackServer({ port: config.WEBHOOK_PORT, host: config.WEBHOOK_HOST, signer, onCallback, logger });
 			}
-			await recoverJobs({ jobs, quotas, runner: context.runner, activeJobs: context.activeJobs, logger, retentionMs });
-			pruner = setInterval(() => void prune().catch((error: unknown) => logger.warn({ err: error }, 'could not prune job records')), PRUNE_INTERVAL_MS).unref();
+			if (!cluster) await recoverJobs({ jobs, quotas: localQuotas!, runner, activeJobs: localActiveJobs!, logger, retentionMs });
+			else {
+				const { jobs: stored } = await jobs.load();
+				if (runsJobs) await cluster.startWorker(runner, stored);
+			}
+			if (runsJobs) pruner = setInterval(() => void prune().catch((error: unknown) => logger.warn({ err: error }, 'could not prune job records')), PRUNE_INTERVAL_MS).unref();
+			if (role === 'worker') {
+				await Promise.all([context.catalog.refresh(), context.imageCatalog.refresh()]);
+				logger.info({ concurrency: config.WORKER_CONCURRENCY ?? config.MAX_CONCURRENT_TASKS }, 'worker ready');
+				return;
+			}
 			const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
 			await Promise.all([context.catalog.refresh(), context.imageCatalog.refresh(), client.login(config.DISCORD_TOKEN), ready]);
-			logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'bot ready');
+			logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, role }, 'bot ready');
 		},
 		/**
 		 * Stops taking interactions, lets submits in flight finish for up to `graceMs` less a margin
@@ -162,10 +196,11 @@ export async function createBot(config: Config, logger: Logger) {
 				// Submits get the grace period less a margin; the cut-off and each closing step get a
 				// bounded share of the margin, so a short grace is kept too.
 				const margin = Math.min(CLOSE_MARGIN_MS, graceMs * 0.6);
-				await context.runner.stop(graceMs - margin, margin / 3);
+				// A worker's unfinished jobs go back to the queue as the runner lets them go.
+				await Promise.all([runner.stop(graceMs - margin, margin / 3), within(cluster?.closeWorker() ?? Promise.resolve(), graceMs - margin / 2)]);
 				await within(writer.flush(), margin / 3);
 				await within(Promise.all([client.destroy(), callbackServer?.close()]), margin / 6);
-				await within(store.disconnect(), margin / 12);
+				await within(Promise.all([store.disconnect(), cluster?.close()]), margin / 12);
 				await within(rm(tmpDir, { recursive: true, force: true }), margin / 24);
 			})();
 			return stopped;

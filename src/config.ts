@@ -68,6 +68,10 @@ export const configSchema = z.object({
 		.pipe(z.array(z.number().int().min(0)).min(1, 'at least one shard id').optional()),
 	/** Tasks in flight at RelayDance at once, bot-wide; the rest wait in line, taking turns between servers. */
 	MAX_CONCURRENT_TASKS: positiveInt(50),
+	/** On Redis: jobs one worker process runs at once (most of a job is waiting on RelayDance); unset: MAX_CONCURRENT_TASKS. */
+	WORKER_CONCURRENCY: z.coerce.number().int().positive().optional(),
+	/** On Redis: how long a worker that stopped answering keeps its jobs before another worker takes them up. */
+	WORKER_LOCK_MS: positiveInt(30_000),
 	/** When RelayDance says the balance is spent, new submissions pause this long, then the bot tries again on its own. */
 	CREDIT_RETRY_MS: positiveInt(10 * 60_000),
 	/** Estimated spend: price per second of video or per image, by model (`model=price,model=price`). */

@@ -1,8 +1,8 @@
 import type { REST } from 'discord.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import type { ActiveJobs } from './services/quota/active-jobs.js';
-import type { JobRunner } from './services/jobs/job-runner.js';
+import type { MemberSlots } from './services/quota/active-jobs.js';
+import type { JobDispatch } from './services/jobs/job-dispatch.js';
 import type { JobStore } from './services/jobs/job-store.js';
 import type { DraftStore } from './services/jobs/drafts.js';
 import type { AuditLog } from './discord/audit-log.js';
@@ -39,6 +39,7 @@ export interface BotContext {
 	/** Closed while RelayDance's balance is spent. */
 	credit: CreditGate;
 	jobs: JobStore;
-	runner: JobRunner;
-	activeJobs: ActiveJobs;
+	/** Starts, finds and cancels jobs, wherever they run. */
+	dispatch: JobDispatch;
+	activeJobs: MemberSlots;
 }

@@ -1,8 +1,14 @@
-import { createBot } from './bot.js';
+import { createBot, type Role } from './bot.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { createLogger } from './logger.js';
 
 loadDotEnv();
+// `npm start` runs everything; `npm run gateway` and `npm run worker` one part each (on Redis).
+const role = (process.argv[2] ?? 'all') as Role;
+if (!['all', 'gateway', 'worker'].includes(role)) {
+	console.error(`Unknown role "${role}": run with no argument (everything), gateway or worker.`);
+	process.exit(1);
+}
 let config;
 try {
 	config = loadConfig();
@@ -14,7 +20,13 @@ try {
 }
 
 const logger = createLogger(config.LOG_LEVEL);
-const bot = await createBot(config, logger);
+let bot;
+try {
+	bot = await createBot(config, logger, role);
+} catch (error) {
+	console.error(`The bot could not start: ${error instanceof Error ? error.message : String(error)}`);
+	process.exit(1);
+}
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 	process.once(signal, () => {
 		logger.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down; unfinished jobs resume at the next start');

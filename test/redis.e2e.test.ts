@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../src/services/jobs/job.js';
-import { VIDEO_SECONDS, type QuotaRecord } from '../src/services/quota/quota.js';
+import { Redis } from 'ioredis';
+import { VIDEO_SECONDS } from '../src/services/quota/quota.js';
+import { quotaHashPrefix } from '../src/services/quota/redis-quota.js';
+import { REDIS_URL, redisDb, warnIfSkipped } from './support/redis.js';
 import { openStore, scanStore } from '../src/services/store/store.js';
 import { snowflake } from '../stand-ins/discord/payloads.js';
 import { startDiscordStandIn, textOf, type DiscordStandIn } from '../stand-ins/discord/stand-in.js';
@@ -9,11 +12,12 @@ import { startRelayDanceSimulator, type RelayDanceSimulator } from '../stand-ins
 import { runScript, type ScriptRun } from './support/bot-process.js';
 
 /**
- * `STORE_URL=redis://…`: every record in a real Redis, through a real connection. Runs when
- * `REDIS_URL` is set (`.ci/run` sets it, and fails when no Redis answers); says so when skipped.
+ * `STORE_URL=redis://…` with `npm start` (one process, gateway and worker): every record in a real
+ * Redis, through a real connection. Runs when `REDIS_URL` is set (`.ci/run` sets it, and fails
+ * when no Redis answers); says so when skipped.
  */
-const REDIS_URL = process.env.REDIS_URL;
-if (!REDIS_URL) console.warn('Redis suite skipped: REDIS_URL is not set (e.g. REDIS_URL=redis://127.0.0.1:6379/9 npm test; CI sets it).');
+warnIfSkipped('Redis suite');
+const STORE = REDIS_URL && redisDb(10);
 
 describe.skipIf(!REDIS_URL)('the Redis store', () => {
 	let discord: DiscordStandIn;
@@ -22,9 +26,9 @@ describe.skipIf(!REDIS_URL)('the Redis store', () => {
 
 	beforeAll(async () => {
 		[discord, relaydance] = await Promise.all([startDiscordStandIn(), startRelayDanceSimulator({ queuedMs: 50, durationMs: 300 })]);
-		const keyv = await openStore(REDIS_URL!);
-		await keyv.clear(); // the bot's namespace only
-		await keyv.disconnect();
+		const redis = new Redis(STORE!);
+		await redis.flushdb(); // this suite's own database
+		await redis.quit();
 	});
 	afterEach(async () => {
 		for (const run of processes.splice(0)) {
@@ -41,7 +45,9 @@ describe.skipIf(!REDIS_URL)('the Redis store', () => {
 			DISCORD_API_URL: discord.apiUrl,
 			RELAYDANCE_API_KEY: 'sk-redis',
 			RELAYDANCE_BASE_URL: relaydance.apiUrl,
-			STORE_URL: REDIS_URL!,
+			STORE_URL: STORE!,
+			// A killed process's jobs go to the next worker within a second.
+			WORKER_LOCK_MS: '1000',
 			POLL_INTERVAL_MS: '50',
 			POLL_MAX_INTERVAL_MS: '100',
 			EDIT_INTERVAL_MS: '100',
@@ -51,15 +57,16 @@ describe.skipIf(!REDIS_URL)('the Redis store', () => {
 		return run;
 	}
 
-	async function readRedis() {
-		const keyv = await openStore(REDIS_URL!);
+	async function readRedis(subject: string) {
+		const keyv = await openStore(STORE!);
+		const redis = new Redis(STORE!);
 		try {
 			return {
 				jobs: (await scanStore<Job>(keyv, 'job:')).map(([, job]) => job),
-				quotas: Object.fromEntries((await scanStore<QuotaRecord>(keyv, VIDEO_SECONDS.keyPrefix)).map(([subject, record]) => [subject, record.charges])),
+				quota: await redis.hgetall(`${quotaHashPrefix(VIDEO_SECONDS)}${subject}`),
 			};
 		} finally {
-			await keyv.disconnect();
+			await Promise.all([keyv.disconnect(), redis.quit()]);
 		}
 	}
 
@@ -70,10 +77,10 @@ describe.skipIf(!REDIS_URL)('the Redis store', () => {
 		const handle = await discord.invoke('video', { prompt: `in redis ${tag}`, seconds: 5 }, { userId });
 		await handle.finished(20_000);
 		expect(textOf(handle.original)).toContain('Video ready');
-		const { jobs, quotas } = await readRedis();
+		const { jobs, quota } = await readRedis(`${discord.world.guildId}:${userId}`);
 		const job = jobs.find((candidate) => candidate.settings.prompt.includes(tag));
 		expect(job?.state).toBe('delivered');
-		expect(quotas[`${discord.world.guildId}:${userId}`]).toEqual({ [job!.id]: 5 });
+		expect(quota).toMatchObject({ [job!.id]: '5', '@used': '5' });
 	});
 
 	it('resumes from Redis after the bot is killed mid-job, and delivers once', async () => {

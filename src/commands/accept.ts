@@ -19,8 +19,8 @@ export type StartingInteraction = ChatInputCommandInteraction | ModalSubmitInter
 
 /**
  * The one way a job starts, whatever asked for it: takes one of the member's active-job slots,
- * reserves the quota (seconds of video, or images), defers the reply, and hands the job to the
- * runner. Throws (a refusal, shown ephemerally) before anything is spent; undoes the slot and the
+ * reserves the quota (seconds of video, or images), defers the reply, and hands the job on
+ * (to this process's runner, or to the shared queue). Throws (a refusal, shown ephemerally) before anything is spent; undoes the slot and the
  * reservation when Discord refuses the deferral.
  */
 export async function acceptJob(interaction: StartingInteraction, context: BotContext, request: Request): Promise<void> {
@@ -28,7 +28,7 @@ export async function acceptJob(interaction: StartingInteraction, context: BotCo
 	assertPromptAllowed(interaction, context, request.plan.prompt);
 	const jobId = randomUUID();
 	const claims = claimsFor(interaction, context, request.kind);
-	const release = context.activeJobs.acquire(interaction.user.id);
+	const release = await context.activeJobs.acquire(interaction.user.id, jobId);
 	const quota = context.quotas[request.kind];
 	const amount = request.kind === 'image' ? request.plan.count : request.plan.seconds;
 	let reservation;
@@ -56,7 +56,7 @@ export async function acceptJob(interaction: StartingInteraction, context: BotCo
 		quota: reservation,
 	};
 	const job: Job = request.kind === 'image' ? { ...common, kind: 'image', settings: request.plan } : { ...common, kind: 'video', settings: request.plan };
-	void context.runner.start(job).finally(release);
+	await context.dispatch.launch(job, release);
 }
 
 /**

@@ -11,7 +11,7 @@ import { requestersJob } from './job-lookup.js';
  */
 export async function pressCancel(interaction: ButtonInteraction, jobId: string, context: BotContext): Promise<void> {
 	const job = await requestersJob(context, jobId, interaction.user.id, `press ${BUTTON_LABELS.cancel}`);
-	const outcome = context.runner.cancel(job.id);
+	const outcome = await context.dispatch.cancel(job.id);
 	if (outcome === 'cancelled') {
 		context.logger.info({ jobId, userId: interaction.user.id }, 'job cancelled by its requester');
 		await interaction.deferUpdate();

@@ -7,7 +7,7 @@ import { UserError } from '../services/user-error.js';
  * presser is known to be its requester. Anyone else is refused: "only the person who asked can …".
  */
 export async function requestersJob(context: BotContext, jobId: string, userId: string, doing: string): Promise<Job> {
-	const job = context.runner.find(jobId) ?? (await context.jobs.get(jobId));
+	const job = context.dispatch.find(jobId) ?? (await context.jobs.get(jobId));
 	if (!job) {
 		throw new UserError('JobGone', `I no longer keep this job's settings (jobs are kept ${context.config.JOB_RETENTION_DAYS} days). Start a new one with \`/video\` or \`/image\`.`);
 	}

@@ -7,7 +7,7 @@ import type { Command } from './command.js';
 export const jobs = {
 	data: new SlashCommandBuilder().setName('jobs').setDescription('Your recent videos in this server: where each one is, or what went wrong'),
 	async execute(interaction, context) {
-		const recent = await context.jobs.recent(interaction.user.id, interaction.guildId, (jobId) => context.runner.find(jobId));
+		const recent = await context.jobs.recent(interaction.user.id, interaction.guildId, (jobId) => context.dispatch.find(jobId));
 		await respond(interaction, renderJobList(recent), { ephemeral: true });
 	},
 } satisfies Command;

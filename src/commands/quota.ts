@@ -33,11 +33,11 @@ export async function quotaView(interaction: StartingInteraction, context: BotCo
 		const [own, server, bot] = await Promise.all((['member', 'server', 'bot'] as const).map((scope) => status(claims.find((claim) => claim.scope === scope))));
 		return { status: own!, source, ...(server && { server }), ...(bot && { bot }) };
 	};
-	const recent = await context.jobs.recent(interaction.user.id, interaction.guildId, (jobId) => context.runner.find(jobId));
+	const recent = await context.jobs.recent(interaction.user.id, interaction.guildId, (jobId) => context.dispatch.find(jobId));
 	const jobs = recent
 		.filter((job) => !FINAL_STATES.has(job.state))
 		.map((stored) => {
-			const live = context.runner.find(stored.id);
+			const live = context.dispatch.find(stored.id);
 			const job = live ?? stored;
 			return { job, ...(job.queuePosition !== undefined && { place: job.queuePosition }) };
 		})

@@ -12,7 +12,7 @@ import type { TaskWaker } from '../relaydance/task-waker.js';
 import { mayHaveBilled } from './billing.js';
 import { CANCELLED, errorFailure, LOST_IMAGES, LOST_IN_IMAGES, LOST_IN_SUBMIT, NO_IMAGES, NOT_SHOWN, taskFailure } from './failure.js';
 import { ShutdownError } from './shutdown-error.js';
-import { CANCELLABLE_STATES, shownPlace, type ImageJob, type Job, type JobFailure, type JobKind, type JobState, type VideoJob } from './job.js';
+import { CANCELLABLE_STATES, FINAL_STATES, shownPlace, type ImageJob, type Job, type JobFailure, type JobKind, type JobState, type VideoJob } from './job.js';
 import type { JobStore } from './job-store.js';
 import type { Delivered, JobView, JobViews } from './job-view.js';
 import { waitForTask, type PollOptions } from './task-poller.js';
@@ -129,6 +129,22 @@ export class JobRunner {
 		this.cancelled.add(jobId);
 		controller.abort(new CancelledError());
 		return 'cancelled';
+	}
+
+	/**
+	 * Ends a job no process runs (still waiting in the queue, or one that could not be queued) as
+	 * `failed` with `failure`: refunded, and its member told in its own message.
+	 */
+	async abandon(job: Job, failure: JobFailure): Promise<void> {
+		if (FINAL_STATES.has(job.state)) return;
+		const log = this.deps.logger.child({ jobId: job.id, userId: job.requester.userId, kind: job.kind });
+		let view: JobView = UNSEEN;
+		try {
+			view = this.deps.views.open(job);
+		} catch (error) {
+			log.warn({ err: error }, 'cannot reach the job\'s message');
+		}
+		await this.fail(job, failure, view, log);
 	}
 
 	/** Resolves when every job started so far has ended. */

@@ -37,7 +37,7 @@ export async function recoverJobs(deps: RecoveryDeps): Promise<{ resumed: Job[];
 	const unfinished = all.filter((job) => !FINAL_STATES.has(job.state));
 	const resumed = [...unfinished.filter(inFlight), ...unfinished.filter((job) => !inFlight(job))];
 	for (const job of resumed) {
-		const release = deps.activeJobs.acquire(job.requester.userId, { force: true });
+		const release = deps.activeJobs.acquire(job.requester.userId, job.id, { force: true });
 		void deps.runner.start(job).finally(release);
 	}
 	if (resumed.length > 0 || pruned > 0) deps.logger.info({ resumed: resumed.length, pruned }, 'jobs recovered from the store');

@@ -1,7 +1,17 @@
 import { UserError } from '../user-error.js';
 
+/** What a member is told when they already run as many jobs as they may. */
+export function tooManyActiveJobs(count: number, maxPerUser: number): UserError {
+	return new UserError('TooManyActiveJobs', `You already have ${count} generation${count > 1 ? 's' : ''} running; wait for ${count > 1 ? 'one' : 'it'} to finish (at most ${maxPerUser} at a time).`);
+}
+
+/** Takes one of a member's active-job slots for a job; the function returned gives it back. */
+export interface MemberSlots {
+	acquire(userId: string, jobId: string): (() => void) | Promise<() => void>;
+}
+
 /** Counts each user's unfinished jobs, so one member cannot fill the queue. Synchronous, so it is atomic. */
-export class ActiveJobs {
+export class ActiveJobs implements MemberSlots {
 	private readonly counts = new Map<string, number>();
 
 	constructor(private readonly maxPerUser: number) {}
@@ -10,11 +20,9 @@ export class ActiveJobs {
 	 * Takes a slot or throws `TooManyActiveJobs`; call the returned function when the job ends.
 	 * `force` counts a job that was already accepted (one resumed after a restart) whatever the limit.
 	 */
-	acquire(userId: string, options: { force?: boolean } = {}): () => void {
+	acquire(userId: string, _jobId?: string, options: { force?: boolean } = {}): () => void {
 		const count = this.counts.get(userId) ?? 0;
-		if (count >= this.maxPerUser && !options.force) {
-			throw new UserError('TooManyActiveJobs', `You already have ${count} generation${count > 1 ? 's' : ''} running; wait for ${count > 1 ? 'one' : 'it'} to finish (at most ${this.maxPerUser} at a time).`);
-		}
+		if (count >= this.maxPerUser && !options.force) throw tooManyActiveJobs(count, this.maxPerUser);
 		this.counts.set(userId, count + 1);
 		let released = false;
 		return () => {

@@ -1,0 +1,114 @@
+import { Queue, type ConnectionOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Config } from '../../config.js';
+import type { Logger } from '../../logger.js';
+import { FINAL_STATES, type Job } from '../jobs/job.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import type { JobStore } from '../jobs/job-store.js';
+import { IMAGES, VIDEO_SECONDS, type QuotaBook } from '../quota/quota.js';
+import { RedisActiveJobs } from '../quota/redis-active-jobs.js';
+import { RedisQuota } from '../quota/redis-quota.js';
+import { JobSignals, type SignalHandlers } from './job-signals.js';
+import { JobWorker } from './job-worker.js';
+import { QUEUE_NAME, QUEUE_PREFIX } from './names.js';
+import { QueueDispatch, RUN_JOB } from './queue-dispatch.js';
+
+/** `STORE_URL` names a Redis: every process on it shares quotas, jobs and the queue. */
+export function isRedisUrl(url: string): boolean {
+	return /^rediss?:\/\//.test(url);
+}
+
+/** ioredis/BullMQ connection options from `redis://user:password@host:port/db`. */
+export function connectionOf(url: string): ConnectionOptions & { host: string; port: number; db: number } {
+	const parsed = new URL(url);
+	return {
+		host: parsed.hostname,
+		port: Number(parsed.port || 6379),
+		db: Number(parsed.pathname.slice(1) || 0),
+		...(parsed.username && { username: decodeURIComponent(parsed.username) }),
+		...(parsed.password && { password: decodeURIComponent(parsed.password) }),
+		...(parsed.protocol === 'rediss:' && { tls: {} }),
+		// BullMQ's workers block on Redis: their commands must wait for a reconnect, not fail.
+		maxRetriesPerRequest: null,
+	};
+}
+
+/**
+ * What processes sharing one Redis decide together: quotas and active-job slots (Lua, one atomic
+ * step each), the BullMQ queue of accepted jobs, and signals to the process running a job.
+ */
+export class Cluster {
+	readonly quotas: Record<'video' | 'image', QuotaBook>;
+	readonly activeJobs: RedisActiveJobs;
+	readonly queue: Queue;
+	private readonly redis: Redis;
+	private readonly subscriber: Redis;
+	private signals: JobSignals | undefined;
+	private worker: JobWorker | undefined;
+	private jobs: JobStore | undefined;
+
+	constructor(
+		private readonly config: Config,
+		private readonly logger: Logger,
+	) {
+		const connection = connectionOf(config.STORE_URL);
+		this.redis = new Redis(connection);
+		this.subscriber = new Redis(connection);
+		const windowMs = config.QUOTA_WINDOW_HOURS * 60 * 60_000;
+		this.quotas = {
+			video: new RedisQuota(this.redis, config.QUOTA_VIDEO_SECONDS, windowMs, VIDEO_SECONDS),
+			image: new RedisQuota(this.redis, config.QUOTA_IMAGES, windowMs, IMAGES),
+		};
+		// A member's slot outlives any job that could still be running (its poll deadline, with room for the line).
+		this.activeJobs = new RedisActiveJobs(this.redis, config.MAX_ACTIVE_JOBS_PER_USER, 2 * config.POLL_TIMEOUT_MS + 60 * 60_000);
+		this.queue = new Queue(QUEUE_NAME, { connection, prefix: QUEUE_PREFIX });
+		this.queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
+	}
+
+	/** Listens for signals about jobs this process may run; answers with this process's runner. */
+	async listen(handlers: SignalHandlers): Promise<JobSignals> {
+		this.signals = new JobSignals(this.redis, this.subscriber, handlers, this.logger);
+		await this.signals.start();
+		return this.signals;
+	}
+
+	dispatch(jobs: JobStore, runner: JobRunner): QueueDispatch {
+		if (!this.signals) throw new Error('listen() first');
+		this.jobs = jobs;
+		return new QueueDispatch(this.queue, jobs, runner, this.signals, this.logger);
+	}
+
+	/**
+	 * Makes this process a worker: `MAX_CONCURRENT_TASKS` becomes the queue's global concurrency,
+	 * every unfinished job record is (re)queued under its own id (a no-op for those queued already:
+	 * this catches a job whose gateway stopped between writing its record and queueing it), and
+	 * jobs are taken.
+	 */
+	async startWorker(runner: JobRunner, stored: Job[]): Promise<JobWorker> {
+		await this.queue.setGlobalConcurrency(this.config.MAX_CONCURRENT_TASKS);
+		const unfinished = stored.filter((job) => !FINAL_STATES.has(job.state));
+		for (let start = 0; start < unfinished.length; start += 1_000) {
+			await this.queue.addBulk(unfinished.slice(start, start + 1_000).map((job) => ({ name: RUN_JOB, data: {}, opts: { jobId: job.id } })));
+		}
+		if (unfinished.length > 0) this.logger.info({ unfinished: unfinished.length }, 'unfinished jobs are in the queue');
+		this.worker = new JobWorker({
+			connection: connectionOf(this.config.STORE_URL),
+			jobs: this.jobs!,
+			runner,
+			concurrency: this.config.WORKER_CONCURRENCY ?? this.config.MAX_CONCURRENT_TASKS,
+			lockMs: this.config.WORKER_LOCK_MS,
+			logger: this.logger,
+		});
+		this.worker.start();
+		return this.worker;
+	}
+
+	/** Stops taking jobs (after the runner has let its own go), then closes every connection. */
+	async closeWorker(): Promise<void> {
+		await this.worker?.close();
+	}
+
+	async close(): Promise<void> {
+		await Promise.allSettled([this.queue.close(), this.redis.quit(), this.subscriber.quit()]);
+	}
+}

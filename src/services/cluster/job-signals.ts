@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../logger.js';
+import type { CancelOutcome } from '../jobs/job-dispatch.js';
+import { JOB_SIGNALS_CHANNEL } from './names.js';
+
+/** How long Cancel waits for the process running the job to answer: the button must be answered within 3 s. */
+const ANSWER_MS = 1_500;
+
+type Signal = { type: 'cancel'; jobId: string; replyTo: string } | { type: 'wake'; jobId: string };
+
+/** What this process does when asked about a job it may be running. */
+export interface SignalHandlers {
+	/** Answers `not-running` when the job is not running here: then this process stays silent. */
+	cancel(jobId: string): CancelOutcome;
+	/** A RelayDance callback for the job came in, maybe to another process. */
+	wake(jobId: string): void;
+}
+
+/**
+ * Asks, over Redis pub/sub, whichever process runs a job to act on it: Cancel (the one running it
+ * answers on a reply channel of the asker's), and webhook wake-ups (a callback reaches one
+ * process; the job may wait in another). Nothing here is durable: a signal no one hears changes
+ * nothing, and the job record stays the truth.
+ */
+export class JobSignals {
+	private readonly replies = new Map<string, (outcome: CancelOutcome) => void>();
+	private readonly replyChannel = `${JOB_SIGNALS_CHANNEL}:reply:${randomUUID()}`;
+
+	constructor(
+		private readonly publisher: Redis,
+		/** A connection of its own: a subscribed ioredis connection takes no other command. */
+		private readonly subscriber: Redis,
+		private readonly handlers: SignalHandlers,
+		private readonly logger: Logger,
+	) {}
+
+	async start(): Promise<void> {
+		this.subscriber.on('message', (channel: string, message: string) => {
+			if (channel === this.replyChannel) return this.onReply(message);
+			if (channel === JOB_SIGNALS_CHANNEL) this.onSignal(message);
+		});
+		await this.subscriber.subscribe(JOB_SIGNALS_CHANNEL, this.replyChannel);
+	}
+
+	/** Asks every process to cancel the job; answers what the one running it did, or `not-running` when none answered. */
+	async askCancel(jobId: string): Promise<CancelOutcome> {
+		const id = randomUUID();
+		const answered = new Promise<CancelOutcome>((resolve) => {
+			const timer = setTimeout(() => finish('not-running'), ANSWER_MS);
+			const finish = (outcome: CancelOutcome) => {
+				clearTimeout(timer);
+				this.replies.delete(id);
+				resolve(outcome);
+			};
+			this.replies.set(id, finish);
+		});
+		await this.publish({ type: 'cancel', jobId, replyTo: `${this.replyChannel}|${id}` });
+		return answered;
+	}
+
+	/** Tells every process a callback came for the job. */
+	async wake(jobId: string): Promise<void> {
+		await this.publish({ type: 'wake', jobId });
+	}
+
+	private async publish(signal: Signal): Promise<void> {
+		await this.publisher.publish(JOB_SIGNALS_CHANNEL, JSON.stringify(signal));
+	}
+
+	private onSignal(message: string): void {
+		let signal: Signal;
+		try {
+			signal = JSON.parse(message) as Signal;
+		} catch {
+			return;
+		}
+		if (signal.type === 'wake') return this.handlers.wake(signal.jobId);
+		if (signal.type !== 'cancel') return;
+		const outcome = this.handlers.cancel(signal.jobId);
+		if (outcome === 'not-running') return;
+		const [channel, id] = signal.replyTo.split('|');
+		void this.publisher.publish(channel!, JSON.stringify({ id, outcome })).catch((error: unknown) => this.logger.warn({ err: error }, 'could not answer a Cancel'));
+	}
+
+	private onReply(message: string): void {
+		try {
+			const { id, outcome } = JSON.parse(message) as { id: string; outcome: CancelOutcome };
+			this.replies.get(id)?.(outcome);
+		} catch {
+			// not ours
+		}
+	}
+}

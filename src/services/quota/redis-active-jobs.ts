@@ -1,0 +1,45 @@
+import type { Redis } from 'ioredis';
+import { ACTIVE_JOBS_PREFIX } from '../cluster/names.js';
+import { tooManyActiveJobs } from './active-jobs.js';
+
+/** KEYS[1]: the member's set. ARGV: job id, the limit, the set's life (ms). Answers -1 when taken, else how many run. */
+const ACQUIRE = `
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return -1 end
+local count = redis.call('SCARD', KEYS[1])
+if count >= tonumber(ARGV[2]) then return count end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return -1
+`;
+
+type ActiveRedis = Redis & { acquireActiveJob(key: string, jobId: string, limit: number, lifeMs: number): Promise<number> };
+
+/**
+ * `MAX_ACTIVE_JOBS_PER_USER` across every process on one Redis: each member's unfinished jobs are
+ * a set, taken in one script. The slot is released by whichever process ends the job; a set left by
+ * a job lost with its process empties itself after `lifeMs`.
+ */
+export class RedisActiveJobs {
+	private readonly redis: ActiveRedis;
+
+	constructor(
+		redis: Redis,
+		private readonly maxPerUser: number,
+		private readonly lifeMs: number,
+	) {
+		if (!('acquireActiveJob' in redis)) redis.defineCommand('acquireActiveJob', { numberOfKeys: 1, lua: ACQUIRE });
+		this.redis = redis as ActiveRedis;
+	}
+
+	/** Takes a slot for the job or throws `TooManyActiveJobs`; the function returned gives it back. */
+	async acquire(userId: string, jobId: string): Promise<() => void> {
+		const count = await this.redis.acquireActiveJob(ACTIVE_JOBS_PREFIX + userId, jobId, this.maxPerUser, this.lifeMs);
+		if (count >= 0) throw tooManyActiveJobs(count, this.maxPerUser);
+		return () => this.release(userId, jobId);
+	}
+
+	/** The job has ended: its slot is free (once; later calls do nothing). */
+	release(userId: string, jobId: string): void {
+		void this.redis.srem(ACTIVE_JOBS_PREFIX + userId, jobId).catch(() => {});
+	}
+}
