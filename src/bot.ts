@@ -172,7 +172,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 			if (!cluster) await recoverJobs({ jobs, quotas: localQuotas!, runner, activeJobs: localActiveJobs!, logger, retentionMs });
 			else {
 				const { jobs: stored } = await jobs.load();
-				if (runsJobs) await cluster.startWorker(runner, stored);
+				if (runsJobs) await cluster.startWorker(runner, stored, role);
 			}
 			if (runsJobs) pruner = setInterval(() => void prune().catch((error: unknown) => logger.warn({ err: error }, 'could not prune job records')), PRUNE_INTERVAL_MS).unref();
 			if (role === 'worker') {

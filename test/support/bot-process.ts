@@ -11,10 +11,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
  * does, with exactly `env`: no .env file unless `dotEnv` is given, since cwd is an empty folder.
  * `npm test` builds before vitest runs.
  */
-export function runScript(script: string, env: Record<string, string>, dotEnv?: string) {
+export function runScript(script: string, env: Record<string, string>, dotEnv?: string, args: string[] = []) {
 	const cwd = mkdtempSync(join(tmpdir(), 'rd-proc-'));
 	if (dotEnv !== undefined) writeFileSync(join(cwd, '.env'), dotEnv);
-	const child = spawn(process.execPath, [join(root, script)], { cwd, env: { PATH: process.env.PATH!, ...env } });
+	const child = spawn(process.execPath, [join(root, script), ...args], { cwd, env: { PATH: process.env.PATH!, ...env } });
 	let stdout = '';
 	let stderr = '';
 	const lineWaiters = new Set<() => void>();
@@ -24,17 +24,19 @@ export function runScript(script: string, env: Record<string, string>, dotEnv?: 
 	});
 	child.stderr.on('data', (chunk) => (stderr += chunk));
 	const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+	/** Log lines (pino JSON) written so far, parsed. */
+	const logs = () => stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown> & { msg: string; level: number });
 	return {
 		child,
 		exit,
 		output: () => ({ stdout, stderr }),
-		/** Log lines (pino JSON) written so far, parsed. */
-		logs: () => stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown> & { msg: string; level: number }),
+		logs,
 		/** Resolves once a log line whose message contains `text` appears; rejects if the process exits first. */
-		waitForLog(text: string, timeoutMs = 15_000): Promise<void> {
+		waitForLog(text: string | ((line: Record<string, unknown> & { msg: string }) => boolean), timeoutMs = 15_000): Promise<void> {
+			const seen = typeof text === 'string' ? () => stdout.includes(text) : () => logs().some(text);
 			return new Promise((resolve, reject) => {
 				const timer = setTimeout(() => done(new Error(`no log line with "${text}" in ${timeoutMs} ms:\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`)), timeoutMs);
-				const check = () => stdout.includes(text) && done();
+				const check = () => seen() && done();
 				const done = (error?: Error) => {
 					clearTimeout(timer);
 					lineWaiters.delete(check);

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
@@ -8,6 +10,7 @@ import type { JobStore } from '../jobs/job-store.js';
 import { IMAGES, VIDEO_SECONDS, type QuotaBook } from '../quota/quota.js';
 import { RedisActiveJobs } from '../quota/redis-active-jobs.js';
 import { RedisQuota } from '../quota/redis-quota.js';
+import { WorkerHeartbeat } from './heartbeat.js';
 import { JobSignals, type SignalHandlers } from './job-signals.js';
 import { JobWorker } from './job-worker.js';
 import { QUEUE_NAME, QUEUE_PREFIX } from './names.js';
@@ -46,6 +49,7 @@ export class Cluster {
 	private signals: JobSignals | undefined;
 	private worker: JobWorker | undefined;
 	private jobs: JobStore | undefined;
+	private heartbeat: WorkerHeartbeat | undefined;
 
 	constructor(
 		private readonly config: Config,
@@ -84,7 +88,7 @@ export class Cluster {
 	 * this catches a job whose gateway stopped between writing its record and queueing it), and
 	 * jobs are taken.
 	 */
-	async startWorker(runner: JobRunner, stored: Job[]): Promise<JobWorker> {
+	async startWorker(runner: JobRunner, stored: Job[], role: string): Promise<JobWorker> {
 		await this.queue.setGlobalConcurrency(this.config.MAX_CONCURRENT_TASKS);
 		const unfinished = stored.filter((job) => !FINAL_STATES.has(job.state));
 		for (let start = 0; start < unfinished.length; start += 1_000) {
@@ -100,12 +104,16 @@ export class Cluster {
 			logger: this.logger,
 		});
 		this.worker.start();
+		const worker = this.worker;
+		this.heartbeat = new WorkerHeartbeat(this.redis, { id: randomUUID().slice(0, 8), host: hostname(), pid: process.pid, role, startedAt: Date.now() }, () => worker.running);
+		this.heartbeat.start();
 		return this.worker;
 	}
 
-	/** Stops taking jobs (after the runner has let its own go), then closes every connection. */
+	/** Stops taking jobs; resolves once its jobs have ended or gone back to the queue (the runner's stop lets them go). */
 	async closeWorker(): Promise<void> {
 		await this.worker?.close();
+		await this.heartbeat?.stop().catch(() => {});
 	}
 
 	async close(): Promise<void> {

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { shardOf } from '../stand-ins/discord/gateway.js';
+import { snowflake } from '../stand-ins/discord/payloads.js';
+import type { SentMessage } from '../stand-ins/discord/stand-in.js';
+import { startDiscordStandIn, textOf, type DiscordStandIn, type InteractionHandle } from '../stand-ins/discord/stand-in.js';
+import { startRelayDanceSimulator, type RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
+import { BOT_SUBJECT, VIDEO_SECONDS } from '../src/services/quota/quota.js';
+import { quotaHashPrefix } from '../src/services/quota/redis-quota.js';
+import { runScript, type ScriptRun } from './support/bot-process.js';
+import { REDIS_URL, redisDb, warnIfSkipped } from './support/redis.js';
+
+/**
+ * Several processes on one real Redis, as `npm run gateway` and `npm run worker` run them: two
+ * gateways (one shard each) take the interactions, two workers run the jobs. Runs when `REDIS_URL`
+ * is set (`.ci/run` sets it, and fails when no Redis answers); says so when skipped.
+ */
+warnIfSkipped('Multi-process (Redis) suite');
+const STORE = REDIS_URL && redisDb(13);
+/** Room for ten 4-second videos, bot-wide (the budget is emptied before each test). */
+const BOT_BUDGET = 40;
+
+describe.skipIf(!REDIS_URL)('several processes on one Redis', () => {
+	let discord: DiscordStandIn;
+	let relaydance: RelayDanceSimulator;
+	let redis: Redis;
+	const guilds: Array<{ guildId: string; channelId: string }> = [];
+	const gateways: ScriptRun[] = [];
+	const workers: ScriptRun[] = [];
+	const all = () => [...gateways, ...workers];
+
+	const env = (extra: Record<string, string> = {}) => ({
+		DISCORD_TOKEN: discord.botToken,
+		DISCORD_API_URL: discord.apiUrl,
+		RELAYDANCE_API_KEY: 'sk-cluster',
+		RELAYDANCE_BASE_URL: relaydance.apiUrl,
+		STORE_URL: STORE!,
+		POLL_INTERVAL_MS: '50',
+		POLL_MAX_INTERVAL_MS: '100',
+		EDIT_INTERVAL_MS: '100',
+		SHARD_COUNT: '2',
+		QUOTA_GLOBAL_VIDEO_SECONDS: String(BOT_BUDGET),
+		MAX_ACTIVE_JOBS_PER_USER: '2',
+		// One submit at a time per worker, so a job behind a slow one waits, queued, in its worker.
+		MAX_SUBMITTING: '1',
+		// A killed worker's jobs go to the other within a second.
+		WORKER_LOCK_MS: '1000',
+		SHUTDOWN_GRACE_MS: '3000',
+		...extra,
+	});
+	async function startGateway(shard: number): Promise<ScriptRun> {
+		const run = runScript('dist/index.js', env({ SHARD_IDS: String(shard) }), undefined, ['gateway']);
+		gateways[shard] = run;
+		await run.waitForLog('bot ready');
+		return run;
+	}
+	async function startWorker(slot: number): Promise<ScriptRun> {
+		const run = runScript('dist/index.js', env(), undefined, ['worker']);
+		workers[slot] = run;
+		await run.waitForLog('worker ready');
+		return run;
+	}
+	const startAll = () => Promise.all([startGateway(0), startGateway(1), startWorker(0), startWorker(1)]);
+	async function stopAll(signal: NodeJS.Signals): Promise<void> {
+		const runs = all();
+		for (const run of runs) run.child.kill(signal);
+		await Promise.all(runs.map((run) => run.exit));
+	}
+
+	beforeAll(async () => {
+		[discord, relaydance] = await Promise.all([startDiscordStandIn({ shards: 2 }), startRelayDanceSimulator({ queuedMs: 50, durationMs: 300 })]);
+		guilds.push({ guildId: discord.world.guildId, channelId: discord.world.channelId });
+		while (new Set(guilds.map((guild) => shardOf(guild.guildId, 2))).size < 2) {
+			const added = await discord.addGuild({ name: `Guild ${guilds.length}` });
+			guilds.push({ guildId: added.guildId, channelId: added.channelIds[0]! });
+		}
+		redis = new Redis(STORE!);
+		await redis.flushdb(); // this suite's own database
+		await startAll();
+	});
+	beforeEach(async () => {
+		await redis.del(quotaHashPrefix(VIDEO_SECONDS) + BOT_SUBJECT);
+	});
+	afterEach(() => {
+		expect(discord.violations).toEqual([]);
+	});
+	afterAll(async () => {
+		for (const run of all()) run.child.kill('SIGKILL');
+		await Promise.all([discord?.close(), relaydance?.close(), redis?.quit()]);
+	});
+
+	const onShard = (shard: number) => guilds.find((guild) => shardOf(guild.guildId, 2) === shard)!;
+	const marker = () => `m${randomUUID().slice(0, 8)}`;
+	const submissions = (tag: string) => relaydance.requestsFor(tag).filter((request) => request.path === '/v1/video/generations');
+	const ask = (shard: number, prompt: string, userId = snowflake(), seconds = 4) => discord.invoke('video', { prompt, seconds }, { userId, ...onShard(shard) });
+	const submittedBy = (run: ScriptRun, userId: string) => run.logs().some((line) => line.userId === userId && line.msg === 'task submitted');
+	const answered = (handle: InteractionHandle) => handle.waitFor((h) => h.callback !== undefined);
+	const buttonsOf = (message: SentMessage | undefined) => (message?.components ?? []).flatMap((row) => (row as { components?: Array<{ label?: string; custom_id?: string }> }).components ?? []);
+	const cancelButton = (handle: InteractionHandle) => buttonsOf(handle.original).find((button) => button.label === 'Cancel')?.custom_id;
+
+	it('delivers /video from both shards: each guild reaches only its shard\'s gateway, and a worker runs the job', async () => {
+		const tag = marker();
+		const users = [snowflake(), snowflake()];
+		const routedBefore = discord.routed.length;
+		const handles = await Promise.all([0, 1].map((shard) => ask(shard, `shard ${shard} ${tag}`, users[shard])));
+		await Promise.all(handles.map((handle) => handle.finished(20_000)));
+		for (const handle of handles) expect(textOf(handle.original)).toContain('Video ready');
+		expect(submissions(tag)).toHaveLength(2);
+		const interactions = discord.routed.slice(routedBefore).filter((entry) => entry.event === 'INTERACTION_CREATE');
+		expect(interactions.map((entry) => entry.shards).sort()).toEqual([[0], [1]]);
+		for (const userId of users) {
+			expect(gateways.some((run) => submittedBy(run, userId))).toBe(false);
+			expect(workers.filter((run) => submittedBy(run, userId))).toHaveLength(1);
+		}
+	});
+
+	it('lets exactly 10 of 50 members in two servers through when the bot-wide budget has room for 10', async () => {
+		const tag = marker();
+		const handles = await Promise.all(Array.from({ length: 50 }, (_, index) => ask(index % 2, `budget ${index} ${tag}`)));
+		await Promise.all(handles.map(answered));
+		const refused = handles.filter((handle) => handle.original?.ephemeral && /The bot's budget for now is spent/.test(textOf(handle.original)));
+		const accepted = handles.filter((handle) => !refused.includes(handle));
+		expect(refused).toHaveLength(40);
+		expect(accepted).toHaveLength(10);
+		await Promise.all(accepted.map((handle) => handle.finished(30_000)));
+		expect(submissions(tag)).toHaveLength(10);
+		expect(await redis.hget(quotaHashPrefix(VIDEO_SECONDS) + BOT_SUBJECT, '@used')).toBe(String(BOT_BUDGET));
+	});
+
+	it('holds one member to their 2 active jobs across both gateways, and frees a slot when a worker ends a job', async () => {
+		const tag = marker();
+		const userId = snowflake();
+		const wave = await Promise.all([0, 1, 0, 1].map((shard, index) => ask(shard, `${index === 0 ? 'sim:fail=InternalError ' : 'sim:duration=3000 '}racing ${index} ${tag}`, userId)));
+		await Promise.all(wave.map(answered));
+		const refused = wave.filter((handle) => /You already have 2 generations running/.test(textOf(handle.original)));
+		expect(refused).toHaveLength(wave.length - 2);
+		// The worker that ends the failing job refunds it and frees its slot: a gateway takes the next request.
+		const failing = wave.find((handle) => !refused.includes(handle) && textOf(handle.original).includes('racing 0'));
+		if (failing) await failing.finished(20_000);
+		else await Promise.all(wave.filter((handle) => !refused.includes(handle)).map((handle) => handle.finished(20_000)));
+		const next = await ask(1, `after the failure ${tag}`, userId);
+		await answered(next);
+		expect(textOf(next.original)).not.toMatch(/You already have/);
+		await next.finished(20_000);
+		expect(textOf(next.original)).toContain('Video ready');
+	});
+
+	it('cancels a job waiting in a worker when its member presses Cancel on a gateway', async () => {
+		const tag = marker();
+		// Slow submits fill both workers' single submit slots; the jobs behind them wait, queued, with a Cancel button.
+		const slow = await Promise.all([0, 1].map((shard) => ask(shard, `slow sim:submitdelay=2500 ${tag}`)));
+		await Promise.all(slow.map((handle) => handle.waitFor(() => submissions(`slow sim:submitdelay=2500 ${tag}`).length === 2)));
+		const askers = [0, 1, 0, 1].map((shard) => ({ shard, userId: snowflake() }));
+		const waiting = await Promise.all(askers.map(({ shard, userId }, index) => ask(shard, `waiting ${index} ${tag}`, userId)));
+		const target = await Promise.race(waiting.map((handle) => handle.waitFor((h) => cancelButton(h) !== undefined).then(() => handle)));
+		const asker = askers[waiting.indexOf(target)]!;
+		const press = await discord.press(target.original!, cancelButton(target)!, { userId: asker.userId, ...onShard(asker.shard) });
+		await answered(press);
+		expect(press.callback!.type).toBe(6);
+		await target.waitFor((handle) => /Cancelled/.test(textOf(handle.original)));
+		expect(textOf(target.original)).toContain('Your 4 s of quota were given back.');
+		// The worker holding it ended it: the gateway that took the press asked, over Redis.
+		expect(workers.some((run) => run.logs().some((line) => line.msg === 'cancelled by the requester before anything was sent'))).toBe(true);
+		await Promise.all([...slow, ...waiting.filter((handle) => handle !== target)].map((handle) => handle.finished(20_000)));
+		const cancelledPrompt = textOf(target.original).match(/waiting \d/)![0];
+		expect(submissions(`${cancelledPrompt} ${tag}`)).toHaveLength(0);
+	});
+
+	it('delivers once, charged once, when the worker running a job is killed (SIGKILL) and the other takes it up', async () => {
+		const tag = marker();
+		const userId = snowflake();
+		const handle = await ask(0, `survives its worker sim:duration=3000 ${tag}`, userId, 5);
+		await handle.waitFor((h) => /Generating your video/.test(textOf(h.original)));
+		const slot = workers.findIndex((run) => submittedBy(run, userId));
+		expect(slot).toBeGreaterThanOrEqual(0);
+		workers[slot]!.child.kill('SIGKILL');
+		await workers[slot]!.exit;
+		await handle.finished(20_000);
+		expect(textOf(handle.original)).toContain('Video ready');
+		expect(submissions(tag)).toHaveLength(1);
+		const survivor = workers[1 - slot]!;
+		await survivor.waitForLog((line) => line.userId === userId && line.msg === 'video delivered');
+		const charges = await redis.hgetall(`${quotaHashPrefix(VIDEO_SECONDS)}${onShard(0).guildId}:${userId}`);
+		expect(charges['@used']).toBe('5');
+		await startWorker(slot);
+	});
+
+	it('loses nothing when every process is restarted in the middle of jobs', async () => {
+		const tag = marker();
+		const handles = await Promise.all([0, 1].map((shard) => ask(shard, `restarted sim:duration=2500 ${tag}`)));
+		await Promise.all(handles.map((handle) => handle.waitFor((h) => /Generating your video/.test(textOf(h.original)))));
+		await stopAll('SIGTERM');
+		await startAll();
+		await Promise.all(handles.map((handle) => handle.finished(20_000)));
+		for (const handle of handles) expect(textOf(handle.original)).toContain('Video ready');
+		expect(submissions(tag)).toHaveLength(2);
+	});
+});
