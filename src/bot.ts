@@ -83,7 +83,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 	const quotas = cluster?.quotas ?? localQuotas!;
 	const localActiveJobs = cluster ? undefined : new ActiveJobs(config.MAX_ACTIVE_JOBS_PER_USER);
 	const guilds = await new GuildSettingsStore(store, writer, DEFAULT_ACCESS).load();
-	const usage = await new UsageLedger(store, writer, config.MODEL_PRICES).load();
+	const usage = cluster?.usage ?? (await new UsageLedger(store, writer, config.MODEL_PRICES).load());
 	const audit = new AuditLog(client.rest, guilds, config.MODEL_PRICES, logger);
 	const credit = new CreditGate(
 		config.CREDIT_RETRY_MS,
@@ -126,7 +126,13 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		},
 		callbacks: signer && { urlFor: (jobId) => signer.urlFor(jobId), waker, fallbackPollMs: config.WEBHOOK_FALLBACK_POLL_MS },
 	});
-	const signals = await cluster?.listen({ cancel: (jobId) => runner.cancel(jobId), wake: (jobId) => void waker.wake(jobId) });
+	const signals = await cluster?.listen({
+		cancel: (jobId) => runner.cancel(jobId),
+		wake: (jobId) => void waker.wake(jobId),
+		settings: (key) => void guilds.refresh(key).catch((error: unknown) => logger.warn({ err: error, key }, 'could not read changed settings')),
+	});
+	// An admin's change made in one process reaches every other at once.
+	if (signals) guilds.onChange = (key) => void signals.settingsChanged(key).catch((error: unknown) => logger.warn({ err: error, key }, 'could not announce changed settings'));
 	const context: BotContext = {
 		config,
 		logger,

@@ -7,7 +7,7 @@ import type { JobStore } from './services/jobs/job-store.js';
 import type { DraftStore } from './services/jobs/drafts.js';
 import type { AuditLog } from './discord/audit-log.js';
 import type { GuildSettingsStore } from './services/guilds/guild-settings.js';
-import type { UsageLedger } from './services/guilds/usage.js';
+import type { UsageBook } from './services/guilds/usage.js';
 import type { CreditGate } from './services/relaydance/credit-gate.js';
 import type { JobKind } from './services/jobs/job.js';
 import type { ModelCatalog } from './services/relaydance/model-catalog.js';
@@ -33,7 +33,7 @@ export interface BotContext {
 	/** Each server's admin settings, and the bot-wide access settings. */
 	guilds: GuildSettingsStore;
 	/** All-time usage per member per server. */
-	usage: UsageLedger;
+	usage: UsageBook;
 	/** Each server's audit channel. */
 	audit: AuditLog;
 	/** Closed while RelayDance's balance is spent. */

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { shardOf } from '../stand-ins/discord/gateway.js';
 import { snowflake } from '../stand-ins/discord/payloads.js';
 import type { SentMessage } from '../stand-ins/discord/stand-in.js';
-import { startDiscordStandIn, textOf, type DiscordStandIn, type InteractionHandle } from '../stand-ins/discord/stand-in.js';
+import { channelOption, startDiscordStandIn, textOf, userOption, type DiscordStandIn, type InteractionHandle, type OptionValue } from '../stand-ins/discord/stand-in.js';
 import { startRelayDanceSimulator, type RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
 import { BOT_SUBJECT, VIDEO_SECONDS } from '../src/services/quota/quota.js';
 import { quotaHashPrefix } from '../src/services/quota/redis-quota.js';
@@ -20,6 +20,7 @@ warnIfSkipped('Multi-process (Redis) suite');
 const STORE = REDIS_URL && redisDb(13);
 /** Room for ten 4-second videos, bot-wide (the budget is emptied before each test). */
 const BOT_BUDGET = 40;
+const MANAGE_SERVER = String(1n << 5n);
 
 describe.skipIf(!REDIS_URL)('several processes on one Redis', () => {
 	let discord: DiscordStandIn;
@@ -165,6 +166,25 @@ describe.skipIf(!REDIS_URL)('several processes on one Redis', () => {
 		await Promise.all([...slow, ...waiting.filter((handle) => handle !== target)].map((handle) => handle.finished(20_000)));
 		const cancelledPrompt = textOf(target.original).match(/waiting \d/)![0];
 		expect(submissions(`${cancelledPrompt} ${tag}`)).toHaveLength(0);
+	});
+
+	it('carries an admin\'s change made through a gateway to the workers at once, and shows on the gateway the usage the workers counted', async () => {
+		const tag = marker();
+		const userId = snowflake();
+		const { guildId } = onShard(1);
+		const auditChannel = discord.addChannel(guildId, `audit-${tag}`);
+		const admin = async (subcommand: [string], values: Record<string, OptionValue>) => {
+			const handle = await discord.invoke('relaydance-admin', values, { subcommand, memberPermissions: MANAGE_SERVER, ...onShard(1) });
+			await handle.waitFor((h) => textOf(h.original) !== '');
+			return textOf(handle.original);
+		};
+		await admin(['audit-channel'], { channel: channelOption(auditChannel) });
+		const handle = await ask(1, `audited ${tag}`, userId);
+		await handle.finished(20_000);
+		// The worker that ran it posts the line: it read the audit channel the gateway saved.
+		await discord.waitFor(() => discord.messagesIn(auditChannel).some((message) => message.content.includes(tag)));
+		const usage = await admin(['usage'], { member: userOption(userId) });
+		expect(usage).toMatch(/All time: 4 s · 0 images · 1 delivered · 0 failed/);
 	});
 
 	it('delivers once, charged once, when the worker running a job is killed (SIGKILL) and the other takes it up', async () => {

@@ -33,7 +33,7 @@ function rolesOfOption(interaction: ChatInputCommandInteraction): string[] {
  */
 export const usage: AdminHandler = async ({ interaction, context, guildId }) => {
 	const { config } = context;
-	const ledger = context.usage.server(guildId);
+	const ledger = await context.usage.server(guildId);
 	const members: MemberUsageView[] = await Promise.all(ledger.members.map(async ({ userId, usage }) => ({ userId, window: await windowOf(context, guildId, userId), allTime: usage })));
 	const settings = context.guilds.get(guildId);
 	const serverSubject = `${SERVER_SUBJECT_PREFIX}${guildId}`;
@@ -54,7 +54,7 @@ export const usage: AdminHandler = async ({ interaction, context, guildId }) => 
 			member: {
 				userId: user.id,
 				window: { videoSeconds: video.used, images: image.used },
-				allTime: context.usage.member(guildId, user.id),
+				allTime: await context.usage.member(guildId, user.id),
 				limits: {
 					videoSeconds: memberLimit(settings, { userId: user.id, roleIds }, 'videoSeconds', config.QUOTA_VIDEO_SECONDS).limit,
 					images: memberLimit(settings, { userId: user.id, roleIds }, 'images', config.QUOTA_IMAGES).limit,

@@ -8,10 +8,11 @@ import { FINAL_STATES, type Job } from '../jobs/job.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { IMAGES, VIDEO_SECONDS, type QuotaBook } from '../quota/quota.js';
+import { RedisUsage } from '../guilds/redis-usage.js';
 import { RedisActiveJobs } from '../quota/redis-active-jobs.js';
 import { RedisQuota } from '../quota/redis-quota.js';
 import { WorkerHeartbeat } from './heartbeat.js';
-import { JobSignals, type SignalHandlers } from './job-signals.js';
+import { ClusterSignals, type SignalHandlers } from './signals.js';
 import { JobWorker } from './job-worker.js';
 import { QUEUE_NAME, QUEUE_PREFIX } from './names.js';
 import { QueueDispatch, RUN_JOB } from './queue-dispatch.js';
@@ -43,10 +44,11 @@ export function connectionOf(url: string): ConnectionOptions & { host: string; p
 export class Cluster {
 	readonly quotas: Record<'video' | 'image', QuotaBook>;
 	readonly activeJobs: RedisActiveJobs;
+	readonly usage: RedisUsage;
 	readonly queue: Queue;
 	private readonly redis: Redis;
 	private readonly subscriber: Redis;
-	private signals: JobSignals | undefined;
+	private signals: ClusterSignals | undefined;
 	private worker: JobWorker | undefined;
 	private jobs: JobStore | undefined;
 	private heartbeat: WorkerHeartbeat | undefined;
@@ -65,13 +67,14 @@ export class Cluster {
 		};
 		// A member's slot outlives any job that could still be running (its poll deadline, with room for the line).
 		this.activeJobs = new RedisActiveJobs(this.redis, config.MAX_ACTIVE_JOBS_PER_USER, 2 * config.POLL_TIMEOUT_MS + 60 * 60_000);
+		this.usage = new RedisUsage(this.redis, config.MODEL_PRICES, (error) => logger.error({ err: error }, 'could not record usage'));
 		this.queue = new Queue(QUEUE_NAME, { connection, prefix: QUEUE_PREFIX });
 		this.queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
 	}
 
 	/** Listens for signals about jobs this process may run; answers with this process's runner. */
-	async listen(handlers: SignalHandlers): Promise<JobSignals> {
-		this.signals = new JobSignals(this.redis, this.subscriber, handlers, this.logger);
+	async listen(handlers: SignalHandlers): Promise<ClusterSignals> {
+		this.signals = new ClusterSignals(this.redis, this.subscriber, handlers, this.logger);
 		await this.signals.start();
 		return this.signals;
 	}

@@ -7,8 +7,8 @@
 export const QUEUE_NAME = 'jobs';
 /** BullMQ's key prefix: its keys are `rd:bull:jobs:…`. */
 export const QUEUE_PREFIX = 'rd:bull';
-/** Pub/sub channel on which a process asks whichever process runs a job to do something to it (Cancel, a webhook's wake-up). */
-export const JOB_SIGNALS_CHANNEL = 'rd:job-signals';
+/** Pub/sub channel on which processes tell each other what changed or must happen (Cancel, a webhook's wake-up, settings changed). */
+export const SIGNALS_CHANNEL = 'rd:signals';
 /** Each member's unfinished jobs, bot-wide (`MAX_ACTIVE_JOBS_PER_USER`): a set of job ids. */
 export const ACTIVE_JOBS_PREFIX = 'rd:active:';
 /** Held by the one worker that shows waiting jobs their place in line. */

@@ -5,7 +5,7 @@ import type { CancelOutcome, JobDispatch } from '../jobs/job-dispatch.js';
 import { FINAL_STATES, type Job } from '../jobs/job.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
-import type { JobSignals } from './job-signals.js';
+import type { ClusterSignals } from './signals.js';
 
 /** The BullMQ job name of every job: its id is the bot's job id, and its record in the store is its data. */
 export const RUN_JOB = 'run';
@@ -21,7 +21,7 @@ export class QueueDispatch implements JobDispatch {
 		private readonly jobs: JobStore,
 		/** This process's runner: it runs jobs here when this process is a worker too, and fails the ones that cannot be queued. */
 		private readonly runner: JobRunner,
-		private readonly signals: JobSignals,
+		private readonly signals: ClusterSignals,
 		private readonly logger: Logger,
 	) {}
 

@@ -60,6 +60,8 @@ export function emptySettings(): GuildSettings {
 export class GuildSettingsStore {
 	private readonly byGuild = new Map<string, GuildSettings>();
 	private access: AccessSettings;
+	/** Told the key of every change this process writes (on Redis: so every other process reads it again). */
+	onChange: (key: string) => void = () => {};
 
 	constructor(
 		private readonly store: Keyv,
@@ -104,6 +106,7 @@ export class GuildSettingsStore {
 			else this.byGuild.delete(guildId);
 			throw error;
 		}
+		this.onChange(`${GUILD_KEY_PREFIX}${guildId}`);
 		return settings;
 	}
 
@@ -115,7 +118,22 @@ export class GuildSettingsStore {
 		this.access = { ...this.access, ...change };
 		await this.writer.write(ACCESS_KEY, () => this.access);
 		await this.writer.writeNow();
+		this.onChange(ACCESS_KEY);
 		return this.getAccess();
+	}
+
+	/** Reads one record again from the store (`guild:<id>` or `bot:access`): another process changed it. */
+	async refresh(key: string): Promise<void> {
+		if (key === ACCESS_KEY) {
+			const access = await this.store.get<AccessSettings>(ACCESS_KEY);
+			if (access) this.access = { ...this.access, ...access };
+			return;
+		}
+		if (!key.startsWith(GUILD_KEY_PREFIX)) return;
+		const raw = await this.store.get<Partial<GuildSettings>>(key);
+		const guildId = key.slice(GUILD_KEY_PREFIX.length);
+		if (raw) this.byGuild.set(guildId, { ...emptySettings(), ...raw });
+		else this.byGuild.delete(guildId);
 	}
 }
 

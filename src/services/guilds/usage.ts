@@ -29,11 +29,26 @@ export function spendOf(job: Job, prices: ModelPrices): number {
 	return (prices[job.settings.model] ?? 0) * job.quota.amount;
 }
 
+/** What callers use of the usage ledger, wherever it is kept (in this process, or in Redis shared by every process). */
+export interface UsageBook {
+	/** Counts a job that just ended (a job is counted once, however often it is reported). */
+	record(job: Job): void;
+	member(guildId: string | null, userId: string): Usage | Promise<Usage>;
+	/** Every member of a server with their usage, and the server's total. */
+	server(guildId: string): ServerUsage | Promise<ServerUsage>;
+	readonly hasPrices: boolean;
+}
+
+export interface ServerUsage {
+	members: Array<{ userId: string; usage: Usage }>;
+	total: Usage;
+}
+
 /**
  * All-time usage per member per server, counted once when each job ends, held in memory and
  * written behind (`usage:<guild>:<user>`). The current window's figures come from the quotas.
  */
-export class UsageLedger {
+export class UsageLedger implements UsageBook {
 	private readonly byMember = new Map<string, Usage>();
 	private readonly counted = new Set<string>();
 

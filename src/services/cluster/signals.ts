@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
 import type { CancelOutcome } from '../jobs/job-dispatch.js';
-import { JOB_SIGNALS_CHANNEL } from './names.js';
+import { SIGNALS_CHANNEL } from './names.js';
 
 /** How long Cancel waits for the process running the job to answer: the button must be answered within 3 s. */
 const ANSWER_MS = 1_500;
 
-type Signal = { type: 'cancel'; jobId: string; replyTo: string } | { type: 'wake'; jobId: string };
+type Signal = { type: 'cancel'; jobId: string; replyTo: string } | { type: 'wake'; jobId: string } | { type: 'settings'; key: string };
 
 /** What this process does when asked about a job it may be running. */
 export interface SignalHandlers {
@@ -15,17 +15,19 @@ export interface SignalHandlers {
 	cancel(jobId: string): CancelOutcome;
 	/** A RelayDance callback for the job came in, maybe to another process. */
 	wake(jobId: string): void;
+	/** A process changed the settings record under `key` (a server's, or the bot-wide access). */
+	settings(key: string): void;
 }
 
 /**
- * Asks, over Redis pub/sub, whichever process runs a job to act on it: Cancel (the one running it
- * answers on a reply channel of the asker's), and webhook wake-ups (a callback reaches one
- * process; the job may wait in another). Nothing here is durable: a signal no one hears changes
- * nothing, and the job record stays the truth.
+ * What processes on one Redis tell each other, over pub/sub: Cancel for whichever process runs a
+ * job (it answers on a reply channel of the asker's), webhook wake-ups (a callback reaches one
+ * process; the job may wait in another), and settings an admin changed (every process reads them
+ * again). Nothing here is durable: a signal no one hears changes nothing, and the store stays the truth.
  */
-export class JobSignals {
+export class ClusterSignals {
 	private readonly replies = new Map<string, (outcome: CancelOutcome) => void>();
-	private readonly replyChannel = `${JOB_SIGNALS_CHANNEL}:reply:${randomUUID()}`;
+	private readonly replyChannel = `${SIGNALS_CHANNEL}:reply:${randomUUID()}`;
 
 	constructor(
 		private readonly publisher: Redis,
@@ -38,9 +40,9 @@ export class JobSignals {
 	async start(): Promise<void> {
 		this.subscriber.on('message', (channel: string, message: string) => {
 			if (channel === this.replyChannel) return this.onReply(message);
-			if (channel === JOB_SIGNALS_CHANNEL) this.onSignal(message);
+			if (channel === SIGNALS_CHANNEL) this.onSignal(message);
 		});
-		await this.subscriber.subscribe(JOB_SIGNALS_CHANNEL, this.replyChannel);
+		await this.subscriber.subscribe(SIGNALS_CHANNEL, this.replyChannel);
 	}
 
 	/** Asks every process to cancel the job; answers what the one running it did, or `not-running` when none answered. */
@@ -59,13 +61,18 @@ export class JobSignals {
 		return answered;
 	}
 
+	/** Tells every process (this one too) to read the settings under `key` again. */
+	async settingsChanged(key: string): Promise<void> {
+		await this.publish({ type: 'settings', key });
+	}
+
 	/** Tells every process a callback came for the job. */
 	async wake(jobId: string): Promise<void> {
 		await this.publish({ type: 'wake', jobId });
 	}
 
 	private async publish(signal: Signal): Promise<void> {
-		await this.publisher.publish(JOB_SIGNALS_CHANNEL, JSON.stringify(signal));
+		await this.publisher.publish(SIGNALS_CHANNEL, JSON.stringify(signal));
 	}
 
 	private onSignal(message: string): void {
@@ -76,6 +83,7 @@ export class JobSignals {
 			return;
 		}
 		if (signal.type === 'wake') return this.handlers.wake(signal.jobId);
+		if (signal.type === 'settings') return this.handlers.settings(signal.key);
 		if (signal.type !== 'cancel') return;
 		const outcome = this.handlers.cancel(signal.jobId);
 		if (outcome === 'not-running') return;
