@@ -101,6 +101,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		api: config.DISCORD_API_URL,
 		botToken: config.DISCORD_TOKEN,
 	};
+	const views = new InteractionViews(discordRest, config.EDIT_INTERVAL_MS, logger);
 	const runner = new JobRunner({
 		client: relaydance,
 		jobs,
@@ -115,7 +116,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		tmpDir,
 		maxSubmitting: config.MAX_SUBMITTING,
 		referenceMemoryBytes: config.REFERENCE_MEMORY_MB * MB,
-		views: new InteractionViews(discordRest, config.EDIT_INTERVAL_MS, logger),
+		views,
 		taskSlots: new FairLine(config.MAX_CONCURRENT_TASKS),
 		credit,
 		onFinal: (job) => {
@@ -178,7 +179,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 			if (!cluster) await recoverJobs({ jobs, quotas: localQuotas!, runner, activeJobs: localActiveJobs!, logger, retentionMs });
 			else {
 				const { jobs: stored } = await jobs.load();
-				if (runsJobs) await cluster.startWorker(runner, stored, role);
+				if (runsJobs) await cluster.startWorker(runner, stored, role, views);
 			}
 			if (runsJobs) pruner = setInterval(() => void prune().catch((error: unknown) => logger.warn({ err: error }, 'could not prune job records')), PRUNE_INTERVAL_MS).unref();
 			if (role === 'worker') {

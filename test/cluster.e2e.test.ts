@@ -48,6 +48,8 @@ describe.skipIf(!REDIS_URL)('several processes on one Redis', () => {
 		// A killed worker's jobs go to the other within a second.
 		WORKER_LOCK_MS: '1000',
 		SHUTDOWN_GRACE_MS: '3000',
+		// Four tasks at once across both workers: the fifth waits in the shared queue.
+		MAX_CONCURRENT_TASKS: '4',
 		...extra,
 	});
 	async function startGateway(shard: number): Promise<ScriptRun> {
@@ -143,7 +145,7 @@ describe.skipIf(!REDIS_URL)('several processes on one Redis', () => {
 		const next = await ask(1, `after the failure ${tag}`, userId);
 		await answered(next);
 		expect(textOf(next.original)).not.toMatch(/You already have/);
-		await next.finished(20_000);
+		await Promise.all([next, ...wave.filter((handle) => !refused.includes(handle))].map((handle) => handle.finished(20_000)));
 		expect(textOf(next.original)).toContain('Video ready');
 	});
 
@@ -152,7 +154,8 @@ describe.skipIf(!REDIS_URL)('several processes on one Redis', () => {
 		// Slow submits fill both workers' single submit slots; the jobs behind them wait, queued, with a Cancel button.
 		const slow = await Promise.all([0, 1].map((shard) => ask(shard, `slow sim:submitdelay=2500 ${tag}`)));
 		await Promise.all(slow.map((handle) => handle.waitFor(() => submissions(`slow sim:submitdelay=2500 ${tag}`).length === 2)));
-		const askers = [0, 1, 0, 1].map((shard) => ({ shard, userId: snowflake() }));
+		// Two more: all four are taken by the workers (MAX_CONCURRENT_TASKS is 4), none waits in the shared queue.
+		const askers = [0, 1].map((shard) => ({ shard, userId: snowflake() }));
 		const waiting = await Promise.all(askers.map(({ shard, userId }, index) => ask(shard, `waiting ${index} ${tag}`, userId)));
 		const target = await Promise.race(waiting.map((handle) => handle.waitFor((h) => cancelButton(h) !== undefined).then(() => handle)));
 		const asker = askers[waiting.indexOf(target)]!;
@@ -166,6 +169,22 @@ describe.skipIf(!REDIS_URL)('several processes on one Redis', () => {
 		await Promise.all([...slow, ...waiting.filter((handle) => handle !== target)].map((handle) => handle.finished(20_000)));
 		const cancelledPrompt = textOf(target.original).match(/waiting \d/)![0];
 		expect(submissions(`${cancelledPrompt} ${tag}`)).toHaveLength(0);
+	});
+
+	it('shows a job waiting in the shared queue its place, and Cancel on a gateway takes it out, refunded, before any worker has it', async () => {
+		const tag = marker();
+		const running = await Promise.all([0, 1, 0, 1].map((shard, index) => ask(shard, `running ${index} sim:duration=2500 ${tag}`)));
+		await Promise.all(running.map((handle) => handle.waitFor((h) => /Generating your video/.test(textOf(h.original)))));
+		const userId = snowflake();
+		const waiting = await ask(1, `waiting in the queue ${tag}`, userId);
+		await waiting.waitFor((h) => /next in line/.test(textOf(h.original)) && cancelButton(h) !== undefined);
+		const press = await discord.press(waiting.original!, cancelButton(waiting)!, { userId, ...onShard(1) });
+		await answered(press);
+		await waiting.waitFor((handle) => /Cancelled/.test(textOf(handle.original)));
+		expect(textOf(waiting.original)).toContain('Your 4 s of quota were given back.');
+		await Promise.all(running.map((handle) => handle.finished(20_000)));
+		expect(submissions(`waiting in the queue ${tag}`)).toHaveLength(0);
+		expect(await redis.hget(`${quotaHashPrefix(VIDEO_SECONDS)}${onShard(1).guildId}:${userId}`, '@used')).toBe('0');
 	});
 
 	it('carries an admin\'s change made through a gateway to the workers at once, and shows on the gateway the usage the workers counted', async () => {

@@ -15,6 +15,8 @@ import { WorkerHeartbeat } from './heartbeat.js';
 import { ClusterSignals, type SignalHandlers } from './signals.js';
 import { JobWorker } from './job-worker.js';
 import { QUEUE_NAME, QUEUE_PREFIX } from './names.js';
+import { QueuePlaces } from './queue-places.js';
+import type { JobViews } from '../jobs/job-view.js';
 import { QueueDispatch, RUN_JOB } from './queue-dispatch.js';
 
 /** `STORE_URL` names a Redis: every process on it shares quotas, jobs and the queue. */
@@ -52,6 +54,7 @@ export class Cluster {
 	private worker: JobWorker | undefined;
 	private jobs: JobStore | undefined;
 	private heartbeat: WorkerHeartbeat | undefined;
+	private places: QueuePlaces | undefined;
 
 	constructor(
 		private readonly config: Config,
@@ -91,7 +94,7 @@ export class Cluster {
 	 * this catches a job whose gateway stopped between writing its record and queueing it), and
 	 * jobs are taken.
 	 */
-	async startWorker(runner: JobRunner, stored: Job[], role: string): Promise<JobWorker> {
+	async startWorker(runner: JobRunner, stored: Job[], role: string, views: JobViews): Promise<JobWorker> {
 		await this.queue.setGlobalConcurrency(this.config.MAX_CONCURRENT_TASKS);
 		const unfinished = stored.filter((job) => !FINAL_STATES.has(job.state));
 		for (let start = 0; start < unfinished.length; start += 1_000) {
@@ -108,13 +111,17 @@ export class Cluster {
 		});
 		this.worker.start();
 		const worker = this.worker;
-		this.heartbeat = new WorkerHeartbeat(this.redis, { id: randomUUID().slice(0, 8), host: hostname(), pid: process.pid, role, startedAt: Date.now() }, () => worker.running);
+		const id = randomUUID().slice(0, 8);
+		this.heartbeat = new WorkerHeartbeat(this.redis, { id, host: hostname(), pid: process.pid, role, startedAt: Date.now() }, () => worker.running);
 		this.heartbeat.start();
+		this.places = new QueuePlaces(this.redis, this.queue, this.jobs!, views, id, this.config.EDIT_INTERVAL_MS, this.logger);
+		this.places.start();
 		return this.worker;
 	}
 
 	/** Stops taking jobs; resolves once its jobs have ended or gone back to the queue (the runner's stop lets them go). */
 	async closeWorker(): Promise<void> {
+		await this.places?.stop();
 		await this.worker?.close();
 		await this.heartbeat?.stop().catch(() => {});
 	}
