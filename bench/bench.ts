@@ -2,6 +2,7 @@
  * `npm run bench`: runs the real bot process against the two stand-ins and prints what it
  * measured. Figures, not pass/fail: bench/RESULTS.md records a run and reads it against targets.
  * `npm run bench -- first-response capacity economy delivery quota` picks parts (default: all).
+ * The scale parts (`scale-quota`, `scale-jobs`, `scale-first-response`: bench/scale.ts) run on Redis.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -16,6 +17,7 @@ import { openStore } from '../src/services/store/store.js';
 import { WriteBehind } from '../src/services/store/write-behind.js';
 import { freePort } from '../stand-ins/free-port.js';
 import { fmt, MB, percentile, root, startBot, startFloor, startPlain, startSimulatorProcess } from './harness.js';
+import { scaleParts } from './scale.js';
 
 const lines: string[] = [];
 function print(line = ''): void {
@@ -247,7 +249,7 @@ async function references(): Promise<void> {
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-const parts = { 'first-response': firstResponse, capacity, economy, delivery, quota, references } as const;
+const parts = { 'first-response': firstResponse, capacity, economy, delivery, quota, references, ...scaleParts({ print, table }) } as const;
 const chosen = process.argv.slice(2).filter((name): name is keyof typeof parts => name in parts);
 print(`# relaydance-bot benchmark, ${new Date().toISOString()}`);
 print(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${fmt(totalmem() / 1024 / MB, 0)} GiB, Node ${process.version}. Stand-ins run in this process; the bot (and the floor client) in their own.`);

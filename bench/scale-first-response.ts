@@ -1,0 +1,95 @@
+/**
+ * `scale-first-response`: a burst of 500 /video commands spread over 1, 2 and 4 gateway shards, one
+ * gateway process per shard and one worker, all on Redis, beside the floor client measured in the
+ * same run.
+ */
+import { shardOf } from '../stand-ins/discord/gateway.js';
+import { startDiscordStandIn, type DiscordStandIn } from '../stand-ins/discord/stand-in.js';
+import { fmt, percentile, startFloor, startSimulatorProcess } from './harness.js';
+import { BENCH_DBS, botEnv, burst, freshRedis, RoleProcess, startWorkers } from './scale-processes.js';
+import type { Report } from './scale.js';
+
+const SHARD_COUNTS = [1, 2, 4];
+/** Guilds the commands are spread over, the same number on every shard. */
+const GUILDS = 8;
+const TARGET_RATIO = 1.2;
+
+export async function scaleFirstResponse({ print, table }: Report): Promise<void> {
+	const size = Number(process.env.BENCH_SCALE_BURST ?? 500);
+	const runs = Number(process.env.BENCH_SCALE_RUNS ?? 5);
+	print(`## Scale 3. First response over gateway shards (INTERACTION_CREATE sent → callback received), ms`);
+	print(
+		`${size} /video commands at once, each from its own member, spread evenly over ${GUILDS} guilds and so over every shard (\`(guild_id >> 22) % shards\`). Per shard count: one \`node dist/index.js gateway\` process per shard (SHARD_COUNT=N, SHARD_IDS=i) and one worker, on Redis database ${BENCH_DBS.firstResponse}; the simulator in its own process (100 ms queued, 400 ms running, polled every 500 ms, as part 1). After one burst of warm-up each (not counted), each run sends the burst to the floor client (one process, one connection, its own stand-in) and then to the bot, and waits for the bot's jobs to finish before the next. Target: the bot's p99 ≤ ${TARGET_RATIO}× the floor's p99 of the same run, in every run.`,
+	);
+	print();
+	const relaydance = await startSimulatorProcess({ SIM_QUEUED_MS: '100', SIM_DURATION_MS: '400' });
+	const { floor, discord: floorDiscord } = await startFloor();
+	const rows: Array<Array<string | number>> = [];
+	let met = 0;
+	try {
+		for (const shards of SHARD_COUNTS) {
+			const redis = await freshRedis(BENCH_DBS.firstResponse);
+			const discord = await startDiscordStandIn({ shards, keepFiles: false });
+			const guilds = await spreadGuilds(discord, shards);
+			const env = botEnv(discord, relaydance.apiUrl, BENCH_DBS.firstResponse, { MAX_CONCURRENT_TASKS: '1000000', WORKER_CONCURRENCY: '10000', POLL_INTERVAL_MS: '500', EDIT_INTERVAL_MS: '4000' });
+			const processes: RoleProcess[] = [];
+			try {
+				processes.push(...(await startWorkers(1, env)));
+				const gateways = Array.from({ length: shards }, (_, shard) => new RoleProcess('gateway', { ...env, LOG_LEVEL: 'info', SHARD_COUNT: String(shards), SHARD_IDS: String(shard) }));
+				processes.push(...gateways);
+				await Promise.all(gateways.map((gateway) => gateway.waitFor('bot ready')));
+				// One burst each, not counted: every process has just started, and its first burst runs unoptimised code.
+				await warmUp(floorDiscord, discord, size, guilds);
+				for (let run = 1; run <= runs; run++) {
+					const floorHandles = await burst(floorDiscord, size, 'floor');
+					const floorMs = floorHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY);
+					floorHandles.forEach((handle) => floorDiscord.forget(handle));
+					const botHandles = await burst(discord, size, 'a lighthouse at dusk, sharded', (index) => guilds[index % guilds.length]);
+					const botMs = botHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY);
+					const deferred = botHandles.filter((handle) => handle.callback?.type === 5).length;
+					await Promise.all(botHandles.map((handle) => handle.finished(120_000)));
+					botHandles.forEach((handle) => discord.forget(handle));
+					const ratio = percentile(botMs, 99) / percentile(floorMs, 99);
+					if (ratio <= TARGET_RATIO) met++;
+					rows.push([shards, run, fmt(percentile(floorMs, 50)), fmt(percentile(floorMs, 99)), fmt(percentile(botMs, 50)), fmt(percentile(botMs, 99)), fmt(Math.max(...botMs)), `${deferred} of ${size}`, `${fmt(ratio, 2)}×`, ratio <= TARGET_RATIO ? 'met' : '**not met**']);
+					console.log(`scale-first-response: ${shards} shard(s), run ${run}: bot p99 ${fmt(percentile(botMs, 99))} ms, floor p99 ${fmt(percentile(floorMs, 99))} ms`);
+				}
+			} finally {
+				await Promise.all(processes.map((child) => child.stop()));
+				await discord.close();
+				await redis.flushdb();
+				await redis.quit();
+			}
+		}
+	} finally {
+		await floor.stop();
+		await Promise.all([floorDiscord.close(), relaydance.stop()]);
+	}
+	table(['gateway shards', 'run', 'floor p50', 'floor p99', 'bot p50', 'bot p99', 'bot max', 'deferred', 'bot p99 / floor p99', `≤ ${TARGET_RATIO}×`], rows);
+	print(`Target met in ${met} of ${rows.length} runs.`);
+	print();
+}
+
+async function warmUp(floorDiscord: DiscordStandIn, discord: DiscordStandIn, size: number, guilds: string[]): Promise<void> {
+	const floorHandles = await burst(floorDiscord, size, 'floor');
+	floorHandles.forEach((handle) => floorDiscord.forget(handle));
+	const botHandles = await burst(discord, size, 'warming up', (index) => guilds[index % guilds.length]);
+	await Promise.all(botHandles.map((handle) => handle.finished(120_000)));
+	botHandles.forEach((handle) => discord.forget(handle));
+}
+
+/**
+ * Adds guilds until every shard has `GUILDS / shards` of them (a guild's shard comes from the
+ * millisecond its id was made in) and returns that many per shard, interleaved by shard.
+ */
+async function spreadGuilds(discord: DiscordStandIn, shards: number): Promise<string[]> {
+	const perShard = GUILDS / shards;
+	const byShard: string[][] = Array.from({ length: shards }, () => []);
+	while (byShard.some((list) => list.length < perShard)) {
+		const { guildId } = await discord.addGuild();
+		const list = byShard[shardOf(guildId, shards)]!;
+		if (list.length < perShard) list.push(guildId);
+		await new Promise((resolve) => setTimeout(resolve, 1));
+	}
+	return Array.from({ length: GUILDS }, (_, index) => byShard[index % shards]![Math.floor(index / shards)]!);
+}
