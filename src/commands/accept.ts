@@ -28,12 +28,16 @@ export async function acceptJob(interaction: StartingInteraction, context: BotCo
 	assertPromptAllowed(interaction, context, request.plan.prompt);
 	const jobId = randomUUID();
 	const claims = claimsFor(interaction, context, request.kind);
-	const release = await context.activeJobs.acquire(interaction.user.id, jobId);
+	// In one process both answer at once, and the slot and the reservation are taken in one
+	// synchronous step (no request between them sees a slot whose job will be refused); on Redis each is a script.
+	const slot = context.activeJobs.acquire(interaction.user.id, jobId);
+	const release = slot instanceof Promise ? await slot : slot;
 	const quota = context.quotas[request.kind];
 	const amount = request.kind === 'image' ? request.plan.count : request.plan.seconds;
 	let reservation;
 	try {
-		reservation = await quota.reserveAll(claims, amount, jobId);
+		const reserved = quota.reserveAll(claims, amount, jobId);
+		reservation = reserved instanceof Promise ? await reserved : reserved;
 	} catch (error) {
 		release();
 		throw error;

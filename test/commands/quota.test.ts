@@ -38,7 +38,7 @@ async function setup(config: Record<string, number | undefined> = {}) {
 		guilds,
 		quotas,
 		jobs: { recent: async () => stored },
-		runner: { find: (id: string) => live.get(id) },
+		dispatch: { find: (id: string) => live.get(id) },
 		credit: { paused: false },
 	} as unknown as BotContext;
 	const interaction = (changes: Record<string, unknown> = {}) => ({ guildId: GUILD, user: { id: USER }, member: { roles: [ROLE] }, ...changes }) as unknown as ChatInputCommandInteraction;
