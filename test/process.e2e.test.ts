@@ -38,6 +38,14 @@ describe('npm start', () => {
 		expect(stderr).toContain('npm run demo');
 	});
 
+	it('says plainly that npm run gateway and npm run worker need Redis, on the SQLite default', async () => {
+		for (const role of ['gateway', 'worker']) {
+			const run = runScript('dist/index.js', botEnv(), undefined, [role]);
+			expect(await run.exit).toBe(1);
+			expect(run.output().stderr).toContain(`npm run ${role} needs STORE_URL=redis://host:port/db`);
+		}
+	});
+
 	it('reads .env when present, with real environment variables winning', async () => {
 		const run = runScript('dist/index.js', { RELAYDANCE_API_KEY: 'from-env' }, 'DISCORD_TOKEN=from-dotenv\nRELAYDANCE_API_KEY=\nPOLL_INTERVAL_MS=soon\n');
 		expect(await run.exit).toBe(1);
