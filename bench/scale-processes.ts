@@ -217,3 +217,14 @@ export async function runningByHeartbeat(redis: Redis): Promise<Map<number, numb
 	}
 	return running;
 }
+
+/** The Redis server's CPU time so far (`INFO cpu`, user + sys, s) and its EVALSHA calls and time (`INFO commandstats`, µs). */
+export async function redisWork(redis: Redis): Promise<{ cpuSeconds: number; scripts: number; scriptUsec: number }> {
+	const [cpu, commands] = await Promise.all([redis.info('cpu'), redis.info('commandstats')]);
+	const field = (text: string, pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+	return {
+		cpuSeconds: field(cpu, /used_cpu_user:([\d.]+)/) + field(cpu, /used_cpu_sys:([\d.]+)/),
+		scripts: field(commands, /cmdstat_evalsha:calls=(\d+)/),
+		scriptUsec: field(commands, /cmdstat_evalsha:calls=\d+,usec=(\d+)/),
+	};
+}

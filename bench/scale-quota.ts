@@ -14,7 +14,7 @@ import { quotaHashPrefix } from '../src/services/quota/redis-quota.js';
 import { openStore } from '../src/services/store/store.js';
 import { WriteBehind } from '../src/services/store/write-behind.js';
 import { fmt, percentile, root } from './harness.js';
-import { BENCH_DBS, freshRedis, redisUrl } from './scale-processes.js';
+import { BENCH_DBS, freshRedis, redisUrl, redisWork } from './scale-processes.js';
 import { botLimit, claimsOf, limitOf, QUOTA_AMOUNT, QUOTA_WINDOW_MS, type QuotaLoad, type QuotaResult } from './scale-quota-load.js';
 import type { Report } from './scale.js';
 
@@ -24,28 +24,32 @@ export async function scaleQuota({ print, table }: Report): Promise<void> {
 	const total = Number(process.env.BENCH_SCALE_QUOTA_OPS ?? 80_000);
 	print('## Scale 1. Quota reservations on one Redis, from several processes');
 	print(
-		`${total.toLocaleString('en')} reservations of ${QUOTA_AMOUNT} s in each setup, each over a member's budget (${Math.floor(total / 4).toLocaleString('en')} members), its server's (100 servers) and the bot's, whose limit is 95 % of the demand, so the last 5 % are refused while every process is still taking. On Redis: \`RedisQuota.reserveAll\` (one Lua script per reservation), ${IN_FLIGHT} in flight per process, each process its own connection; processes start together, and decisions/s is all reservations over the time from the first sent to the last answered. Latency is call → answer, queueing behind the process's other ${IN_FLIGHT - 1} included. In memory: \`QuotaService.reserveAll\` in this process, one at a time, written behind to SQLite.`,
+		`${total.toLocaleString('en')} reservations of ${QUOTA_AMOUNT} s in each setup, each over a member's budget (${Math.floor(total / 4).toLocaleString('en')} members), its server's (100 servers) and the bot's, whose limit is 95 % of the demand, so the last 5 % are refused while every process is still taking. On Redis: \`RedisQuota.reserveAll\` (one Lua script per reservation), ${IN_FLIGHT} in flight per process, each process its own connection; processes start together, and decisions/s is all reservations over the time from the first sent to the last answered. Latency is call → answer, queueing behind the process's other ${IN_FLIGHT - 1} included. Redis CPU is the server's own (\`INFO cpu\`, user + sys) over the same time; µs per script is Redis's time inside each EVALSHA (\`INFO commandstats\`). In memory: \`QuotaService.reserveAll\` in this process, one at a time, written behind to SQLite.`,
 	);
 	print();
 	const rows: Array<Array<string | number>> = [];
 	for (const processes of [4, 1]) {
 		const redis = await freshRedis(BENCH_DBS.quota);
 		try {
+			const before = await redisWork(redis);
 			const results = await runProcesses(processes, total);
+			const after = await redisWork(redis);
 			const start = Math.min(...results.map((result) => result.start));
 			const end = Math.max(...results.map((result) => result.end));
 			const latencies = results.flatMap((result) => result.latencies);
 			const granted = results.reduce((sum, result) => sum + result.granted, 0);
 			const refused = results.reduce((sum, result) => sum + result.refused, 0);
 			const check = await overspending(redis, total, granted);
-			rows.push([`Redis, ${processes} process${processes === 1 ? '' : 'es'}`, total, fmt(total / ((end - start) / 1000), 0), fmt(percentile(latencies, 50), 2), fmt(percentile(latencies, 99), 2), `${granted / QUOTA_AMOUNT} / ${refused}`, `${check.botUsed} / ${botLimit(total)}`, check.overspent]);
+			const busy = (after.cpuSeconds - before.cpuSeconds) / ((end - start) / 1000);
+			const perScript = (after.scriptUsec - before.scriptUsec) / Math.max(1, after.scripts - before.scripts);
+			rows.push([`Redis, ${processes} process${processes === 1 ? '' : 'es'}`, total, fmt(total / ((end - start) / 1000), 0), fmt(percentile(latencies, 50), 2), fmt(percentile(latencies, 99), 2), `${fmt(busy * 100, 0)} % / ${fmt(perScript, 1)} µs`, `${granted / QUOTA_AMOUNT} / ${refused}`, `${check.botUsed} / ${botLimit(total)}`, check.overspent]);
 		} finally {
 			await redis.flushdb();
 			await redis.quit();
 		}
 	}
 	rows.push(await inMemory(total));
-	table(['setup', 'reservations', 'decisions/s', 'p50 ms', 'p99 ms', 'granted / refused', 'bot budget used / limit (s)', 'overspent (s)'], rows);
+	table(['setup', 'reservations', 'decisions/s', 'p50 ms', 'p99 ms', 'Redis CPU (of one core) / µs per script', 'granted / refused', 'bot budget used / limit (s)', 'overspent (s)'], rows);
 	const overspent = rows.reduce((sum, row) => sum + Number(row.at(-1)), 0);
 	print(`overspent: ${overspent}`);
 	print();
@@ -130,5 +134,5 @@ async function inMemory(total: number): Promise<Array<string | number>> {
 	const botUsed = service.status('bot', botLimit(total)).used;
 	if (botUsed !== granted) throw new Error(`scale-quota: the in-memory bot budget holds ${botUsed} s, but ${granted} s were granted`);
 	const list = [...latencies];
-	return ['in memory, 1 process (QuotaService)', total, fmt(total / seconds, 0), fmt(percentile(list, 50), 4), fmt(percentile(list, 99), 4), `${granted / QUOTA_AMOUNT} / ${refused}`, `${botUsed} / ${botLimit(total)}`, Math.max(0, botUsed - botLimit(total))];
+	return ['in memory, 1 process (QuotaService)', total, fmt(total / seconds, 0), fmt(percentile(list, 50), 4), fmt(percentile(list, 99), 4), '—', `${granted / QUOTA_AMOUNT} / ${refused}`, `${botUsed} / ${botLimit(total)}`, Math.max(0, botUsed - botLimit(total))];
 }
