@@ -19,6 +19,9 @@ import { QueuePlaces } from './queue-places.js';
 import type { JobViews } from '../jobs/job-view.js';
 import { QueueDispatch, RUN_JOB } from './queue-dispatch.js';
 
+/** Longest a quota, slot or usage call waits on Redis. */
+const REDIS_COMMAND_MS = 2_000;
+
 /** `STORE_URL` names a Redis: every process on it shares quotas, jobs and the queue. */
 export function isRedisUrl(url: string): boolean {
 	return /^rediss?:\/\//.test(url);
@@ -61,7 +64,9 @@ export class Cluster {
 		private readonly logger: Logger,
 	) {
 		const connection = connectionOf(config.STORE_URL);
-		this.redis = new Redis(connection);
+		// Quota, slot and usage calls sit between a member and their answer: while Redis is away they
+		// fail within seconds (the member is told, nothing is taken) rather than wait for it.
+		this.redis = new Redis({ ...connection, maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_MS });
 		this.subscriber = new Redis(connection);
 		const windowMs = config.QUOTA_WINDOW_HOURS * 60 * 60_000;
 		this.quotas = {
