@@ -11,12 +11,13 @@ import { requestersJob } from './job-lookup.js';
  */
 export async function pressCancel(interaction: ButtonInteraction, jobId: string, context: BotContext): Promise<void> {
 	const job = await requestersJob(context, jobId, interaction.user.id, `press ${BUTTON_LABELS.cancel}`);
+	// Answered at once: on Redis the job may be in another process, and asking it takes time.
+	await interaction.deferUpdate();
 	const outcome = await context.dispatch.cancel(job.id);
 	if (outcome === 'cancelled') {
 		context.logger.info({ jobId, userId: interaction.user.id }, 'job cancelled by its requester');
-		await interaction.deferUpdate();
 		return;
 	}
 	const content = FINAL_STATES.has(job.state) || outcome === 'not-running' ? 'This job has already ended.' : CANNOT_CANCEL;
-	await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+	await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
 }

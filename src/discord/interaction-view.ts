@@ -14,6 +14,8 @@ import { ThrottledEditor } from './throttled-editor.js';
 /** Discord's answers that mean the reply can no longer be edited: token expired, webhook or message gone. */
 const REPLY_GONE_CODES = new Set([50027, 10015, 10008]);
 const REQUEST_ENTITY_TOO_LARGE = 40005;
+/** Longest a place-in-line edit may take: a later one shows the place anyway. */
+const WAITING_EDIT_MS = 5_000;
 
 /** The REST clients a view talks through: the interaction webhook (no auth) and the bot's own. */
 export interface DiscordRest {
@@ -68,6 +70,12 @@ export class InteractionReplyView implements JobView {
 		this.editor = new ThrottledEditor((rendered, signal) => this.editProgress(rendered, signal), editIntervalMs, (error) =>
 			this.logger.warn({ err: error, interactionId: origin.interactionId }, 'progress edit failed'),
 		);
+	}
+
+	/** Shows the job waiting (its place in line, with Cancel) now, not at the editor's pace; the caller paces these. */
+	async showWaiting(job: Job, signal: AbortSignal = AbortSignal.timeout(WAITING_EDIT_MS)): Promise<void> {
+		if (this.settled || job.state !== 'queued') return;
+		await this.editProgress(renderProgress(job), signal);
 	}
 
 	update(job: Job): void {

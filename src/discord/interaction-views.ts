@@ -13,6 +13,14 @@ export class InteractionViews implements JobViews {
 	) {}
 
 	open(job: Job): JobView {
+		return this.viewOf(job);
+	}
+
+	async showWaiting(job: Job): Promise<void> {
+		await this.viewOf(job).showWaiting(job);
+	}
+
+	private viewOf(job: Job): InteractionReplyView {
 		return new InteractionReplyView(this.rest, asInteractionAddress(job.reply), this.editIntervalMs, this.logger.child({ jobId: job.id }));
 	}
 }

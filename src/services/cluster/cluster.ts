@@ -20,7 +20,7 @@ import type { JobViews } from '../jobs/job-view.js';
 import { QueueDispatch, RUN_JOB } from './queue-dispatch.js';
 
 /** Longest a quota, slot or usage call waits on Redis. */
-const REDIS_COMMAND_MS = 2_000;
+const REDIS_COMMAND_MS = 1_000;
 
 /** `STORE_URL` names a Redis: every process on it shares quotas, jobs and the queue. */
 export function isRedisUrl(url: string): boolean {
@@ -65,7 +65,7 @@ export class Cluster {
 	) {
 		const connection = connectionOf(config.STORE_URL);
 		// Quota, slot and usage calls sit between a member and their answer: while Redis is away they
-		// fail within seconds (the member is told, nothing is taken) rather than wait for it.
+		// fail within a second (the member is told; what a call may have taken is given back) rather than wait.
 		this.redis = new Redis({ ...connection, maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_MS });
 		this.subscriber = new Redis(connection);
 		const windowMs = config.QUOTA_WINDOW_HOURS * 60 * 60_000;
@@ -76,7 +76,8 @@ export class Cluster {
 		// A member's slot outlives any job that could still be running (its poll deadline, with room for the line).
 		this.activeJobs = new RedisActiveJobs(this.redis, config.MAX_ACTIVE_JOBS_PER_USER, 2 * config.POLL_TIMEOUT_MS + 60 * 60_000);
 		this.usage = new RedisUsage(this.redis, config.MODEL_PRICES, (error) => logger.error({ err: error }, 'could not record usage'));
-		this.queue = new Queue(QUEUE_NAME, { connection, prefix: QUEUE_PREFIX });
+		// Adding, removing and reading jobs answer a member too: they fail while Redis is away, rather than wait.
+		this.queue = new Queue(QUEUE_NAME, { connection: { ...connection, maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_MS }, prefix: QUEUE_PREFIX });
 		this.queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
 	}
 
@@ -126,8 +127,10 @@ export class Cluster {
 
 	/** Stops taking jobs; resolves once its jobs have ended or gone back to the queue (the runner's stop lets them go). */
 	async closeWorker(): Promise<void> {
+		// No new job is taken from here on, while the runner lets the running ones go.
+		const closed = this.worker?.close();
 		await this.places?.stop();
-		await this.worker?.close();
+		await closed;
 		await this.heartbeat?.stop().catch(() => {});
 	}
 

@@ -1,10 +1,12 @@
-import { WaitingError, Worker, type ConnectionOptions, type Job as QueuedJob } from 'bullmq';
+import { DelayedError, WaitingError, Worker, type ConnectionOptions, type Job as QueuedJob } from 'bullmq';
 import type { Logger } from '../../logger.js';
 import { FINAL_STATES, type JobFailure } from '../jobs/job.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { QUEUE_NAME, QUEUE_PREFIX } from './names.js';
 
+/** When the job record cannot be read, the job is tried again this much later. */
+const RETRY_READ_MS = 5_000;
 /** Times a job may be found stalled (its worker died) and taken up again before it is given up. */
 const MAX_STALLS = 5;
 
@@ -73,13 +75,32 @@ export class JobWorker {
 	}
 
 	private async runQueued(queued: QueuedJob, token: string | undefined): Promise<void> {
-		const job = await this.options.jobs.get(queued.id!);
+		let job;
+		try {
+			job = await this.options.jobs.get(queued.id!);
+		} catch (error) {
+			// The store did not answer: the job is tried again shortly, not failed.
+			this.options.logger.warn({ err: error, jobId: queued.id }, 'could not read the job record; trying again shortly');
+			await queued.moveToDelayed(Date.now() + RETRY_READ_MS, token);
+			throw new DelayedError();
+		}
 		if (!job || FINAL_STATES.has(job.state)) return;
 		await this.options.runner.start(job);
 		if (FINAL_STATES.has(job.state)) return;
-		// The runner left it in the store (this process is stopping): another worker takes it up now.
+		// The runner left it (this process is stopping, or the job is another worker's now). Its record
+		// is written before the job goes back, so the worker that takes it next reads where it is.
+		await this.options.jobs.save(job, { now: true });
+		if (!(await this.owns(queued, token))) return;
 		await queued.moveToWait(token);
 		throw new WaitingError();
+	}
+
+	/**
+	 * This worker still holds the job's lock (extending it): false once BullMQ has handed the job to
+	 * another worker (this one stopped answering for longer than WORKER_LOCK_MS).
+	 */
+	private async owns(queued: QueuedJob, token: string | undefined): Promise<boolean> {
+		return token !== undefined && (await queued.extendLock(token, this.options.lockMs).catch(() => 0)) === 1;
 	}
 
 	/** BullMQ gave the job up (it stalled too often): its record is ended, refunded, and its member told. */

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from '../../logger.js';
 import { CANCELLED, errorFailure } from '../jobs/failure.js';
 import type { CancelOutcome, JobDispatch } from '../jobs/job-dispatch.js';
-import { FINAL_STATES, type Job } from '../jobs/job.js';
+import { CANCELLABLE_STATES, FINAL_STATES, type Job } from '../jobs/job.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { ClusterSignals } from './signals.js';
@@ -41,15 +41,19 @@ export class QueueDispatch implements JobDispatch {
 	}
 
 	/**
-	 * Here, if this process runs it. Else, still waiting in the queue: taken out (no worker can take
-	 * it any more) and failed here. Else whichever process runs it is asked, and answers.
+	 * Here, if this process runs it. Else, when its record says nothing was sent and no worker holds
+	 * it (still waiting in the queue): taken out, so no worker can take it any more, and failed here.
+	 * Else whichever process runs it is asked, and answers.
 	 */
 	async cancel(jobId: string): Promise<CancelOutcome> {
 		const here = this.runner.cancel(jobId);
 		if (here !== 'not-running') return here;
-		if ((await this.queue.remove(jobId)) === 1) {
-			const job = await this.jobs.get(jobId);
-			if (!job || FINAL_STATES.has(job.state)) return 'not-running';
+		const job = await this.jobs.get(jobId);
+		if (!job || FINAL_STATES.has(job.state)) return 'not-running';
+		// A job put back in the queue by a stopping worker may have its task already: only its record can tell.
+		if (!CANCELLABLE_STATES.has(job.state)) return 'too-late';
+		const state = await this.queue.getJobState(jobId);
+		if ((state === 'waiting' || state === 'delayed' || state === 'prioritized') && (await this.queue.remove(jobId)) === 1) {
 			await this.runner.abandon(job, CANCELLED);
 			return 'cancelled';
 		}

@@ -22,8 +22,9 @@ type PlacesRedis = Redis & { leadPlaces(key: string, id: string, leaseMs: number
 /**
  * Shows jobs waiting in the shared queue (past `MAX_CONCURRENT_TASKS`, before any worker takes
  * them) their place in line, with Cancel: one worker at a time does it (a lease in Redis), every
- * `intervalMs`, from the queue's wait list (oldest first), editing a message only when the place
- * it shows changes. Once a worker takes a job, its runner shows it as before.
+ * `intervalMs`, from the queue's wait list (oldest first), editing a message at once and only when
+ * the place it shows changes, and only while the job is still in the list and its record queued.
+ * Once a worker takes a job, its runner shows it as before.
  */
 export class QueuePlaces {
 	private readonly redis: PlacesRedis;
@@ -51,9 +52,8 @@ export class QueuePlaces {
 
 	async stop(): Promise<void> {
 		clearInterval(this.timer);
-		// Give the lease up at once, so another worker takes over without waiting it out.
-		const holder = await this.redis.get(PLACES_LEADER_KEY).catch(() => null);
-		if (holder === this.id) await this.redis.del(PLACES_LEADER_KEY).catch(() => {});
+		// Give the lease up at once (only if still ours), so another worker takes over without waiting it out.
+		await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, PLACES_LEADER_KEY, this.id).catch(() => {});
 	}
 
 	/** One round: leads (or not), then edits the messages whose place changed. */
@@ -72,13 +72,17 @@ export class QueuePlaces {
 			for (const jobId of this.shown.keys()) if (!waiting.has(jobId)) this.shown.delete(jobId);
 			if (changed.length === 0) return;
 			const records = await Promise.all(changed.map(({ jobId }) => this.jobs.get(jobId)));
-			changed.forEach(({ jobId, place }, index) => {
-				const job: Job | undefined = records[index];
-				this.shown.set(jobId, place);
-				if (job?.state !== 'queued') return;
-				job.queuePosition = place;
-				this.views.open(job).update(job);
-			});
+			await Promise.all(
+				changed.map(async ({ jobId, place }, index) => {
+					const job: Job | undefined = records[index];
+					this.shown.set(jobId, place);
+					if (job?.state !== 'queued') return;
+					// A job a worker took, or that was cancelled, since the list was read is left to them.
+					if ((await this.redis.lpos(this.queue.keys.wait!, jobId)) === null) return;
+					job.queuePosition = place;
+					await this.views.showWaiting(job).catch((error: unknown) => this.logger.warn({ err: error, jobId }, 'could not show a waiting job its place'));
+				}),
+			);
 		} catch (error) {
 			this.logger.warn({ err: error }, 'could not show waiting jobs their place');
 		} finally {

@@ -75,20 +75,20 @@ export class ClusterSignals {
 		await this.publisher.publish(SIGNALS_CHANNEL, JSON.stringify(signal));
 	}
 
+	/** A signal that is not understood (another version of the bot, during a rolling deploy) is ignored, never thrown. */
 	private onSignal(message: string): void {
-		let signal: Signal;
 		try {
-			signal = JSON.parse(message) as Signal;
-		} catch {
-			return;
+			const signal = JSON.parse(message) as Signal;
+			if (signal.type === 'wake') return this.handlers.wake(signal.jobId);
+			if (signal.type === 'settings') return this.handlers.settings(signal.key);
+			if (signal.type !== 'cancel' || typeof signal.replyTo !== 'string') return;
+			const outcome = this.handlers.cancel(signal.jobId);
+			if (outcome === 'not-running') return;
+			const [channel, id] = signal.replyTo.split('|');
+			void this.publisher.publish(channel!, JSON.stringify({ id, outcome })).catch((error: unknown) => this.logger.warn({ err: error }, 'could not answer a Cancel'));
+		} catch (error) {
+			this.logger.warn({ err: error }, 'ignored a signal it could not read');
 		}
-		if (signal.type === 'wake') return this.handlers.wake(signal.jobId);
-		if (signal.type === 'settings') return this.handlers.settings(signal.key);
-		if (signal.type !== 'cancel') return;
-		const outcome = this.handlers.cancel(signal.jobId);
-		if (outcome === 'not-running') return;
-		const [channel, id] = signal.replyTo.split('|');
-		void this.publisher.publish(channel!, JSON.stringify({ id, outcome })).catch((error: unknown) => this.logger.warn({ err: error }, 'could not answer a Cancel'));
 	}
 
 	private onReply(message: string): void {

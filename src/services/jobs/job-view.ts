@@ -34,4 +34,9 @@ export interface JobView {
 /** Opens the view of a job from its stored reply address: a fresh job's and a resumed one's alike. */
 export interface JobViews {
 	open(job: Job): JobView;
+	/**
+	 * Edits a job no process runs yet (waiting in the shared queue) to show its place in line and
+	 * Cancel, at once. Rejects when Discord refuses the edit.
+	 */
+	showWaiting(job: Job): Promise<void>;
 }

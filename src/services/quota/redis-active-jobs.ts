@@ -1,13 +1,20 @@
 import type { Redis } from 'ioredis';
 import { ACTIVE_JOBS_PREFIX } from '../cluster/names.js';
+import { retryQuietly } from '../retry-quietly.js';
 import { tooManyActiveJobs } from './active-jobs.js';
 
-/** KEYS[1]: the member's set. ARGV: job id, the limit, the set's life (ms). Answers -1 when taken, else how many run. */
+/**
+ * KEYS[1]: the member's jobs, each scored by when its slot lapses. ARGV: job id, the limit, a
+ * slot's life (ms). Slots past their life go first. Answers -1 when taken, else how many run.
+ */
 const ACQUIRE = `
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return -1 end
-local count = redis.call('SCARD', KEYS[1])
+local now = redis.call('TIME')
+local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', nowMs)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return -1 end
+local count = redis.call('ZCARD', KEYS[1])
 if count >= tonumber(ARGV[2]) then return count end
-redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[1], nowMs + tonumber(ARGV[3]), ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return -1
 `;
@@ -16,8 +23,8 @@ type ActiveRedis = Redis & { acquireActiveJob(key: string, jobId: string, limit:
 
 /**
  * `MAX_ACTIVE_JOBS_PER_USER` across every process on one Redis: each member's unfinished jobs are
- * a set, taken in one script. The slot is released by whichever process ends the job; a set left by
- * a job lost with its process empties itself after `lifeMs`.
+ * a sorted set, taken in one script. The slot is released by whichever process ends the job; one
+ * left by a job lost with its process lapses `lifeMs` after it was taken.
  */
 export class RedisActiveJobs {
 	private readonly redis: ActiveRedis;
@@ -33,13 +40,17 @@ export class RedisActiveJobs {
 
 	/** Takes a slot for the job or throws `TooManyActiveJobs`; the function returned gives it back. */
 	async acquire(userId: string, jobId: string): Promise<() => void> {
-		const count = await this.redis.acquireActiveJob(ACTIVE_JOBS_PREFIX + userId, jobId, this.maxPerUser, this.lifeMs);
+		const count = await this.redis.acquireActiveJob(ACTIVE_JOBS_PREFIX + userId, jobId, this.maxPerUser, this.lifeMs).catch((error: unknown) => {
+			// No answer is not "not taken": the script may have run. The slot is given back.
+			void retryQuietly(() => this.redis.zrem(ACTIVE_JOBS_PREFIX + userId, jobId));
+			throw error;
+		});
 		if (count >= 0) throw tooManyActiveJobs(count, this.maxPerUser);
 		return () => this.release(userId, jobId);
 	}
 
 	/** The job has ended: its slot is free (once; later calls do nothing). */
 	release(userId: string, jobId: string): void {
-		void this.redis.srem(ACTIVE_JOBS_PREFIX + userId, jobId).catch(() => {});
+		void retryQuietly(() => this.redis.zrem(ACTIVE_JOBS_PREFIX + userId, jobId));
 	}
 }

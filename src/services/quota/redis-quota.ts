@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { retryQuietly } from '../retry-quietly.js';
 import { BudgetExceededError, QuotaExceededError, VIDEO_SECONDS, type Claim, type QuotaBook, type QuotaStatus, type QuotaUnit, type Reservation } from './quota.js';
 
 /** The hash field holding a window's start (ms); `@used` holds the sum of its charges. Job ids never start with `@`. */
@@ -58,7 +59,20 @@ end
 return 1
 `;
 
+/** Takes `jobId`'s charge out of each hash, whatever its window. KEYS: the hashes. ARGV: jobId. */
+const FORGET = `
+for i, key in ipairs(KEYS) do
+  local held = tonumber(redis.call('HGET', key, ARGV[1]))
+  if held ~= nil then
+    redis.call('HDEL', key, ARGV[1])
+    redis.call('HINCRBY', key, '${USED}', -held)
+  end
+end
+return 1
+`;
+
 type QuotaRedis = Redis & {
+	forgetQuota(...args: Array<string | number>): Promise<number>;
 	reserveQuota(...args: Array<string | number>): Promise<number[]>;
 	lowerQuota(...args: Array<string | number>): Promise<number>;
 };
@@ -88,6 +102,7 @@ export class RedisQuota implements QuotaBook {
 		if (!('reserveQuota' in redis)) {
 			redis.defineCommand('reserveQuota', { lua: RESERVE });
 			redis.defineCommand('lowerQuota', { lua: LOWER });
+			redis.defineCommand('forgetQuota', { lua: FORGET });
 		}
 		this.redis = redis as QuotaRedis;
 		this.prefix = quotaHashPrefix(unit);
@@ -95,7 +110,11 @@ export class RedisQuota implements QuotaBook {
 
 	async reserveAll(claims: readonly Claim[], amount: number, jobId: string): Promise<Reservation> {
 		const keys = claims.map((claim) => this.prefix + claim.subject);
-		const reply = await this.redis.reserveQuota(keys.length, ...keys, this.now(), this.windowMs, amount, jobId, ...claims.map((claim) => claim.limit));
+		const reply = await this.redis.reserveQuota(keys.length, ...keys, this.now(), this.windowMs, amount, jobId, ...claims.map((claim) => claim.limit)).catch((error: unknown) => {
+			// No answer is not "nothing taken": the script may have run. What it took is given back.
+			void retryQuietly(() => this.redis.forgetQuota(keys.length, ...keys, jobId));
+			throw error;
+		});
 		if (reply[0] === 0) {
 			const claim = claims[reply[1]! - 1]!;
 			const status = this.toStatus(reply[3]!, reply[2]!, claim.limit);
