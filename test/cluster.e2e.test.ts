@@ -45,8 +45,8 @@ describe.skipIf(!REDIS_URL)('several processes on one Redis', () => {
 		MAX_ACTIVE_JOBS_PER_USER: '2',
 		// One submit at a time per worker, so a job behind a slow one waits, queued, in its worker.
 		MAX_SUBMITTING: '1',
-		// A killed worker's jobs go to the other within a second.
-		WORKER_LOCK_MS: '1000',
+		// A killed worker's jobs go to the other within seconds (long enough that a busy machine's pauses do not look like a death).
+		WORKER_LOCK_MS: '3000',
 		SHUTDOWN_GRACE_MS: '3000',
 		// Four tasks at once across both workers: the fifth waits in the shared queue.
 		MAX_CONCURRENT_TASKS: '4',
@@ -220,8 +220,13 @@ describe.skipIf(!REDIS_URL)('several processes on one Redis', () => {
 		expect(submissions(tag)).toHaveLength(1);
 		const survivor = workers[1 - slot]!;
 		await survivor.waitForLog((line) => line.userId === userId && line.msg === 'video delivered');
+		// Once: one message carries the file, and no process delivered it twice.
+		expect([...handle.history, ...discord.channelMessages].filter((message) => message.files.length > 0 && textOf(message).includes(tag))).toHaveLength(1);
+		expect(all().flatMap((run) => run.logs()).filter((line) => line.userId === userId && line.msg === 'video delivered')).toHaveLength(1);
+		// Charged once: the member's window holds this job's 5 s and nothing else.
 		const charges = await redis.hgetall(`${quotaHashPrefix(VIDEO_SECONDS)}${onShard(0).guildId}:${userId}`);
-		expect(charges['@used']).toBe('5');
+		expect(charges).toMatchObject({ '@used': '5' });
+		expect(Object.keys(charges).filter((field) => !field.startsWith('@'))).toHaveLength(1);
 		await startWorker(slot);
 	});
 
