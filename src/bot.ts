@@ -47,6 +47,8 @@ const PRUNE_INTERVAL_MS = 6 * 60 * 60_000;
  * the runner's own cut-off, flushing the store and closing connections share it.
  */
 const CLOSE_MARGIN_MS = 3_000;
+/** How long a stopping process waits for the interactions it is answering (Discord's own deadline is 3 s). */
+const ANSWERING_MS = 3_000;
 
 /**
  * What this process does: everything (`npm start`), or, on Redis, only take interactions
@@ -152,7 +154,15 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		activeJobs: cluster?.activeJobs ?? localActiveJobs!,
 		dispatch: cluster ? cluster.dispatch(jobs, runner) : new LocalDispatch(runner),
 	};
-	client.on(Events.InteractionCreate, routeInteractions(commands, messageCommands, context));
+	const route = routeInteractions(commands, messageCommands, context);
+	// Interactions being answered: a stopping process lets them finish (the job written and queued, or refused) before it closes the store.
+	const answering = new Set<Promise<void>>();
+	client.on(Events.InteractionCreate, (interaction) => {
+		const answered = route(interaction)
+			.catch((error: unknown) => logger.error({ err: error }, 'interaction not handled'))
+			.finally(() => answering.delete(answered));
+		answering.add(answered);
+	});
 	client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
 
 	const retentionMs = config.JOB_RETENTION_DAYS * DAY_MS;
@@ -200,6 +210,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 			stopped ??= (async () => {
 				client.removeAllListeners(Events.InteractionCreate);
 				clearInterval(pruner);
+				await within(Promise.allSettled(answering), Math.min(ANSWERING_MS, graceMs / 3));
 				// Submits get the grace period less a margin; the cut-off and each closing step get a
 				// bounded share of the margin, so a short grace is kept too.
 				const margin = Math.min(CLOSE_MARGIN_MS, graceMs * 0.6);
