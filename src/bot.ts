@@ -127,6 +127,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 			// Locally the runner's caller gives the slot back; on Redis, whichever process ends the job does.
 			cluster?.activeJobs.release(job.requester.userId, job.id);
 		},
+		...(cluster && { ownsJob: (jobId: string) => cluster.ownsJob(jobId) }),
 		callbacks: signer && { urlFor: (jobId) => signer.urlFor(jobId), waker, fallbackPollMs: config.WEBHOOK_FALLBACK_POLL_MS },
 	});
 	const signals = await cluster?.listen({

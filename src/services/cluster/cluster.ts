@@ -125,6 +125,11 @@ export class Cluster {
 		return this.worker;
 	}
 
+	/** Whether this process still holds a job it runs (a gateway alone runs none). */
+	async ownsJob(jobId: string): Promise<boolean> {
+		return this.worker ? this.worker.holds(jobId) : true;
+	}
+
 	/** Stops taking jobs; resolves once its jobs have ended or gone back to the queue (the runner's stop lets them go). */
 	async closeWorker(): Promise<void> {
 		// No new job is taken from here on, while the runner lets the running ones go.

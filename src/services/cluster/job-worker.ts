@@ -36,6 +36,8 @@ export interface JobWorkerOptions {
 export class JobWorker {
 	private worker: Worker | undefined;
 	private inProgress = 0;
+	/** Each job this worker runs now, with the lock token it holds it by. */
+	private readonly held = new Map<string, { queued: QueuedJob; token: string | undefined }>();
 
 	constructor(private readonly options: JobWorkerOptions) {}
 
@@ -85,7 +87,12 @@ export class JobWorker {
 			throw new DelayedError();
 		}
 		if (!job || FINAL_STATES.has(job.state)) return;
-		await this.options.runner.start(job);
+		this.held.set(job.id, { queued, token });
+		try {
+			await this.options.runner.start(job);
+		} finally {
+			this.held.delete(job.id);
+		}
 		if (FINAL_STATES.has(job.state)) return;
 		// The runner left it (this process is stopping, or the job is another worker's now). Its record
 		// is written before the job goes back, so the worker that takes it next reads where it is.
@@ -93,6 +100,12 @@ export class JobWorker {
 		if (!(await this.owns(queued, token))) return;
 		await queued.moveToWait(token);
 		throw new WaitingError();
+	}
+
+	/** Whether this worker still holds a job it runs (see `owns`); the runner asks before it sends anything. */
+	async holds(jobId: string): Promise<boolean> {
+		const held = this.held.get(jobId);
+		return held !== undefined && this.owns(held.queued, held.token);
 	}
 
 	/**

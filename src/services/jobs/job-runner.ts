@@ -52,6 +52,11 @@ export interface JobRunnerDeps {
 	credit: CreditGate;
 	/** Told once of every job that ends (usage, audit line). Must not throw. */
 	onFinal?: (job: Job) => void;
+	/**
+	 * On Redis: whether this process still holds the job (a worker that stopped answering for longer
+	 * than its lock may have lost it to another). Asked right before anything is sent to RelayDance.
+	 */
+	ownsJob?: (jobId: string) => Promise<boolean>;
 	/** Webhook mode: tasks carry a callback URL, and a callback wakes the wait for its job. */
 	callbacks?: { urlFor: (jobId: string) => string; waker: TaskWaker; fallbackPollMs: number };
 }
@@ -180,6 +185,10 @@ export class JobRunner {
 				log.info({ state: job.state }, 'bot stopping: job left in the store for the next start');
 				return;
 			}
+			if (error instanceof JobMovedError) {
+				log.warn({ state: job.state }, 'another worker holds this job now: left to it, nothing sent');
+				return;
+			}
 			if (this.cancelled.has(job.id) && CANCELLABLE_STATES.has(job.state)) {
 				log.info('cancelled by the requester before anything was sent');
 				return await this.fail(job, CANCELLED, view, log);
@@ -273,8 +282,11 @@ export class JobRunner {
 			return { delivery: 'none', shown: 0 };
 		});
 		if (delivered.shown === 0) return await this.fail(job, NOT_SHOWN, view, log);
-		// Charged for what the member was shown: a partial answer (3 of 4) charges 3.
-		await this.deps.quotas.image.settle(job.quota, delivered.shown);
+		// Charged for what the member was shown: a partial answer (3 of 4) charges 3. The images were
+		// posted whatever the quota store says: a settle that fails leaves the whole charge, logged.
+		await Promise.resolve(this.deps.quotas.image.settle(job.quota, delivered.shown)).catch((error: unknown) =>
+			log.error({ err: error, reservation: job.quota, shown: delivered.shown }, 'could not lower the charge to the images shown'),
+		);
 		job.result = { madeAt: job.result?.madeAt ?? Date.now(), delivery: delivered.delivery, messageUrl: delivered.messageUrl };
 		// Attached images first, in the message's order: Animate's number N is the Nth of them.
 		const attached = new Set(fetched.images.map((image) => image.fileName.replace(/\.\w+$/, '')));
@@ -361,6 +373,7 @@ export class JobRunner {
 			await this.uploadReferences(references, log, signal);
 			releaseMemory();
 			signal.throwIfAborted(); // a Cancel pressed while the last upload finished still counts
+			if (this.deps.ownsJob && !(await this.deps.ownsJob(job.id))) throw new JobMovedError();
 			this.move(job, 'submitting', view);
 			await this.deps.jobs.save(job, { now: true });
 			if (options.holdSlot === false) release();
@@ -471,24 +484,31 @@ export class JobRunner {
 			}
 		}
 		this.save(job);
+		// Told before the member reads the failure: asking again at once finds their slot free.
+		this.tellFinal(job);
 		try {
 			// Until the cut-off: a job that fails while the bot stops (a refused submit) is still told.
 			await view.fail(job, this.halting.signal);
 		} catch (error) {
 			log.error({ err: error }, 'could not tell the user their job failed');
 		}
-		await this.finish(job);
+		await this.finish(job, { told: true });
 	}
 
 	/** A final job's record no longer needs the credential its messages were sent with. */
-	private finish(job: Job): Promise<void> {
+	private finish(job: Job, options: { told?: boolean } = {}): Promise<void> {
 		delete job.reply.credential;
+		if (!options.told) this.tellFinal(job);
+		return this.deps.jobs.save(job, { now: true }).catch(() => {}); // the writer logs a failed write
+	}
+
+	/** `onFinal`, once per job. */
+	private tellFinal(job: Job): void {
 		try {
 			this.deps.onFinal?.(job);
 		} catch (error) {
 			this.deps.logger.warn({ err: error, jobId: job.id }, 'a listener of finished jobs failed');
 		}
-		return this.deps.jobs.save(job, { now: true }).catch(() => {}); // the writer logs a failed write
 	}
 
 	private move(job: Job, state: JobState, view: JobView, options?: { now?: boolean }): void {
@@ -506,6 +526,14 @@ export class JobRunner {
 /** The line a job waits in for a task slot: its server's (DMs share one). */
 function groupOf(job: Job): string {
 	return job.requester.guildId ?? 'dm';
+}
+
+/** On Redis: BullMQ handed the job to another worker while this one was not answering. */
+export class JobMovedError extends Error {
+	override name = 'JobMovedError';
+	constructor() {
+		super('the job is held by another worker now');
+	}
 }
 
 /** The requester pressed Cancel. */
