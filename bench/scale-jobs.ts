@@ -92,19 +92,20 @@ async function attempt({ print, table }: Report, size: number, batch: number, co
 		await sleep(STEADY_WINDOW_MS);
 		const steadyEnd = await Promise.all(workers.map((worker) => worker.counts()));
 		const steady = await Promise.all(processes.map((child) => child.ask('stats')));
+		const [activeEnd, waitingEnd] = await Promise.all([queue.getActiveCount(), queue.getWaitingCount()]);
 		const beats = await runningByHeartbeat(redis);
 
 		const submitted = sum(steadyEnd, 'submitted');
-		const complete = submitted >= size && active >= size;
+		const complete = submitted >= size;
 		table(
-			['jobs asked', "commands sent (not deferred within 3 s)", 'accepted in', 'at RelayDance at once', 'BullMQ active / waiting', 'Redis used_memory before → after', 'Redis per job'],
+			['jobs asked', "commands sent (not deferred within 3 s)", 'accepted in', 'at RelayDance at once', `BullMQ active / waiting (all in flight → ${fmt(STEADY_WINDOW_MS / 1000, 0)} s later)`, 'Redis used_memory before → after', 'Redis per job'],
 			[
 				[
 					size,
 					`${sent} (${late})`,
 					`${accepted} in ${fmt(acceptMs / 1000)} s`,
 					`${submitted} after ${fmt(inFlightMs / 1000)} s`,
-					`${active} / ${waiting}`,
+					`${active} / ${waiting} → ${activeEnd} / ${waitingEnd}`,
 					`${fmt(redisBefore / MB)} → ${fmt(redisAfter / MB)} MB`,
 					`${fmt((redisAfter - redisBefore) / Math.max(1, submitted) / 1024, 2)} KB`,
 				],
@@ -128,17 +129,24 @@ async function attempt({ print, table }: Report, size: number, batch: number, co
 				`${fmt(ramp[index]!.delayP99Ms)} / ${fmt(steady[index]!.delayP99Ms)}`,
 				fmt(Math.max(ramp[index]!.delayMaxMs, steady[index]!.delayMaxMs), 0),
 				rate,
+				problemsOf(processes[index]!),
 				label.startsWith('gateway') ? '—' : worst < EVENT_LOOP_TARGET_MS ? 'met' : steady[index]!.delayP99Ms < EVENT_LOOP_TARGET_MS ? '**not met** while accepting (met steady)' : '**not met**',
 			];
 		};
 		const perSecond = (index: number) => fmt((steadyEnd[index]!.requests - steadyStart[index]!.requests) / (STEADY_WINDOW_MS / 1000), 0);
 		table(
-			['process', 'jobs: tasks it submitted (share); running by its own heartbeat', 'RSS idle → peak', 'RSS / JS heap used at the end', 'event-loop p99 ms (accept + ramp / steady)', 'event-loop max ms', 'RelayDance req/s (steady)', `event-loop p99 < ${EVENT_LOOP_TARGET_MS} ms`],
+			['process', 'jobs: tasks it submitted (share); running by its own heartbeat', 'RSS idle → peak', 'RSS / JS heap used at the end', 'event-loop p99 ms (accept + ramp / steady)', 'event-loop max ms', 'RelayDance req/s (steady)', 'warnings logged', `event-loop p99 < ${EVENT_LOOP_TARGET_MS} ms`],
 			[
 				...workers.map((worker, index) => row(`worker ${index + 1} (pid ${worker.pid})`, index, `${steadyEnd[index]!.submitted} (${fmt((steadyEnd[index]!.submitted / Math.max(1, submitted)) * 100, 1)} %); ${beats.get(worker.pid) ?? '—'} by its heartbeat`, perSecond(index))),
 				row(`gateway (pid ${gateway.pid})`, workers.length, `— (accepted ${accepted})`, '—'),
 			],
 		);
+		if (Math.min(active, activeEnd) < submitted) {
+			print(
+				`**BullMQ lost jobs that were still running:** with ${submitted.toLocaleString('en')} tasks at RelayDance and every worker still holding its jobs (its heartbeat counts them), BullMQ counted ${active} active and ${waiting} waiting once all were in flight, ${activeEnd} and ${waitingEnd} ${fmt(STEADY_WINDOW_MS / 1000, 0)} s later: a job whose lock (WORKER_LOCK_MS, 30 s by default) was not renewed in time is put back to waiting while its worker still runs it, and another worker with a free slot would take it up.`,
+			);
+			print();
+		}
 		if (!complete) {
 			print(`**Not all ${size.toLocaleString('en')} were in flight at once:** ${accepted} were accepted of ${sent} sent, ${submitted} reached RelayDance within ${fmt(rampTimeoutMs / 1000, 0)} s, and BullMQ held ${active} running.`);
 			print();
@@ -160,6 +168,13 @@ function printVerdict(print: Report['print'], steady: ProbeStats[], ramp: ProbeS
 	const verdict = (ms: number) => (ms < EVENT_LOOP_TARGET_MS ? 'met' : '**not met**');
 	print(`Worst worker event-loop p99 (target < ${EVENT_LOOP_TARGET_MS} ms in every worker): ${fmt(worstRamp)} ms while jobs arrive and are submitted (${verdict(worstRamp)}), ${fmt(worstSteady)} ms once all are in flight (${verdict(worstSteady)}).`);
 	print();
+}
+
+/** `3 × could not renew lock for job *` and the like, most frequent first, or `none`. */
+function problemsOf(child: RoleProcess): string {
+	const entries = [...child.problems].sort((a, b) => b[1] - a[1]);
+	if (entries.length === 0) return 'none';
+	return entries.slice(0, 2).map(([what, count]) => `${count} × ${what.replaceAll('|', '/')}`).join('; ') + (entries.length > 2 ? `; ${entries.length - 2} more kinds` : '');
 }
 
 function sum(counts: RelayDanceCounts[], key: keyof RelayDanceCounts): number {

@@ -81,6 +81,9 @@ process.on('message', (message) => { if (message?.scaleCount) process.send?.({ s
 /** The built bot in one role, as `npm run gateway` / `npm run worker` runs it, with the probe and the counter preloaded. */
 export class RoleProcess extends Probed {
 	private output = '';
+	private partial = '';
+	/** Warning and error log lines so far, by message (ids and numbers in it replaced by `*`). */
+	readonly problems = new Map<string, number>();
 	private readonly exited: Promise<number | null>;
 
 	constructor(
@@ -96,7 +99,10 @@ export class RoleProcess extends Probed {
 		);
 		// Keep only the tail: a full pipe would stall the process.
 		const keep = (chunk: Buffer) => (this.output = (this.output + String(chunk)).slice(-20_000));
-		this.child.stdout!.on('data', keep);
+		this.child.stdout!.on('data', (chunk: Buffer) => {
+			keep(chunk);
+			this.countProblems(chunk);
+		});
 		this.child.stderr!.on('data', keep);
 		if (process.env.BENCH_TRACE) this.child.stderr!.pipe(process.stderr);
 		this.exited = new Promise((resolve) => this.child.once('exit', resolve));
@@ -113,6 +119,23 @@ export class RoleProcess extends Probed {
 			if (this.child.exitCode !== null) throw new Error(`${this.role} ${this.pid} exited (${this.child.exitCode}):\n${this.output}`);
 			if (Date.now() > deadline) throw new Error(`${this.role} ${this.pid}: no "${text}" in ${timeoutMs} ms:\n${this.output}`);
 			await new Promise((resolve) => setTimeout(resolve, 50));
+		}
+	}
+
+	/** Pino lines of level warn (40) and above, counted by what they say. */
+	private countProblems(chunk: Buffer): void {
+		const lines = (this.partial + String(chunk)).split('\n');
+		this.partial = lines.pop()!;
+		for (const line of lines) {
+			let entry: { level?: number; msg?: string; err?: { message?: string } };
+			try {
+				entry = JSON.parse(line) as typeof entry;
+			} catch {
+				continue;
+			}
+			if ((entry.level ?? 0) < 40) continue;
+			const what = `${entry.msg ?? ''}${entry.err?.message ? `: ${entry.err.message}` : ''}`.replace(/\d+/g, '*').slice(0, 120);
+			this.problems.set(what, (this.problems.get(what) ?? 0) + 1);
 		}
 	}
 
