@@ -54,7 +54,8 @@ export interface JobRunnerDeps {
 	onFinal?: (job: Job) => void;
 	/**
 	 * On Redis: whether this process still holds the job (a worker that stopped answering for longer
-	 * than its lock may have lost it to another). Asked right before anything is sent to RelayDance.
+	 * than its lock may have lost it to another). Asked right before anything is sent to RelayDance,
+	 * and before a finished task is delivered or failed.
 	 */
 	ownsJob?: (jobId: string) => Promise<boolean>;
 	/** Webhook mode: tasks carry a callback URL, and a callback wakes the wait for its job. */
@@ -186,7 +187,7 @@ export class JobRunner {
 				return;
 			}
 			if (error instanceof JobMovedError) {
-				log.warn({ state: job.state }, 'another worker holds this job now: left to it, nothing sent');
+				log.warn({ state: job.state }, 'another worker holds this job now: left to it');
 				return;
 			}
 			if (this.cancelled.has(job.id) && CANCELLABLE_STATES.has(job.state)) {
@@ -220,6 +221,8 @@ export class JobRunner {
 			const final = await this.waitForTask(job, view);
 			callbacks?.waker.unregister(job.id); // the task is final: a late callback is answered 404 and costs nothing
 			this.releaseTaskSlot(job); // nothing runs at RelayDance for it any more: delivery does not hold a place
+			// A worker that lost the job while it waited leaves the ending to the one that holds it now: told once.
+			if (this.deps.ownsJob && !(await this.deps.ownsJob(job.id))) throw new JobMovedError();
 			if (final.status === 'failed') {
 				log.info({ taskId: job.taskId, code: final.errorCode }, 'task failed');
 				return await this.fail(job, taskFailure(final), view, log);
