@@ -3,6 +3,7 @@ import type { ChatInputCommandInteraction, MessageComponentInteraction, ModalSub
 import type { BotContext } from '../context.js';
 import { replyAddressOf } from '../discord/reply-address.js';
 import type { ImagePlan } from '../services/jobs/image-request.js';
+import { firstResponses } from '../services/jobs/first-responses.js';
 import type { Job } from '../services/jobs/job.js';
 import type { VideoPlan } from '../services/jobs/video-request.js';
 import { memberLimit } from '../services/guilds/member-limits.js';
@@ -43,7 +44,7 @@ export async function acceptJob(interaction: StartingInteraction, context: BotCo
 		throw error;
 	}
 	try {
-		await interaction.deferReply();
+		await firstResponses.send(() => interaction.deferReply());
 	} catch (error) {
 		release();
 		await quota.refund(reservation);

@@ -12,6 +12,7 @@ import type { TaskWaker } from '../relaydance/task-waker.js';
 import { mayHaveBilled } from './billing.js';
 import { CANCELLED, errorFailure, LOST_IMAGES, LOST_IN_IMAGES, LOST_IN_SUBMIT, NO_IMAGES, NOT_SHOWN, taskFailure } from './failure.js';
 import { ShutdownError } from './shutdown-error.js';
+import { firstResponses } from './first-responses.js';
 import { CANCELLABLE_STATES, FINAL_STATES, shownPlace, type ImageJob, type Job, type JobFailure, type JobKind, type JobState, type VideoJob } from './job.js';
 import type { JobStore } from './job-store.js';
 import type { Delivered, JobView, JobViews } from './job-view.js';
@@ -96,12 +97,16 @@ export class JobRunner {
 		this.referenceMemory = new WaitLine(deps.referenceMemoryBytes);
 	}
 
-	/** Runs `job` from its current state; a job already running is not started twice. */
+	/**
+	 * Runs `job` from its current state; a job already running is not started twice. The job is held
+	 * (found, cancelled, waited for on stop) at once, but its work waits its turn behind the
+	 * interactions still being answered (`firstResponses`).
+	 */
 	start(job: Job): Promise<void> {
 		const existing = this.running.get(job.id);
 		if (existing) return existing;
 		this.held.set(job.id, job);
-		const run = this.run(job).finally(() => {
+		const run = firstResponses.turn().then(() => this.run(job)).finally(() => {
 			this.running.delete(job.id);
 			this.held.delete(job.id);
 			this.cancelled.delete(job.id);
