@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { loadDotEnv } from './config.js';
 import { QUEUE_NAME, QUEUE_PREFIX } from './services/cluster/names.js';
 import { readStatus, renderStatus } from './services/cluster/status-report.js';
+import { isRedisUrl } from './services/store/store.js';
 
 /**
  * `npm run status [-- --json]`: the queue, the live workers and quota use of a bot running as
@@ -10,7 +11,7 @@ import { readStatus, renderStatus } from './services/cluster/status-report.js';
  */
 loadDotEnv();
 const url = process.env.STORE_URL || undefined;
-if (!url || !/^rediss?:\/\//.test(url)) {
+if (!url || !isRedisUrl(url)) {
 	console.error(`npm run status reads a Redis store (STORE_URL=redis://host:port/db), and STORE_URL is ${url ? `${url.split(':')[0]}://…` : 'unset (SQLite, the default)'}.`);
 	console.error('With SQLite the bot runs everything in one process: there is no queue or worker to report; /relaydance-admin usage shows quota use.');
 	process.exit(1);

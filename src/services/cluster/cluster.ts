@@ -22,11 +22,6 @@ import { QueueDispatch, RUN_JOB } from './queue-dispatch.js';
 /** Longest a quota, slot or usage call waits on Redis. */
 const REDIS_COMMAND_MS = 1_000;
 
-/** `STORE_URL` names a Redis: every process on it shares quotas, jobs and the queue. */
-export function isRedisUrl(url: string): boolean {
-	return /^rediss?:\/\//.test(url);
-}
-
 /** ioredis/BullMQ connection options from `redis://user:password@host:port/db`. */
 export function connectionOf(url: string): ConnectionOptions & { host: string; port: number; db: number } {
 	const parsed = new URL(url);

@@ -109,8 +109,8 @@ export interface QuotaBook {
  * The process holds every live record in memory (loaded from Keyv at start) and decides there,
  * synchronously: a reservation is atomic within the process without a lock, and costs no store
  * round trip before the interaction is deferred. Each change is then written to Keyv behind the
- * decision (batched, in order), so quotas survive a restart. Across shards this is not atomic:
- * see README, "Quotas".
+ * decision (batched, in order), so quotas survive a restart. Several processes on one Redis use
+ * `RedisQuota` instead, which decides in Redis.
  */
 export class QuotaService implements QuotaBook {
 	/** Each live record, with its charges summed (`used`) so a decision never walks them. */

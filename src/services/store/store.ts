@@ -25,13 +25,18 @@ const REDIS_CONNECT_MS = 10_000;
 /** SQLite allows 32,766 bound variables per statement (999 before 3.32); two per row. */
 const ROWS_PER_STATEMENT = 400;
 
+/** `STORE_URL` names a Redis (`redis://`, `rediss://`): every process on it shares records, quotas and the queue. */
+export function isRedisUrl(url: string): boolean {
+	return /^rediss?:\/\//.test(url);
+}
+
 /**
  * Opens the one Keyv store every service shares; each service prefixes its own keys
  * (`quota:`, `job:`). SQLite (the default) runs in WAL mode so a write costs no fsync of its own;
  * `redis://host:port/db` keeps every record in Redis through Keyv's Redis adapter.
  */
 export async function openStore(url: string): Promise<Keyv> {
-	if (/^rediss?:\/\//.test(url)) {
+	if (isRedisUrl(url)) {
 		// The adapter's own throwOnErrors: Keyv's does not reach it, and a failed write must reject
 		// (a job's `submitting` record is written before its submit), not be dropped with an event.
 		const keyv = new Keyv({ store: new KeyvRedis(url, { throwOnErrors: true, connectionTimeout: REDIS_CONNECT_MS }), namespace: NAMESPACE, throwOnErrors: true });
