@@ -5,6 +5,8 @@ import { Client, Events, GatewayIntentBits, REST } from 'discord.js';
 import { commands, messageCommands } from './commands/index.js';
 import { applicationIdOf, ConfigError, DISCORD_API_DEFAULT, type Config } from './config.js';
 import { Cluster } from './services/cluster/cluster.js';
+import { FencedJobWriter } from './services/cluster/fenced-job-writer.js';
+import type { ClusterSignals } from './services/cluster/signals.js';
 import { LocalDispatch } from './services/jobs/job-dispatch.js';
 import type { BotContext } from './context.js';
 import { discordAgent } from './discord/rest-agent.js';
@@ -15,7 +17,7 @@ import { ActiveJobs } from './services/quota/active-jobs.js';
 import { startCallbackServer } from './services/relaydance/callback-server.js';
 import { CallbackSigner } from './services/relaydance/callback-signer.js';
 import { JobRunner } from './services/jobs/job-runner.js';
-import { JobStore } from './services/jobs/job-store.js';
+import { JOB_KEY_PREFIX, JobStore } from './services/jobs/job-store.js';
 import { recoverJobs } from './services/jobs/recovery.js';
 import { ModelCatalog } from './services/relaydance/model-catalog.js';
 import { IMAGES, QuotaService, VIDEO_SECONDS, type QuotaRecord, type QuotaUnit } from './services/quota/quota.js';
@@ -65,6 +67,14 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 	const store = await openStore(config.STORE_URL);
 	// On Redis, every process decides quotas, active jobs and the queue together.
 	const cluster = isRedisUrl(config.STORE_URL) ? new Cluster(config, logger) : undefined;
+	if (cluster) {
+		try {
+			await cluster.check();
+		} catch (error) {
+			await Promise.allSettled([cluster.close(), store.disconnect()]);
+			throw error;
+		}
+	}
 	const tmpDir = await mkdtemp(join(tmpdir(), 'relaydance-bot-'));
 	const client = new Client({
 		intents: [GatewayIntentBits.Guilds],
@@ -77,7 +87,9 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 	client.rest.setToken(config.DISCORD_TOKEN);
 	const relaydance = new RelayDanceClient({ baseUrl: config.RELAYDANCE_BASE_URL, apiKey: config.RELAYDANCE_API_KEY });
 	const writer = new WriteBehind(store, STORE_WRITE_DELAY_MS, (error) => logger.error({ err: error }, 'could not write to the store'));
-	const jobs = new JobStore(store, writer);
+	// On Redis each record write carries this process's claim on the job, checked in Redis (the fence).
+	const jobWriter = cluster ? new FencedJobWriter(store, cluster.fences, JOB_KEY_PREFIX, STORE_WRITE_DELAY_MS, (error) => logger.error({ err: error }, 'could not write a job record; writing it again until Redis answers')) : writer;
+	const jobs = new JobStore(store, jobWriter, cluster?.fences);
 	const windowMs = config.QUOTA_WINDOW_HOURS * 60 * 60_000;
 	const openQuota = async (unit: QuotaUnit, limit: number) =>
 		new QuotaService(writer, limit, windowMs, undefined, unit).load(await scanStore<QuotaRecord>(store, unit.keyPrefix));
@@ -87,11 +99,16 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 	const guilds = await new GuildSettingsStore(store, writer, DEFAULT_ACCESS).load();
 	const usage = cluster?.usage ?? (await new UsageLedger(store, writer, config.MODEL_PRICES).load());
 	const audit = new AuditLog(client.rest, guilds, config.MODEL_PRICES, logger);
+	let signals: ClusterSignals | undefined;
 	const credit = new CreditGate(
 		config.CREDIT_RETRY_MS,
 		() => audit.creditExhausted(Math.max(1, Math.round(config.CREDIT_RETRY_MS / 60_000))),
 		undefined,
-		(state) => void (state ? store.set(CREDIT_KEY, state) : store.delete(CREDIT_KEY)).catch((error: unknown) => logger.warn({ err: error }, 'could not store the credit pause')),
+		(state) => {
+			void (state ? store.set(CREDIT_KEY, state) : store.delete(CREDIT_KEY)).catch((error: unknown) => logger.warn({ err: error }, 'could not store the credit pause'));
+			// Every other process pauses at once: gateways refuse new requests rather than reserve for them.
+			if (state) void signals?.creditPaused(state.pausedUntil).catch((error: unknown) => logger.warn({ err: error }, 'could not announce the credit pause'));
+		},
 	).resume(await store.get<CreditPause>(CREDIT_KEY));
 	const signer = config.WEBHOOK_PUBLIC_URL ? new CallbackSigner(config.RELAYDANCE_API_KEY, config.WEBHOOK_PUBLIC_URL) : undefined;
 	const waker = new TaskWaker();
@@ -127,11 +144,12 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 			// Locally the runner's caller gives the slot back; on Redis, whichever process ends the job does.
 			cluster?.activeJobs.release(job.requester.userId, job.id);
 		},
-		...(cluster && { ownsJob: (jobId: string) => cluster.ownsJob(jobId) }),
+		...(cluster && { ownsJob: (jobId: string) => jobs.holds(jobId) }),
 		callbacks: signer && { urlFor: (jobId) => signer.urlFor(jobId), waker, fallbackPollMs: config.WEBHOOK_FALLBACK_POLL_MS },
 	});
-	const signals = await cluster?.listen({
+	signals = await cluster?.listen({
 		cancel: (jobId) => runner.cancel(jobId),
+		creditPaused: (pausedUntil) => credit.pauseHeard({ pausedUntil }),
 		wake: (jobId) => void waker.wake(jobId),
 		settings: (key) => void guilds.refresh(key).catch((error: unknown) => logger.warn({ err: error, key }, 'could not read changed settings')),
 	});
@@ -173,6 +191,27 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 	};
 	let pruner: NodeJS.Timeout | undefined;
 
+	/**
+	 * Redis lost its data: the jobs this process runs are written back (their runs go on and end
+	 * them), so are the settings it holds (every process reads them again) and a credit pause, and
+	 * one process tells every audit channel.
+	 */
+	const onDataLoss = async (lost: string) => {
+		const held = (cluster?.fences.held() ?? []).map((id) => runner.find(id)).filter((job) => job !== undefined);
+		const written = await Promise.allSettled(held.map((job) => jobs.save(job, { now: true })));
+		const restored = await guilds.restore().catch((error: unknown) => (logger.error({ err: error }, 'could not write back the settings'), 0));
+		if (credit.paused) await store.set(CREDIT_KEY, { pausedUntil: credit.reopensAt }).catch(() => {});
+		logger.warn({ jobs: written.filter((result) => result.status === 'fulfilled').length, settings: restored }, 'wrote back what this process held after Redis lost its data');
+		if (await cluster?.firstToAnnounce(lost)) audit.dataLost();
+	};
+	/** Back on Redis after it was away: a credit pause another process stored meanwhile holds here too. */
+	const onReconnect = () => {
+		void store.get<CreditPause>(CREDIT_KEY).then(
+			(state) => state && credit.pauseHeard(state),
+			() => {},
+		);
+	};
+
 	return {
 		client,
 		context,
@@ -189,8 +228,9 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 			}
 			if (!cluster) await recoverJobs({ jobs, quotas: localQuotas!, runner, activeJobs: localActiveJobs!, logger, retentionMs });
 			else {
-				const { jobs: stored } = await jobs.load();
-				if (runsJobs) await cluster.startWorker(runner, stored, role, views);
+				await jobs.load();
+				await cluster.watch(jobs, onDataLoss, onReconnect);
+				if (runsJobs) await cluster.startWorker(runner, role, views);
 			}
 			if (runsJobs) pruner = setInterval(() => void prune().catch((error: unknown) => logger.warn({ err: error }, 'could not prune job records')), PRUNE_INTERVAL_MS).unref();
 			if (role === 'worker') {
@@ -217,7 +257,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 				const margin = Math.min(CLOSE_MARGIN_MS, graceMs * 0.6);
 				// A worker's unfinished jobs go back to the queue as the runner lets them go.
 				await Promise.all([runner.stop(graceMs - margin, margin / 3), within(cluster?.closeWorker() ?? Promise.resolve(), graceMs - margin / 2)]);
-				await within(writer.flush(), margin / 3);
+				await within(Promise.all([writer.flush(), jobWriter.flush()]), margin / 3);
 				await within(Promise.all([client.destroy(), callbackServer?.close()]), margin / 6);
 				await within(Promise.all([store.disconnect(), cluster?.close()]), margin / 12);
 				await within(rm(tmpDir, { recursive: true, force: true }), margin / 24);

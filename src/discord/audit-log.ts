@@ -49,6 +49,18 @@ export class AuditLog {
 		}
 	}
 
+	/** Redis lost its data: once per server with an audit channel, from one process. */
+	dataLost(): void {
+		for (const [guildId, settings] of this.guilds.entries()) {
+			if (!settings.auditChannelId) continue;
+			this.post(
+				settings.auditChannelId,
+				"⚠️ The bot's Redis lost its data (restarted without persistence, or flushed). Jobs that were running are being finished and delivered, and this server's settings were written back. Requests that were still waiting in line may be lost, and quota windows started over. Ask the bot's operator to run Redis with appendonly yes.",
+				guildId,
+			);
+		}
+	}
+
 	private channelOf(guildId: string | null): string | undefined {
 		return guildId ? this.guilds.get(guildId)?.auditChannelId : undefined;
 	}

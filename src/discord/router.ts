@@ -6,6 +6,7 @@ import { pressCancel } from '../commands/cancel.js';
 import type { Command, MessageCommand } from '../commands/command.js';
 import { submitMakeVideo } from '../commands/make-video.js';
 import type { BotContext } from '../context.js';
+import { isStoreUnavailable } from '../services/store/store-unavailable.js';
 import { UserError } from '../services/user-error.js';
 import { parseForm, parseJobButton } from './custom-ids.js';
 import { renderInternalError, renderRefusal } from './render.js';
@@ -60,8 +61,15 @@ export function routeInteractions(commands: Command[], messageCommands: MessageC
 	}
 }
 
+/** Shown when the shared store (Redis) does not answer: nothing was taken, and the member can simply ask again. */
+export const STORE_UNAVAILABLE = "The bot can't reach its job store right now, so nothing was started and nothing was taken from your quota. Please try again in a minute.";
+
 async function answerError(interaction: RepliableInteraction, error: unknown, context: BotContext): Promise<void> {
 	const what = interaction.isCommand() ? interaction.commandName : 'customId' in interaction ? interaction.customId : 'interaction';
+	if (isStoreUnavailable(error)) {
+		context.logger.warn({ err: error, command: what, userId: interaction.user.id }, 'the store did not answer; the member was asked to try again in a minute');
+		error = new UserError('StoreUnavailable', STORE_UNAVAILABLE);
+	}
 	if (error instanceof UserError) {
 		context.logger.info({ userId: interaction.user.id, command: what, refusal: error.identifier }, 'request refused');
 		await respond(interaction, renderRefusal(error), { ephemeral: true }).catch((replyError: unknown) => context.logger.warn({ err: replyError }, 'could not deliver a refusal'));

@@ -36,5 +36,6 @@ export type UserErrorId =
 	| 'NotAllowedHere'
 	| 'PromptRefused'
 	| 'CreditExhausted'
+	| 'StoreUnavailable'
 	| 'NotAdmin'
 	| 'BadSetting';

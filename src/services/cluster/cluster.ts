@@ -17,7 +17,13 @@ import { JobWorker } from './job-worker.js';
 import { QUEUE_NAME, QUEUE_PREFIX } from './names.js';
 import { QueuePlaces } from './queue-places.js';
 import type { JobViews } from '../jobs/job-view.js';
-import { QueueDispatch, RUN_JOB } from './queue-dispatch.js';
+import { QueueDispatch } from './queue-dispatch.js';
+import { FencedRecords } from './fenced-records.js';
+import { Reconciler } from './reconciler.js';
+import { EpochWatch } from './epoch.js';
+import { checkRedis } from './redis-checks.js';
+import { quotaHashPrefix } from '../quota/redis-quota.js';
+import { LOSS_ANNOUNCED_PREFIX } from './names.js';
 
 /** Longest a quota, slot or usage call waits on Redis. */
 const REDIS_COMMAND_MS = 1_000;
@@ -46,7 +52,14 @@ export class Cluster {
 	readonly activeJobs: RedisActiveJobs;
 	readonly usage: RedisUsage;
 	readonly queue: Queue;
+	/** Job record writes with their fences; on a connection of their own that waits out a Redis away rather than fail. */
+	readonly fences: FencedRecords;
 	private readonly redis: Redis;
+	private readonly records: Redis;
+	private reconciler: Reconciler | undefined;
+	private epoch: EpochWatch | undefined;
+	/** This process, as leases and heartbeats name it. */
+	private readonly id = randomUUID().slice(0, 8);
 	private readonly subscriber: Redis;
 	private signals: ClusterSignals | undefined;
 	private worker: JobWorker | undefined;
@@ -63,6 +76,9 @@ export class Cluster {
 		// fail within a second (the member is told; what a call may have taken is given back) rather than wait.
 		this.redis = new Redis({ ...connection, maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_MS });
 		this.subscriber = new Redis(connection);
+		this.records = new Redis(connection);
+		this.records.on('error', () => {}); // each write waits for the reconnect; the writer logs what fails
+		this.fences = new FencedRecords(this.records);
 		const windowMs = config.QUOTA_WINDOW_HOURS * 60 * 60_000;
 		this.quotas = {
 			video: new RedisQuota(this.redis, config.QUOTA_VIDEO_SECONDS, windowMs, VIDEO_SECONDS),
@@ -76,6 +92,35 @@ export class Cluster {
 		this.queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
 	}
 
+	/** Refuses a Redis that may evict keys; warns when it keeps nothing on disk. */
+	async check(): Promise<void> {
+		await checkRedis(this.redis, this.logger);
+	}
+
+	/**
+	 * Starts what every process does for the cluster: the reconciler's sweep (one process at a time
+	 * holds its lease) and the watch for Redis losing its data (`onLoss`, once per loss, in every
+	 * process). `onReconnect` runs each time the connection comes back.
+	 */
+	async watch(jobs: JobStore, onLoss: (lost: string) => Promise<void>, onReconnect: () => void): Promise<void> {
+		const intervalMs = this.config.RECONCILE_INTERVAL_MS;
+		this.reconciler = new Reconciler(this.redis, this.queue, jobs, { intervalMs, holder: this.id, quotaPrefixes: [quotaHashPrefix(VIDEO_SECONDS), quotaHashPrefix(IMAGES)] }, this.logger);
+		this.reconciler.start();
+		const lost = async (epoch: string) => {
+			// BullMQ's own settings went with the data.
+			if (this.worker) await this.queue.setGlobalConcurrency(this.config.MAX_CONCURRENT_TASKS).catch(() => {});
+			await onLoss(epoch);
+		};
+		this.epoch = new EpochWatch(this.records, intervalMs, lost, this.logger);
+		await this.epoch.start();
+		this.redis.on('ready', onReconnect);
+	}
+
+	/** True for the one process that should tell the audit channels of this loss. */
+	async firstToAnnounce(lost: string): Promise<boolean> {
+		return (await this.redis.set(LOSS_ANNOUNCED_PREFIX + lost, this.id, 'PX', 24 * 60 * 60_000, 'NX')) === 'OK';
+	}
+
 	/** Listens for signals about jobs this process may run; answers with this process's runner. */
 	async listen(handlers: SignalHandlers): Promise<ClusterSignals> {
 		this.signals = new ClusterSignals(this.redis, this.subscriber, handlers, this.logger);
@@ -86,25 +131,20 @@ export class Cluster {
 	dispatch(jobs: JobStore, runner: JobRunner): QueueDispatch {
 		if (!this.signals) throw new Error('listen() first');
 		this.jobs = jobs;
-		return new QueueDispatch(this.queue, jobs, runner, this.signals, this.logger);
+		return new QueueDispatch(this.queue, this.redis, jobs, runner, this.signals, this.logger, this.config.FAULT_INJECT);
 	}
 
 	/**
-	 * Makes this process a worker: `MAX_CONCURRENT_TASKS` becomes the queue's global concurrency,
-	 * every unfinished job record is (re)queued under its own id (a no-op for those queued already:
-	 * this catches a job whose gateway stopped between writing its record and queueing it), and
-	 * jobs are taken.
+	 * Makes this process a worker: `MAX_CONCURRENT_TASKS` becomes the queue's global concurrency, and
+	 * jobs are taken. An unfinished record in no queue (its gateway stopped between writing and
+	 * queueing it) is the reconciler's to queue again.
 	 */
-	async startWorker(runner: JobRunner, stored: Job[], role: string, views: JobViews): Promise<JobWorker> {
+	async startWorker(runner: JobRunner, role: string, views: JobViews): Promise<JobWorker> {
 		await this.queue.setGlobalConcurrency(this.config.MAX_CONCURRENT_TASKS);
-		const unfinished = stored.filter((job) => !FINAL_STATES.has(job.state));
-		for (let start = 0; start < unfinished.length; start += 1_000) {
-			await this.queue.addBulk(unfinished.slice(start, start + 1_000).map((job) => ({ name: RUN_JOB, data: {}, opts: { jobId: job.id } })));
-		}
-		if (unfinished.length > 0) this.logger.info({ unfinished: unfinished.length }, 'unfinished jobs are in the queue');
 		this.worker = new JobWorker({
 			connection: connectionOf(this.config.STORE_URL),
 			jobs: this.jobs!,
+			fences: this.fences,
 			runner,
 			concurrency: this.config.WORKER_CONCURRENCY ?? this.config.MAX_CONCURRENT_TASKS,
 			lockMs: this.config.WORKER_LOCK_MS,
@@ -112,17 +152,12 @@ export class Cluster {
 		});
 		this.worker.start();
 		const worker = this.worker;
-		const id = randomUUID().slice(0, 8);
-		this.heartbeat = new WorkerHeartbeat(this.redis, { id, host: hostname(), pid: process.pid, role, startedAt: Date.now() }, () => worker.running);
+		const id = this.id;
+		this.heartbeat = new WorkerHeartbeat(this.redis, { id, host: hostname(), pid: process.pid, role, startedAt: Date.now() }, () => worker.running, undefined, () => this.fences.held());
 		this.heartbeat.start();
 		this.places = new QueuePlaces(this.redis, this.queue, this.jobs!, views, id, this.config.EDIT_INTERVAL_MS, this.logger);
 		this.places.start();
 		return this.worker;
-	}
-
-	/** Whether this process still holds a job it runs (a gateway alone runs none). */
-	async ownsJob(jobId: string): Promise<boolean> {
-		return this.worker ? this.worker.holds(jobId) : true;
 	}
 
 	/** Stops taking jobs; resolves once its jobs have ended or gone back to the queue (the runner's stop lets them go). */
@@ -135,6 +170,8 @@ export class Cluster {
 	}
 
 	async close(): Promise<void> {
-		await Promise.allSettled([this.queue.close(), this.redis.quit(), this.subscriber.quit()]);
+		this.epoch?.stop();
+		await this.reconciler?.stop();
+		await Promise.allSettled([this.queue.close(), this.redis.quit(), this.subscriber.quit(), this.records.quit()]);
 	}
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { WORKER_HEARTBEAT_PREFIX } from './names.js';
+import { WORKER_HEARTBEAT_PREFIX, WORKER_JOBS_PREFIX } from './names.js';
 
 /** Who a worker is; fixed for its life. */
 export interface WorkerInfo {
@@ -32,6 +32,7 @@ export type Heartbeat = z.infer<typeof heartbeatSchema>;
  */
 export class WorkerHeartbeat {
 	private readonly key: string;
+	private readonly jobsKey: string;
 	private timer: NodeJS.Timeout | undefined;
 	private inFlight: Promise<void> = Promise.resolve();
 	private stopped = false;
@@ -41,8 +42,11 @@ export class WorkerHeartbeat {
 		private readonly info: WorkerInfo,
 		private readonly running: () => number,
 		private readonly intervalMs = 5_000,
+		/** The jobs this worker holds now: kept beside the beat, so the reconciler leaves them alone while the worker lives. */
+		private readonly held: () => string[] = () => [],
 	) {
 		this.key = WORKER_HEARTBEAT_PREFIX + info.id;
+		this.jobsKey = WORKER_JOBS_PREFIX + info.id;
 	}
 
 	start(): void {
@@ -59,7 +63,7 @@ export class WorkerHeartbeat {
 		this.timer = undefined;
 		// A beat still on the wire would otherwise land after the DEL and bring the key back.
 		await this.inFlight;
-		await this.redis.del(this.key);
+		await this.redis.del(this.key, this.jobsKey);
 	}
 
 	private beat(): void {
@@ -67,7 +71,10 @@ export class WorkerHeartbeat {
 		const value: Heartbeat = { ...this.info, running: this.running() };
 		// A beat that fails is not retried: the next one is the retry, and if Redis stays away the
 		// key expires, which is what status should then show.
-		this.inFlight = this.redis.set(this.key, JSON.stringify(value), 'PX', 3 * this.intervalMs).then(
+		const held = this.held();
+		const beat = this.redis.multi().set(this.key, JSON.stringify(value), 'PX', 3 * this.intervalMs).del(this.jobsKey);
+		if (held.length > 0) beat.sadd(this.jobsKey, ...held).pexpire(this.jobsKey, 3 * this.intervalMs);
+		this.inFlight = beat.exec().then(
 			() => {},
 			() => {},
 		);

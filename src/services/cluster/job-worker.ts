@@ -3,6 +3,7 @@ import type { Logger } from '../../logger.js';
 import { FINAL_STATES, type JobFailure } from '../jobs/job.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
+import type { FencedRecords } from './fenced-records.js';
 import { QUEUE_NAME, QUEUE_PREFIX } from './names.js';
 
 /** When the job record cannot be read, the job is tried again this much later. */
@@ -19,6 +20,8 @@ export const KEPT_KILLING_WORKERS: JobFailure = {
 export interface JobWorkerOptions {
 	connection: ConnectionOptions;
 	jobs: JobStore;
+	/** Claims a job for this worker when it takes one: writes by a worker that held it before are refused from then on. */
+	fences: FencedRecords;
 	runner: JobRunner;
 	/** Jobs this worker runs at once. */
 	concurrency: number;
@@ -36,8 +39,6 @@ export interface JobWorkerOptions {
 export class JobWorker {
 	private worker: Worker | undefined;
 	private inProgress = 0;
-	/** Each job this worker runs now, with the lock token it holds it by. */
-	private readonly held = new Map<string, { queued: QueuedJob; token: string | undefined }>();
 
 	constructor(private readonly options: JobWorkerOptions) {}
 
@@ -76,51 +77,52 @@ export class JobWorker {
 		}
 	}
 
+	/**
+	 * Claims the job, then reads its record: the claim comes first, so a worker that held it before
+	 * can write nothing the record read here misses.
+	 */
 	private async runQueued(queued: QueuedJob, token: string | undefined): Promise<void> {
+		const jobId = jobIdOf(queued);
+		const { fences, jobs, runner, logger } = this.options;
 		let job;
 		try {
-			job = await this.options.jobs.get(queued.id!);
+			await fences.claim(jobId);
+			job = await jobs.get(jobId);
 		} catch (error) {
+			fences.release(jobId);
 			// The store did not answer: the job is tried again shortly, not failed.
-			this.options.logger.warn({ err: error, jobId: queued.id }, 'could not read the job record; trying again shortly');
+			logger.warn({ err: error, jobId }, 'could not read the job record; trying again shortly');
 			await queued.moveToDelayed(Date.now() + RETRY_READ_MS, token);
 			throw new DelayedError();
 		}
-		if (!job || FINAL_STATES.has(job.state)) return;
-		this.held.set(job.id, { queued, token });
 		try {
-			await this.options.runner.start(job);
+			if (!job || FINAL_STATES.has(job.state)) return;
+			await runner.start(job);
+			if (FINAL_STATES.has(job.state)) return;
+			// The runner left it (this process is stopping, or the job is another worker's now). Its record
+			// is written before the job goes back, so the worker that takes it next reads where it is; a
+			// write refused says another worker has it, and this one lets it be.
+			if (!(await jobs.save(job, { now: true }).then(() => true, () => false))) return;
 		} finally {
-			this.held.delete(job.id);
+			fences.release(jobId);
 		}
-		if (FINAL_STATES.has(job.state)) return;
-		// The runner left it (this process is stopping, or the job is another worker's now). Its record
-		// is written before the job goes back, so the worker that takes it next reads where it is.
-		await this.options.jobs.save(job, { now: true });
-		if (!(await this.owns(queued, token))) return;
-		await queued.moveToWait(token);
+		// A lock lost while this worker was away (BullMQ's "Missing lock") leaves the job to its new holder.
+		if (!(await queued.moveToWait(token).then(() => true, () => false))) return;
 		throw new WaitingError();
-	}
-
-	/** Whether this worker still holds a job it runs (see `owns`); the runner asks before it sends anything. */
-	async holds(jobId: string): Promise<boolean> {
-		const held = this.held.get(jobId);
-		return held !== undefined && this.owns(held.queued, held.token);
-	}
-
-	/**
-	 * This worker still holds the job's lock (extending it): false once BullMQ has handed the job to
-	 * another worker (this one stopped answering for longer than WORKER_LOCK_MS).
-	 */
-	private async owns(queued: QueuedJob, token: string | undefined): Promise<boolean> {
-		return token !== undefined && (await queued.extendLock(token, this.options.lockMs).catch(() => 0)) === 1;
 	}
 
 	/** BullMQ gave the job up (it stalled too often): its record is ended, refunded, and its member told. */
 	private async onFailed(queued: QueuedJob | undefined, error: Error): Promise<void> {
 		if (!queued?.id) return;
-		this.options.logger.error({ err: error, jobId: queued.id }, 'the queue gave a job up');
-		const job = await this.options.jobs.get(queued.id).catch(() => undefined);
+		const jobId = jobIdOf(queued);
+		this.options.logger.error({ err: error, jobId }, 'the queue gave a job up');
+		const job = await this.options.jobs.get(jobId).catch(() => undefined);
 		if (job && !FINAL_STATES.has(job.state)) await this.options.runner.abandon(job, KEPT_KILLING_WORKERS);
 	}
+}
+
+/** The bot's job id of a queued job: its BullMQ id, or for one the reconciler queued again, in its data. */
+export function jobIdOf(queued: QueuedJob): string {
+	const data = queued.data as { jobId?: unknown } | undefined;
+	return typeof data?.jobId === 'string' ? data.jobId : queued.id!;
 }

@@ -15,3 +15,17 @@ export const ACTIVE_JOBS_PREFIX = 'rd:active:';
 export const PLACES_LEADER_KEY = 'rd:places-leader';
 /** Each worker's heartbeat (`rd:worker:<id>`), for `npm run status`. */
 export const WORKER_HEARTBEAT_PREFIX = 'rd:worker:';
+/** Each job's owner fence (`rd:jobmeta:<id>`): `fence` grows by one each time a worker takes the job; `qid` is its BullMQ id now. */
+export const JOB_META_PREFIX = 'rd:jobmeta:';
+/** Ids of every job whose record is not final: the reconciler's list to check, kept by the record writes themselves. */
+export const OPEN_JOBS_KEY = 'rd:open-jobs';
+/** Held by the one process that sweeps for orphaned jobs, reservations and slots. */
+export const RECONCILER_LEASE_KEY = 'rd:reconciler';
+/** Written once by the first process on a Redis; gone means Redis lost its data. */
+export const EPOCH_KEY = 'rd:epoch';
+/** The last data loss seen (JSON: when, the epoch it ended), for `npm run status`. */
+export const DATA_LOSS_KEY = 'rd:data-loss';
+/** Set once per lost epoch, so one process tells the audit channels. */
+export const LOSS_ANNOUNCED_PREFIX = 'rd:loss-announced:';
+/** Each worker's jobs in hand (`rd:worker-jobs:<id>`), refreshed with its heartbeat: the reconciler leaves them alone. */
+export const WORKER_JOBS_PREFIX = 'rd:worker-jobs:';

@@ -1,10 +1,12 @@
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
 import { CANCELLED, errorFailure } from '../jobs/failure.js';
 import type { CancelOutcome, JobDispatch } from '../jobs/job-dispatch.js';
 import { CANCELLABLE_STATES, FINAL_STATES, type Job } from '../jobs/job.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
+import { JOB_META_PREFIX } from './names.js';
 import type { ClusterSignals } from './signals.js';
 
 /** The BullMQ job name of every job: its id is the bot's job id, and its record in the store is its data. */
@@ -18,22 +20,36 @@ export const RUN_JOB = 'run';
 export class QueueDispatch implements JobDispatch {
 	constructor(
 		private readonly queue: Queue,
+		/** Where each job's BullMQ id now is kept (see `Reconciler`). */
+		private readonly redis: Redis,
 		private readonly jobs: JobStore,
 		/** This process's runner: it runs jobs here when this process is a worker too, and fails the ones that cannot be queued. */
 		private readonly runner: JobRunner,
 		private readonly signals: ClusterSignals,
 		private readonly logger: Logger,
+		/** Testing only (`FAULT_INJECT`): `kill-before-queue` dies between the record and the queue. */
+		private readonly faultInject?: string,
 	) {}
 
+	/**
+	 * Writes the record, then queues the job. A record that cannot be written ends the job (the
+	 * member is told, refunded); once it is written the job is kept whatever happens to the queueing:
+	 * an add that fails (or times out after it went through) is left to the reconciler, which queues
+	 * any unfinished record in no queue within two sweeps.
+	 */
 	async launch(job: Job, release: () => void): Promise<void> {
 		try {
 			await this.jobs.save(job, { now: true });
-			await this.queue.add(RUN_JOB, {}, { jobId: job.id });
 		} catch (error) {
-			this.logger.error({ err: error, jobId: job.id }, 'could not queue the job');
+			this.logger.error({ err: error, jobId: job.id }, 'could not write the job record');
 			release();
 			await this.runner.abandon(job, errorFailure(error, job.id.slice(0, 8)));
+			return;
 		}
+		if (this.faultInject === 'kill-before-queue') process.kill(process.pid, 'SIGKILL');
+		await this.queue.add(RUN_JOB, {}, { jobId: job.id }).catch((error: unknown) => {
+			this.logger.warn({ err: error, jobId: job.id }, 'could not queue the job; the reconciler queues it at its next sweep');
+		});
 	}
 
 	find(jobId: string): Job | undefined {
@@ -52,11 +68,17 @@ export class QueueDispatch implements JobDispatch {
 		if (!job || FINAL_STATES.has(job.state)) return 'not-running';
 		// A job put back in the queue by a stopping worker may have its task already: only its record can tell.
 		if (!CANCELLABLE_STATES.has(job.state)) return 'too-late';
-		const state = await this.queue.getJobState(jobId);
-		if ((state === 'waiting' || state === 'delayed' || state === 'prioritized') && (await this.queue.remove(jobId)) === 1) {
+		// Queued under its own id, or under the one the reconciler gave it when it queued it again.
+		const queuedAs = (await this.queuedAs(jobId)) ?? jobId;
+		const state = await this.queue.getJobState(queuedAs);
+		if ((state === 'waiting' || state === 'delayed' || state === 'prioritized') && (await this.queue.remove(queuedAs)) === 1) {
 			await this.runner.abandon(job, CANCELLED);
 			return 'cancelled';
 		}
 		return this.signals.askCancel(jobId);
+	}
+
+	private queuedAs(jobId: string): Promise<string | null> {
+		return this.redis.hget(JOB_META_PREFIX + jobId, 'qid');
 	}
 }

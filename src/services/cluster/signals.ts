@@ -7,7 +7,11 @@ import { SIGNALS_CHANNEL } from './names.js';
 /** How long Cancel waits for the process running the job to answer: the button must be answered within 3 s. */
 const ANSWER_MS = 1_500;
 
-type Signal = { type: 'cancel'; jobId: string; replyTo: string } | { type: 'wake'; jobId: string } | { type: 'settings'; key: string };
+type Signal =
+	| { type: 'cancel'; jobId: string; replyTo: string }
+	| { type: 'wake'; jobId: string }
+	| { type: 'settings'; key: string }
+	| { type: 'credit'; pausedUntil: number };
 
 /** What this process does when asked about a job it may be running. */
 export interface SignalHandlers {
@@ -17,6 +21,8 @@ export interface SignalHandlers {
 	wake(jobId: string): void;
 	/** A process changed the settings record under `key` (a server's, or the bot-wide access). */
 	settings(key: string): void;
+	/** A process saw RelayDance's balance spent: every process pauses until then. */
+	creditPaused(pausedUntil: number): void;
 }
 
 /**
@@ -66,6 +72,11 @@ export class ClusterSignals {
 		await this.publish({ type: 'settings', key });
 	}
 
+	/** Tells every process (this one too) that submissions pause until `pausedUntil`. */
+	async creditPaused(pausedUntil: number): Promise<void> {
+		await this.publish({ type: 'credit', pausedUntil });
+	}
+
 	/** Tells every process a callback came for the job. */
 	async wake(jobId: string): Promise<void> {
 		await this.publish({ type: 'wake', jobId });
@@ -81,6 +92,7 @@ export class ClusterSignals {
 			const signal = JSON.parse(message) as Signal;
 			if (signal.type === 'wake') return this.handlers.wake(signal.jobId);
 			if (signal.type === 'settings') return this.handlers.settings(signal.key);
+			if (signal.type === 'credit') return typeof signal.pausedUntil === 'number' ? this.handlers.creditPaused(signal.pausedUntil) : undefined;
 			if (signal.type !== 'cancel' || typeof signal.replyTo !== 'string') return;
 			const outcome = this.handlers.cancel(signal.jobId);
 			if (outcome === 'not-running') return;

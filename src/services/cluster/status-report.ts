@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import { BOT_SUBJECT, IMAGES, SERVER_SUBJECT_PREFIX, VIDEO_SECONDS } from '../quota/quota.js';
 import { quotaHashPrefix } from '../quota/redis-quota.js';
 import { heartbeatSchema, type Heartbeat } from './heartbeat.js';
-import { WORKER_HEARTBEAT_PREFIX } from './names.js';
+import type { DataLoss } from './epoch.js';
+import { DATA_LOSS_KEY, OPEN_JOBS_KEY, WORKER_HEARTBEAT_PREFIX } from './names.js';
 
 /** The queue as BullMQ holds it. */
 export interface QueueFigures {
@@ -58,6 +59,10 @@ export interface ClusterStatus {
 	redis: { host: string; port: number; db: number };
 	queue: QueueFigures;
 	workers: WorkerFigures;
+	/** The last time Redis lost its data (a process noticed its epoch gone), if ever. */
+	dataLoss: DataLoss | null;
+	/** Unfinished jobs by their records (the reconciler's list). */
+	openJobs: number;
 	quota: {
 		/** Bot-wide: the bot budget's count when one is kept, else the sum over every server and DMs. */
 		bot: Use & { from: { videoSeconds: UseSource; images: UseSource } };
@@ -185,9 +190,20 @@ async function readQuota(redis: Redis): Promise<ClusterStatus['quota']> {
 
 /** Everything `npm run status` shows, read from the Redis every process shares. */
 export async function readStatus(redis: Redis, queue: Queue): Promise<ClusterStatus> {
-	const [queueFigures, workers, quota] = await Promise.all([readQueue(redis, queue), readWorkers(redis, queue), readQuota(redis)]);
+	const [queueFigures, workers, quota, dataLoss, openJobs] = await Promise.all([readQueue(redis, queue), readWorkers(redis, queue), readQuota(redis), readDataLoss(redis), redis.scard(OPEN_JOBS_KEY)]);
 	const { host = 'localhost', port = 6379, db = 0 } = redis.options;
-	return { at: Date.now(), redis: { host, port, db }, queue: queueFigures, workers, quota };
+	return { at: Date.now(), redis: { host, port, db }, queue: queueFigures, workers, dataLoss, openJobs, quota };
+}
+
+async function readDataLoss(redis: Redis): Promise<DataLoss | null> {
+	const raw = await redis.get(DATA_LOSS_KEY);
+	if (!raw) return null;
+	try {
+		const loss = JSON.parse(raw) as DataLoss;
+		return typeof loss.at === 'number' ? loss : null;
+	} catch {
+		return null;
+	}
 }
 
 /** Servers listed by name in the text; `--json` has them all. */
@@ -212,6 +228,11 @@ export function renderStatus(status: ClusterStatus): string {
 	const row = (label: string, value: number | string, note = '') => `  ${label.padEnd(20)}${String(value).padStart(6)}${note && `  ${note}`}`;
 	const lines = [
 		`relaydance-bot status · redis ${status.redis.host}:${status.redis.port} db ${status.redis.db} · ${new Date(status.at).toISOString()}`,
+		'',
+		...(status.dataLoss
+			? [`REDIS LOST ITS DATA ${duration(status.at - status.dataLoss.at)} ago (${new Date(status.dataLoss.at).toISOString()}): running jobs were written back; waiting ones and quota windows may be gone. Run Redis with appendonly yes.`, '']
+			: []),
+		`Open jobs (records not final): ${status.openJobs}`,
 		'',
 		`Queue ${queue.key}${queue.paused ? ' (PAUSED: workers take nothing)' : ''}`,
 		row('waiting', queue.waiting),

@@ -122,6 +122,23 @@ export class GuildSettingsStore {
 		return this.getAccess();
 	}
 
+	/**
+	 * After the store lost its data: writes back each record this process holds that the store no
+	 * longer has (a record written meanwhile is newer and stays), and has every process read it again.
+	 */
+	async restore(): Promise<number> {
+		const held: Array<[string, unknown]> = [...this.byGuild].map(([guildId, settings]) => [`${GUILD_KEY_PREFIX}${guildId}`, settings]);
+		held.push([ACCESS_KEY, this.access]);
+		let restored = 0;
+		for (const [key, value] of held) {
+			if (await this.store.has(key)) continue;
+			await this.store.set(key, value);
+			this.onChange(key);
+			restored++;
+		}
+		return restored;
+	}
+
 	/** Reads one record again from the store (`guild:<id>` or `bot:access`): another process changed it. */
 	async refresh(key: string): Promise<void> {
 		if (key === ACCESS_KEY) {

@@ -1,10 +1,20 @@
 import type { Keyv } from 'keyv';
 import { scanStore } from '../store/store.js';
-import type { WriteBehind } from '../store/write-behind.js';
 import { FINAL_STATES, type Job } from './job.js';
 import { readJobRecord } from './job-record.js';
 
 export const JOB_KEY_PREFIX = 'job:';
+
+/**
+ * Where records go: `WriteBehind` on SQLite; on Redis the fenced writer, whose writes reject with
+ * `JobMovedError` once another worker holds the job.
+ */
+export interface RecordWriter {
+	write(key: string, value: () => unknown): Promise<void>;
+	delete(key: string): Promise<void>;
+	/** Sends what is queued now rather than after the batching delay. */
+	writeNow(): Promise<void>;
+}
 /** How many of a member's jobs `/jobs` can list. */
 const RECENT_PER_MEMBER = 10;
 
@@ -18,7 +28,9 @@ export class JobStore {
 
 	constructor(
 		private readonly store: Keyv,
-		private readonly writer: WriteBehind,
+		private readonly writer: RecordWriter,
+		/** On Redis: whether this process still holds the job it runs (the fence); else always. */
+		private readonly fence?: { holds(jobId: string): Promise<boolean> },
 	) {}
 
 	/** Every job in the store, oldest first; indexes them for `recent`. Call once, at start. */
@@ -26,8 +38,7 @@ export class JobStore {
 		const scanned = await this.scan();
 		for (const job of scanned.jobs) this.index(job);
 		// Records of the older shape are written back in the new one (a final one without its token).
-		for (const job of scanned.upgraded) this.save(job).catch(() => {});
-		await this.writer.writeNow().catch(() => {});
+		await Promise.allSettled(scanned.upgraded.map((job) => this.save(job, { now: true })));
 		return scanned;
 	}
 
@@ -58,13 +69,29 @@ export class JobStore {
 		job.updatedAt = Date.now();
 		this.index(job);
 		const written = this.writer.write(`${JOB_KEY_PREFIX}${job.id}`, () => snapshot(job));
-		return options.now ? this.writer.writeNow() : written;
+		if (options.now) void this.writer.writeNow();
+		return written;
+	}
+
+	/**
+	 * Whether this process still holds the job (on Redis, another worker may have taken it over);
+	 * asked before what is shown but not written, such as a progress edit.
+	 */
+	async holds(jobId: string): Promise<boolean> {
+		return this.fence ? this.fence.holds(jobId) : true;
 	}
 
 	/** One job as stored, or undefined when there is none (or it is no job the bot can read). */
 	async get(id: string): Promise<Job | undefined> {
 		const raw = await this.store.get(`${JOB_KEY_PREFIX}${id}`);
 		return raw === undefined ? undefined : readJobRecord(raw);
+	}
+
+	/** Each job as stored (undefined where there is none), in the order asked. */
+	async getMany(ids: string[]): Promise<Array<Job | undefined>> {
+		if (ids.length === 0) return [];
+		const raws = await this.store.getMany<unknown>(ids.map((id) => `${JOB_KEY_PREFIX}${id}`));
+		return raws.map((raw) => (raw === undefined ? undefined : readJobRecord(raw)));
 	}
 
 	/**
@@ -83,18 +110,18 @@ export class JobStore {
 
 	/** Removes final jobs last changed before `cutoff`; returns how many went. */
 	async prune(jobs: Iterable<Job>, cutoff: number): Promise<number> {
-		let removed = 0;
+		const deleted: Array<Promise<void>> = [];
 		for (const job of jobs) {
 			if (!FINAL_STATES.has(job.state) || job.updatedAt >= cutoff) continue;
 			const key = memberKey(job.requester.userId, job.requester.guildId);
 			const ids = this.recentByMember.get(key)?.filter((id) => id !== job.id);
 			if (ids?.length) this.recentByMember.set(key, ids);
 			else this.recentByMember.delete(key);
-			void this.writer.delete(`${JOB_KEY_PREFIX}${job.id}`);
-			removed++;
+			deleted.push(this.writer.delete(`${JOB_KEY_PREFIX}${job.id}`));
 		}
-		await this.writer.writeNow();
-		return removed;
+		void this.writer.writeNow();
+		await Promise.allSettled(deleted);
+		return deleted.length;
 	}
 
 	private index(job: Job): void {

@@ -84,6 +84,19 @@ export class CreditGate {
 		this.onChange({ pausedUntil: this.pausedUntil });
 	}
 
+	/**
+	 * A pause another process started (told over Redis, or read from the store on a reconnect): the
+	 * gate closes until then, in the same episode (that process alerted), and nothing is stored again.
+	 */
+	pauseHeard(state: CreditPause): void {
+		if (state.pausedUntil <= this.pausedUntil) return;
+		this.inEpisode = true;
+		this.pausedUntil = state.pausedUntil;
+		clearTimeout(this.timer);
+		this.timer = setTimeout(() => this.open(), Math.max(0, state.pausedUntil - this.now()) + 1);
+		this.timer.unref();
+	}
+
 	/** A submission went through: the episode is over. */
 	succeeded(): void {
 		// A submit that was already in flight when another was refused does not end the outage.

@@ -25,6 +25,11 @@ const REDIS_CONNECT_MS = 10_000;
 /** SQLite allows 32,766 bound variables per statement (999 before 3.32); two per row. */
 const ROWS_PER_STATEMENT = 400;
 
+/** The Redis key Keyv's Redis adapter keeps `key` under (Keyv's namespace, then the adapter's). */
+export function keyvRedisKey(key: string): string {
+	return `${NAMESPACE}::${NAMESPACE}:${key}`;
+}
+
 /** `STORE_URL` names a Redis (`redis://`, `rediss://`): every process on it shares records, quotas and the queue. */
 export function isRedisUrl(url: string): boolean {
 	return /^rediss?:\/\//.test(url);

@@ -1,0 +1,125 @@
+import type { Redis } from 'ioredis';
+import { JOB_META_PREFIX, OPEN_JOBS_KEY } from './names.js';
+
+/**
+ * One job record write, decided in Redis in the same script that makes it (as BullMQ's own
+ * `moveToFinished` checks the lock token where it ends the job):
+ * - a writer holding a claim writes only while the job's fence is still that claim: a worker that
+ *   stopped answering and lost the job to another writes nothing (a fence gone with Redis's data is
+ *   taken back by the first claim that writes);
+ * - a final record (`delivered`, `failed`) is overwritten only by the same final state;
+ * - the set of open jobs, which the reconciler sweeps, follows the record.
+ * KEYS: record, meta, open set. ARGV: the serialized record, its state, its job id, the claim ('' for none).
+ * Answers 1 written, 0 another worker holds the job, 2 the record is final already.
+ */
+const WRITE = `
+local claim = ARGV[4]
+if claim ~= '' then
+  local fence = redis.call('HGET', KEYS[2], 'fence')
+  if fence == false then
+    redis.call('HSET', KEYS[2], 'fence', claim)
+  elseif fence ~= claim then
+    return 0
+  end
+end
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, stored = pcall(cjson.decode, current)
+  if ok and type(stored) == 'table' and type(stored.value) == 'table' then
+    local state = stored.value.state
+    if (state == 'delivered' or state == 'failed') and state ~= ARGV[2] then return 2 end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+if ARGV[2] == 'delivered' or ARGV[2] == 'failed' then
+  redis.call('SREM', KEYS[3], ARGV[3])
+else
+  redis.call('SADD', KEYS[3], ARGV[3])
+end
+return 1
+`;
+
+/** A claim for the job: its fence, one higher than any before. KEYS: meta. */
+const CLAIM = `return redis.call('HINCRBY', KEYS[1], 'fence', 1)`;
+
+export type WriteOutcome = 'written' | 'moved' | 'final';
+
+type FenceRedis = Redis & {
+	writeRecord(record: string, meta: string, open: string, value: string, state: string, jobId: string, claim: string): Promise<number>;
+	claimJob(meta: string): Promise<number>;
+};
+
+export interface RecordWrite {
+	jobId: string;
+	/** The record's Redis key. */
+	key: string;
+	/** The record as the store's reader expects it (Keyv's serialization). */
+	value: string;
+	state: string;
+}
+
+/**
+ * The fences of job records in Redis: a worker claims a job when it takes it, and every write of
+ * the record carries the claim of the process writing it. Writes from a process that holds no claim
+ * (a gateway creating or abandoning a job no worker has) are only held to the final-state rule.
+ */
+export class FencedRecords {
+	private readonly redis: FenceRedis;
+	/** Each job this process holds, with its claim. */
+	private readonly claims = new Map<string, number>();
+
+	constructor(redis: Redis) {
+		if (!('writeRecord' in redis)) {
+			redis.defineCommand('writeRecord', { numberOfKeys: 3, lua: WRITE });
+			redis.defineCommand('claimJob', { numberOfKeys: 1, lua: CLAIM });
+		}
+		this.redis = redis as FenceRedis;
+	}
+
+	/** Takes the job for this process: from here, writes by whoever held it before are refused. */
+	async claim(jobId: string): Promise<number> {
+		const claim = await this.redis.claimJob(JOB_META_PREFIX + jobId);
+		this.claims.set(jobId, claim);
+		return claim;
+	}
+
+	/** This process is done with the job (ended, or put back): its writes carry no claim any more. */
+	release(jobId: string): void {
+		this.claims.delete(jobId);
+	}
+
+	/** Ids of the jobs this process holds now. */
+	held(): string[] {
+		return [...this.claims.keys()];
+	}
+
+	/** Whether this process still holds the job (true for one it never claimed: a gateway's). */
+	async holds(jobId: string): Promise<boolean> {
+		const claim = this.claims.get(jobId);
+		if (claim === undefined) return true;
+		const fence = await this.redis.hget(JOB_META_PREFIX + jobId, 'fence');
+		return fence === null || Number(fence) === claim;
+	}
+
+	/** Writes each record, in one round trip, each decided on its own. */
+	async writeMany(writes: RecordWrite[]): Promise<WriteOutcome[]> {
+		const pipeline = this.redis.pipeline() as unknown as { writeRecord: FenceRedis['writeRecord']; exec(): Promise<Array<[Error | null, unknown]> | null> };
+		for (const write of writes) {
+			const claim = this.claims.get(write.jobId);
+			void pipeline.writeRecord(write.key, JOB_META_PREFIX + write.jobId, OPEN_JOBS_KEY, write.value, write.state, write.jobId, claim === undefined ? '' : String(claim));
+		}
+		const replies = (await pipeline.exec()) ?? [];
+		return replies.map(([error, reply]) => {
+			if (error) throw error;
+			return reply === 1 ? 'written' : reply === 0 ? 'moved' : 'final';
+		});
+	}
+
+	/** Removes final records (pruned) with their fences. */
+	async deleteMany(writes: Array<{ jobId: string; key: string }>): Promise<void> {
+		if (writes.length === 0) return;
+		const pipeline = this.redis.pipeline();
+		for (const { jobId, key } of writes) pipeline.del(key, JOB_META_PREFIX + jobId).srem(OPEN_JOBS_KEY, jobId);
+		await pipeline.exec();
+	}
+}
