@@ -1,0 +1,95 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Keyv } from 'keyv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectionOf } from '../../../src/services/cluster/cluster.js';
+import { FencedJobWriter } from '../../../src/services/cluster/fenced-job-writer.js';
+import { FencedRecords } from '../../../src/services/cluster/fenced-records.js';
+import { QUEUE_NAME, QUEUE_PREFIX } from '../../../src/services/cluster/names.js';
+import { Reconciler } from '../../../src/services/cluster/reconciler.js';
+import { JOB_KEY_PREFIX, JobStore } from '../../../src/services/jobs/job-store.js';
+import type { JobState, VideoJob } from '../../../src/services/jobs/job.js';
+import { createLogger } from '../../../src/logger.js';
+import { openStore } from '../../../src/services/store/store.js';
+import { REDIS_URL, redisDb, warnIfSkipped } from '../../support/redis.js';
+
+warnIfSkipped('Reconciler suite');
+
+const INTERVAL = 1_000;
+
+describe.skipIf(!REDIS_URL)('the reconciler', () => {
+	let redis: Redis;
+	let keyv: Keyv;
+	let queue: Queue;
+	let jobs: JobStore;
+	let reconciler: Reconciler;
+	beforeAll(async () => {
+		redis = new Redis(redisDb(5));
+		await redis.flushdb(); // this suite's own database
+		keyv = await openStore(redisDb(5));
+		const fences = new FencedRecords(redis);
+		jobs = new JobStore(keyv, new FencedJobWriter(keyv, fences, JOB_KEY_PREFIX, 5, () => {}), fences);
+		queue = new Queue(QUEUE_NAME, { connection: connectionOf(redisDb(5)), prefix: QUEUE_PREFIX });
+		reconciler = new Reconciler(redis, queue, jobs, { intervalMs: INTERVAL, holder: 'test', quotaPrefixes: ['rd:quota:video:'] }, createLogger('silent'));
+	});
+	afterAll(async () => {
+		await queue.close();
+		await keyv.disconnect();
+		redis.disconnect();
+	});
+	let next = 0;
+	const record = async (state: JobState, ageMs = 10 * INTERVAL): Promise<VideoJob> => {
+		const job: VideoJob = {
+			id: `job-${++next}`,
+			kind: 'video',
+			state,
+			createdAt: Date.now() - ageMs,
+			updatedAt: 0,
+			requester: { userId: 'u1', guildId: 'g1' },
+			reply: { credential: 'token' },
+			settings: { prompt: 'p', apiPrompt: 'p', model: 'm', seconds: 5, audio: true, references: [] },
+			quota: { userId: 'u1', jobId: 'x', amount: 5, windowStart: 0 },
+		};
+		await jobs.save(job, { now: true });
+		// The store stamps the write; the record is made to look as old as asked.
+		await redis.set(`relaydance-bot::relaydance-bot:job:${job.id}`, JSON.stringify({ value: { ...job, updatedAt: Date.now() - ageMs } }));
+		return job;
+	};
+
+	it('queues again, under a fresh id, a record that is in no queue, once', async () => {
+		const orphan = await record('running');
+		const fresh = await record('queued', 0); // maybe on its way into the queue: left for the next sweep
+		await queue.add('run', {}, { jobId: (await record('queued')).id }); // queued: left alone
+		expect((await reconciler.sweep()).requeued).toBe(1);
+		const again = await queue.getJob(`${orphan.id}-r1`);
+		expect(again?.data).toEqual({ jobId: orphan.id });
+		expect(await queue.getJob(fresh.id)).toBeUndefined();
+		expect((await reconciler.sweep()).requeued).toBe(0);
+	});
+
+	it('queues again a job whose id sits in the failed set', async () => {
+		const failedBefore = await record('submitted');
+		const queued = await queue.add('run', {}, { jobId: failedBefore.id });
+		await redis.multi().lrem(`${QUEUE_PREFIX}:${QUEUE_NAME}:wait`, 0, queued.id!).zadd(`${QUEUE_PREFIX}:${QUEUE_NAME}:failed`, Date.now(), queued.id!).exec();
+		await reconciler.sweep();
+		expect(await queue.getJobState(`${failedBefore.id}-r1`)).toBe('waiting');
+	});
+
+	it('refunds a reservation whose job never got a record, at the second sweep that finds it so', async () => {
+		const key = 'rd:quota:video:g1:u9';
+		const live = await record('running');
+		await redis.hset(key, '@window', Date.now(), '@used', 12, 'ghost-job', 5, live.id, 7);
+		await reconciler.sweep();
+		expect(await redis.hget(key, '@used')).toBe('12');
+		await reconciler.sweep();
+		expect(await redis.hmget(key, '@used', 'ghost-job', live.id)).toEqual(['7', null, '7']);
+	});
+
+	it('frees the active-job slot of a job that has ended', async () => {
+		const ended = await record('delivered');
+		const running = await record('running');
+		await redis.zadd('rd:active:u1', Date.now() + 60_000, ended.id, Date.now() + 60_000, running.id);
+		expect((await reconciler.sweep()).released).toBe(1);
+		expect(await redis.zrange('rd:active:u1', 0, -1)).toEqual([running.id]);
+	});
+});
