@@ -120,7 +120,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		api: config.DISCORD_API_URL,
 		botToken: config.DISCORD_TOKEN,
 	};
-	const views = new InteractionViews(discordRest, config.EDIT_INTERVAL_MS, logger);
+	const views = new InteractionViews(discordRest, config.EDIT_INTERVAL_MS, logger, cluster && ((jobId) => cluster.fences.claimCheck(jobId)));
 	const runner = new JobRunner({
 		client: relaydance,
 		jobs,

@@ -39,6 +39,12 @@ export interface InteractionReplyViewOptions {
 	uploadBackoffMs?: readonly number[];
 	/** How long one upload try may take before it counts as a broken connection (see `UPLOAD_RETRY.attemptTimeoutMs`). */
 	uploadAttemptTimeoutMs?: number;
+	/**
+	 * On Redis: whether this process still holds the job, asked right before each progress edit goes
+	 * out: a worker that stopped answering and lost the job sends no stale progress over what the
+	 * new holder shows (a delivered video, say).
+	 */
+	holdsJob?: () => Promise<boolean>;
 }
 
 /**
@@ -251,6 +257,10 @@ export class InteractionReplyView implements JobView {
 
 	private async editProgress(rendered: Rendered, signal: AbortSignal): Promise<void> {
 		if (!this.replyUsable()) return;
+		if (this.options.holdsJob && !(await this.options.holdsJob())) {
+			this.editor.stop();
+			return;
+		}
 		try {
 			await this.patchReply(toMessageBody(rendered), signal);
 		} catch (error) {

@@ -10,6 +10,8 @@ export class InteractionViews implements JobViews {
 		private readonly rest: DiscordRest,
 		private readonly editIntervalMs: number,
 		private readonly logger: Logger,
+		/** On Redis: a check that this process still holds the job as it does now (progress edits go out only from its holder). */
+		private readonly claimCheck?: (jobId: string) => (() => Promise<boolean>) | undefined,
 	) {}
 
 	open(job: Job): JobView {
@@ -21,6 +23,7 @@ export class InteractionViews implements JobViews {
 	}
 
 	private viewOf(job: Job): InteractionReplyView {
-		return new InteractionReplyView(this.rest, asInteractionAddress(job.reply), this.editIntervalMs, this.logger.child({ jobId: job.id }));
+		const holdsJob = this.claimCheck?.(job.id);
+		return new InteractionReplyView(this.rest, asInteractionAddress(job.reply), this.editIntervalMs, this.logger.child({ jobId: job.id }), undefined, holdsJob && { holdsJob });
 	}
 }

@@ -101,6 +101,21 @@ export class FencedRecords {
 		return fence === null || Number(fence) === claim;
 	}
 
+	/**
+	 * A check of this process's claim on the job as it is now, for what is sent but not written (a
+	 * progress edit): true while the fence is still that claim. Undefined when this process holds no
+	 * claim on the job (a gateway's, or the line's places shown by a worker that does not run it).
+	 */
+	claimCheck(jobId: string): (() => Promise<boolean>) | undefined {
+		const claim = this.claims.get(jobId);
+		if (claim === undefined) return undefined;
+		const meta = JOB_META_PREFIX + jobId;
+		return async () => {
+			const fence = await this.redis.hget(meta, 'fence');
+			return fence === null || Number(fence) === claim;
+		};
+	}
+
 	/** Writes each record, in one round trip, each decided on its own. */
 	async writeMany(writes: RecordWrite[]): Promise<WriteOutcome[]> {
 		const pipeline = this.redis.pipeline() as unknown as { writeRecord: FenceRedis['writeRecord']; exec(): Promise<Array<[Error | null, unknown]> | null> };

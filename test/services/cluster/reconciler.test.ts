@@ -90,6 +90,6 @@ describe.skipIf(!REDIS_URL)('the reconciler', () => {
 		const running = await record('running');
 		await redis.zadd('rd:active:u1', Date.now() + 60_000, ended.id, Date.now() + 60_000, running.id);
 		expect((await reconciler.sweep()).released).toBe(1);
-		expect(await redis.zrange('rd:active:u1', 0, -1)).toEqual([running.id]);
+		expect(await redis.zrange('rd:active:u1', '0', '-1')).toEqual([running.id]);
 	});
 });
