@@ -4,7 +4,7 @@ import { FINAL_STATES, type JobFailure } from '../jobs/job.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { FencedRecords } from './fenced-records.js';
-import { QUEUE_NAME, QUEUE_PREFIX } from './names.js';
+import { jobIdOfQueueId, QUEUE_NAME, QUEUE_PREFIX } from './names.js';
 
 /** When the job record cannot be read, the job is tried again this much later. */
 const RETRY_READ_MS = 5_000;
@@ -124,5 +124,5 @@ export class JobWorker {
 /** The bot's job id of a queued job: its BullMQ id, or for one the reconciler queued again, in its data. */
 export function jobIdOf(queued: QueuedJob): string {
 	const data = queued.data as { jobId?: unknown } | undefined;
-	return typeof data?.jobId === 'string' ? data.jobId : queued.id!;
+	return typeof data?.jobId === 'string' ? data.jobId : jobIdOfQueueId(queued.id!);
 }

@@ -29,3 +29,8 @@ export const DATA_LOSS_KEY = 'rd:data-loss';
 export const LOSS_ANNOUNCED_PREFIX = 'rd:loss-announced:';
 /** Each worker's jobs in hand (`rd:worker-jobs:<id>`), refreshed with its heartbeat: the reconciler leaves them alone. */
 export const WORKER_JOBS_PREFIX = 'rd:worker-jobs:';
+
+/** The job id of a BullMQ id: the job's own, or `<job id>-r<n>` for the nth time the reconciler queued it again. */
+export function jobIdOfQueueId(queueId: string): string {
+	return queueId.replace(/-r\d+$/, '');
+}

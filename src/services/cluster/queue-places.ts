@@ -4,7 +4,7 @@ import type { Logger } from '../../logger.js';
 import { shownPlace, type Job } from '../jobs/job.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { JobViews } from '../jobs/job-view.js';
-import { PLACES_LEADER_KEY } from './names.js';
+import { PLACES_LEADER_KEY, jobIdOfQueueId } from './names.js';
 
 /** Waiting jobs shown their place; those further back keep "thinking…" until they move up. */
 const SHOWN = 1_000;
@@ -71,7 +71,7 @@ export class QueuePlaces {
 			const waiting = new Set(ids);
 			for (const jobId of this.shown.keys()) if (!waiting.has(jobId)) this.shown.delete(jobId);
 			if (changed.length === 0) return;
-			const records = await Promise.all(changed.map(({ jobId }) => this.jobs.get(jobId)));
+			const records = await Promise.all(changed.map(({ jobId }) => this.jobs.get(jobIdOfQueueId(jobId))));
 			await Promise.all(
 				changed.map(async ({ jobId, place }, index) => {
 					const job: Job | undefined = records[index];
