@@ -1,10 +1,13 @@
-import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { toLogValue } from './log-values.js';
 
 export type { Logger } from 'pino';
+export { scrubSecrets } from './log-values.js';
 
 /**
  * Paths whose values never reach a log line: tokens and keys. Discord's interaction token is a
- * bearer credential for 15 minutes; RelayDance's key spends money.
+ * bearer credential for 15 minutes; RelayDance's key spends money. {@link toLogValue} already blanks
+ * these keys at any depth; pino's redaction stays as a second lock on the top levels.
  */
 export const REDACTED_PATHS = [
 	'token',
@@ -22,32 +25,21 @@ export const REDACTED_PATHS = [
 	'*.RELAYDANCE_API_KEY',
 ];
 
-/** Tokens that appear inside URLs and error messages: interaction webhooks, bearer keys, signed CDN links. */
-const SECRET_PATTERNS: Array<[RegExp, string]> = [
-	[/(\/(?:webhooks|interactions)\/\d+\/)[\w.-]+/g, '$1[redacted]'],
-	[/(Bearer\s+)[\w.-]+/gi, '$1[redacted]'],
-	[/([?&](?:ex|is|hm)=)[^&\s"]+/g, '$1[redacted]'],
-];
-
-export function scrubSecrets(text: string): string {
-	return SECRET_PATTERNS.reduce((result, [pattern, replacement]) => result.replace(pattern, replacement), text);
-}
-
-function scrubDeep(value: unknown, depth = 0): unknown {
-	if (typeof value === 'string') return scrubSecrets(value);
-	if (depth > 6 || value === null || typeof value !== 'object') return value;
-	if (Array.isArray(value)) return value.map((item) => scrubDeep(item, depth + 1));
-	return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubDeep(item, depth + 1)]));
-}
-
-/** Structured JSON logs; secrets are removed by path and, inside errors (URLs, stacks), by pattern. */
+/**
+ * Structured JSON logs. Every logged object goes through {@link toLogValue} before pino sees it:
+ * secrets are removed by key and, inside strings (URLs, messages, stacks), by pattern; file bodies
+ * are summarised, never read; and the walk is bounded, so a log call costs the same whatever an
+ * error happens to carry.
+ */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
 	return pino(
 		{
 			name: 'relaydance-bot',
 			level,
 			redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-			serializers: { err: (error: Error) => scrubDeep(stdSerializers.err(error)) },
+			formatters: { log: (object) => toLogValue(object) as Record<string, unknown> },
+			// The error is already a plain, bounded object by now; pino's own serializer would walk it again.
+			serializers: { err: (value: unknown) => value },
 		},
 		destination,
 	);

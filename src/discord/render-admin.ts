@@ -154,7 +154,7 @@ export function renderDefaults(defaults: JobDefaults, bot: Required<Pick<JobDefa
 export function renderBlocklist(rules: readonly string[]): Rendered {
 	if (rules.length === 0) return { content: 'The blocklist is empty. Add a word, a phrase or a `/pattern/` with `/relaydance-admin blocklist add`.' };
 	const lines = [
-		'Prompts are matched after Unicode NFKC normalisation and case folding (`ｃａｔ` and `CAT` match `cat`); a plain term matches a whole word or phrase, a `/pattern/` anywhere.',
+		'Prompts are matched without regard to width, case, accents or look-alike letters (`ｃａｔ`, `CAT`, `cát` and a Cyrillic `сat` all match `cat`); a plain term matches a whole word or phrase, a `/pattern/` anywhere.',
 		'',
 		...rules.map((rule, index) => `${index + 1}. ${code(rule)}${/^\/.+\/$/s.test(rule.trim()) ? ' (pattern)' : ''}`),
 	];

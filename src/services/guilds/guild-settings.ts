@@ -34,7 +34,7 @@ export interface GuildSettings {
 	/** A role a member must have to make anything; undefined: none. */
 	requiredRole?: string;
 	defaults: JobDefaults;
-	/** Words and `/patterns/` a prompt must not contain (matched after NFKC and case folding). */
+	/** Words and `/patterns/` a prompt must not contain (matched after NFKD, mark removal, look-alike folding and case folding: see `prompt-rules.ts`). */
 	blocklist: string[];
 	/** Where every job posts one line, and refusals and credit alerts go. */
 	auditChannelId?: string;

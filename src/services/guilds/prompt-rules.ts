@@ -1,18 +1,38 @@
 import safeRegex from 'safe-regex2';
+import { foldConfusables } from './confusables.js';
 
 /**
- * A server's blocklist, matched the way a moderator means it: after Unicode NFKC normalisation
- * (full-width `ｃａｔ` is `cat`) and case folding (`CAT` is `cat`), with invisible characters
- * (zero-width, format, variation selectors, tags) and combining marks removed. A plain term matches as a whole word or phrase; `/pattern/` is a regular expression
+ * A server's blocklist, matched the way a moderator means it: after Unicode compatibility
+ * decomposition (NFKD: full-width `ｃａｔ` is `cat`, `ca\u0301t` is `c`, `a`, a mark, `t`) with the
+ * combining marks then removed (`cát` is `cat`), and case folding (`CAT` is `cat`), with invisible
+ * characters (zero-width, format, variation selectors, tags) removed too. Kana voicing marks are
+ * kept (`が` is not `か`) and the text is composed again, so Japanese and Korean match as written.
+ * A plain term matches as a whole word or phrase; `/pattern/` is a regular expression
  * (case-insensitive) tried on the same normalised text.
  */
 export function normalizeForMatching(text: string): string {
+	return foldCase(decompose(text));
+}
+
+/**
+ * The ways a prompt or a term is looked at: as normalised, and with look-alike letters folded to
+ * Latin first (Cyrillic `сat` is `cat`, `НАТ` is `hat`). A rule matches if it matches in either, so
+ * a term or pattern written in Cyrillic or Greek still matches its own script.
+ */
+function views(text: string): [string, string] {
+	const decomposed = decompose(text);
+	return [foldCase(decomposed), foldCase(foldConfusables(decomposed))];
+}
+
+function decompose(text: string): string {
 	return text
-		.normalize('NFKC')
-		.replace(/[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Mn}]/gu, '')
-		.toLowerCase()
-		.replace(/ß/g, 'ss')
-		.replace(/ς/g, 'σ');
+		.normalize('NFKD')
+		.replace(/(?![\u3099\u309A])[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Mn}]/gu, '')
+		.normalize('NFC');
+}
+
+function foldCase(text: string): string {
+	return text.toLowerCase().replace(/ß/g, 'ss').replace(/ς/g, 'σ');
 }
 
 /**
@@ -20,7 +40,7 @@ export function normalizeForMatching(text: string): string {
  * that could backtrack for ever on a crafted prompt) is skipped: both are refused when added.
  */
 export function brokenRule(prompt: string, rules: readonly string[]): number {
-	const text = normalizeForMatching(prompt);
+	const texts = views(prompt);
 	return rules.findIndex((rule) => {
 		let pattern: RegExp | undefined;
 		try {
@@ -29,10 +49,11 @@ export function brokenRule(prompt: string, rules: readonly string[]): number {
 			return false;
 		}
 		if (pattern && !isSafePattern(pattern)) return false;
-		if (pattern) return pattern.test(text);
-		const term = normalizeForMatching(rule).trim();
-		if (!term) return false;
-		return new RegExp(`(?<![\\p{L}\\p{N}])${escape(term)}(?![\\p{L}\\p{N}])`, 'u').test(text);
+		if (pattern) return texts.some((text) => pattern.test(text));
+		return views(rule).some((term, view) => {
+			const trimmed = term.trim();
+			return trimmed !== '' && new RegExp(`(?<![\\p{L}\\p{N}])${escape(trimmed)}(?![\\p{L}\\p{N}])`, 'u').test(texts[view]!);
+		});
 	});
 }
 
