@@ -4,6 +4,7 @@ import type { ImageJob } from '../job.js';
 import type { Delivered } from '../job-view.js';
 import { fail, finish } from './fail.js';
 import type { JobContext } from './job-context.js';
+import { unlessMoved } from './job-effects.js';
 
 /**
  * Fetches the images made and posts them in one message. From here the images exist: they are
@@ -18,7 +19,10 @@ export async function deliverImages(ctx: JobContext<ImageJob>, sources: ImageSou
 	const linked = fetched.missing.filter((item) => item.reason === 'too-large' && item.url);
 	if (fetched.missing.length > 0) log.warn({ missing: fetched.missing.map((item) => item.reason), linked: linked.length }, 'some images could not be fetched');
 	if (fetched.images.length + linked.length === 0) return await fail(ctx, resumed ? LOST_IMAGES : NO_IMAGES);
+	// Written, and this worker's hold on the job confirmed, before Discord is asked.
+	await effects.write(job, { now: true }).catch(unlessMoved);
 	const delivered: Delivered & { shown: number } = await effects.deliverImages(job, fetched.images, linked, signal).catch((error: unknown) => {
+		unlessMoved(error);
 		if (signal.aborted) throw error;
 		log.error({ err: error }, 'the images were made but no message could carry them');
 		return { delivery: 'none', shown: 0 };

@@ -5,6 +5,7 @@ import type { Task } from '../../relaydance/schemas.js';
 import type { VideoJob } from '../job.js';
 import { finish } from './fail.js';
 import type { JobContext } from './job-context.js';
+import { unlessMoved } from './job-effects.js';
 
 /**
  * Fetches the video and hands it to the view. From here the video exists and is paid for: the
@@ -23,11 +24,13 @@ export async function deliverVideo(ctx: JobContext<VideoJob>, task: Task): Promi
 	});
 	try {
 		job.result = { fileName, bytes: video.bytes, url: task.url, madeAt: job.result?.madeAt ?? Date.now(), delivery: 'none' };
-		effects.save(job);
+		// Written, and this worker's hold on the job confirmed, before Discord is asked.
+		await effects.write(job, { now: true }).catch(unlessMoved);
 		try {
 			const { delivery, messageUrl } = await effects.deliver(job, video, signal);
 			job.result = { ...job.result, delivery, messageUrl };
 		} catch (error) {
+			unlessMoved(error);
 			if (signal.aborted) throw error;
 			log.error({ err: error }, 'the video was made but no message could carry it; /jobs still links it');
 		}

@@ -16,13 +16,15 @@ export async function fail(ctx: JobContext, failure: JobFailure): Promise<void> 
 			log.error({ err: error, reservation: job.quota }, 'could not give the quota back');
 		}
 	}
-	effects.save(job);
+	// Written, and this worker's hold on the job confirmed, before anyone is told.
+	await effects.write(job, { now: true }).catch(unlessMoved);
 	// Told before the member reads the failure: asking again at once finds their slot free.
 	tellFinal(deps, job);
 	try {
 		// Until the cut-off: a job that fails while the bot stops (a refused submit) is still told.
 		await effects.fail(job, ctx.halting);
 	} catch (error) {
+		unlessMoved(error);
 		log.error({ err: error }, 'could not tell the user their job failed');
 	}
 	await finish(ctx, { told: true });
