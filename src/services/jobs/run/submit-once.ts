@@ -40,6 +40,8 @@ export async function submitOnce(
 		releaseMemory();
 		signal.throwIfAborted(); // a Cancel pressed while the last upload finished still counts
 		await effects.ensureOwned();
+		// Cancel is accepted until the job says `submitting`: one pressed while the lock was checked still counts.
+		signal.throwIfAborted();
 		effects.move(job, 'submitting');
 		await effects.write(job, { now: true });
 		if (options.holdSlot === false) release();
