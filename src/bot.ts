@@ -144,7 +144,6 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 			// Locally the runner's caller gives the slot back; on Redis, whichever process ends the job does.
 			cluster?.activeJobs.release(job.requester.userId, job.id);
 		},
-		...(cluster && { ownsJob: (jobId: string) => jobs.holds(jobId) }),
 		callbacks: signer && { urlFor: (jobId) => signer.urlFor(jobId), waker, fallbackPollMs: config.WEBHOOK_FALLBACK_POLL_MS },
 	});
 	signals = await cluster?.listen({

@@ -60,6 +60,7 @@ export class JobRunner {
 			this.running.delete(job.id);
 			this.held.delete(job.id);
 			this.cancelled.delete(job.id);
+			this.parts.inSubmit.delete(job.id);
 			this.parts.taskSlots.release(job);
 		});
 		this.running.set(job.id, run);
@@ -79,8 +80,10 @@ export class JobRunner {
 	cancel(jobId: string): 'cancelled' | 'too-late' | 'not-running' {
 		const job = this.held.get(jobId);
 		if (!job) return 'not-running';
-		const controller = this.parts.inSubmit.get(jobId);
-		if (!controller || !CANCELLABLE_STATES.has(job.state)) return 'too-late';
+		if (!CANCELLABLE_STATES.has(job.state)) return 'too-late';
+		// A job held but not yet in its submit (waiting its turn) starts its submit cancelled.
+		let controller = this.parts.inSubmit.get(jobId);
+		if (!controller) this.parts.inSubmit.set(jobId, (controller = new AbortController()));
 		this.cancelled.add(jobId);
 		controller.abort(new CancelledError());
 		return 'cancelled';

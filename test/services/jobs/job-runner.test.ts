@@ -41,9 +41,22 @@ function recordingViews(): JobViews & { failed: Job[] } {
 	return { failed, open: () => view, showWaiting: async () => {} };
 }
 
-/** A runner wired as the bot wires it, on the simulator and a SQLite store; `ownsJob` is the cluster's answer. */
-function runnerWith(ownsJob: (jobId: string) => Promise<boolean>) {
-	const jobs = new JobStore(store, writer);
+/** A store whose write of each job's `submitting` record waits for `written` (the store is slow, or Redis is away). */
+class SlowSubmittingStore extends JobStore {
+	reached!: () => void;
+	readonly submittingWrite = new Promise<void>((resolve) => (this.reached = resolve));
+	written!: () => void;
+	private readonly gate = new Promise<void>((resolve) => (this.written = resolve));
+	override save(job: Job, options?: { now?: boolean }): Promise<void> {
+		if (job.state !== 'submitting') return super.save(job, options);
+		this.reached();
+		return this.gate.then(() => super.save(job, options));
+	}
+}
+
+/** A runner wired as the bot wires it, on the simulator and a SQLite store. */
+function runnerWith() {
+	const jobs = new SlowSubmittingStore(store, writer);
 	const quotas = { video: new QuotaService(writer, 30, 60 * 60_000, undefined, VIDEO_SECONDS), image: new QuotaService(writer, 4, 60 * 60_000, undefined, IMAGES) };
 	const views = recordingViews();
 	const runner = new JobRunner({
@@ -62,7 +75,6 @@ function runnerWith(ownsJob: (jobId: string) => Promise<boolean>) {
 		referenceMemoryBytes: 10_000_000,
 		taskSlots: new FairLine(4),
 		credit: new CreditGate(60_000),
-		ownsJob,
 	});
 	return { runner, jobs, quotas, views };
 }
@@ -83,24 +95,13 @@ function videoJob(id: string, prompt: string, quotas: ReturnType<typeof runnerWi
 }
 
 describe('JobRunner', () => {
-	it('honours a Cancel pressed while the worker checks its lock: no task is created, the quota comes back', async () => {
-		const prompt = `cancel-during-lock-check ${Date.now()}`;
-		let answerLockCheck!: (owned: boolean) => void;
-		let lockChecked!: () => void;
-		const asked = new Promise<void>((resolve) => (lockChecked = resolve));
-		let checks = 0;
-		// The first check (before the submit) answers only once Cancel was pressed; any later one at once.
-		const { runner, jobs, quotas, views } = runnerWith(async () => {
-			if (checks++ > 0) return true;
-			lockChecked();
-			return new Promise((resolve) => (answerLockCheck = resolve));
-		});
-		const job = videoJob('job-cancel-lock', prompt, quotas);
+	it('honours a Cancel pressed before the job says submitting: no task is created, the quota comes back', async () => {
+		const prompt = `cancel-before-submit ${Date.now()}`;
+		const { runner, jobs, quotas, views } = runnerWith();
+		const job = videoJob('job-cancel-before', prompt, quotas);
 		const run = runner.start(job);
-
-		await asked;
 		expect(runner.cancel(job.id)).toBe('cancelled');
-		answerLockCheck(true); // the lock is still held: only the Cancel stops it
+		jobs.written();
 		await run;
 
 		expect(relaydance.requestsFor(prompt).filter((request) => request.path === '/v1/video/generations')).toHaveLength(0);
@@ -108,6 +109,23 @@ describe('JobRunner', () => {
 		expect(quotas.video.status(job.requester.userId).used).toBe(0);
 		expect(views.failed.map((failed) => failed.failure?.kind)).toEqual(['Cancelled']);
 		expect(await jobs.get(job.id)).toMatchObject({ state: 'failed', refunded: true });
+		await runner.stop(1_000);
+	});
+
+	it('answers a Cancel pressed while the submitting record is written "too late", and the task it then sends is made and charged', async () => {
+		const prompt = `cancel-during-submitting-write ${Date.now()}`;
+		const { runner, jobs, quotas, views } = runnerWith();
+		const job = videoJob('job-cancel-late', prompt, quotas);
+		const run = runner.start(job);
+		await jobs.submittingWrite;
+		expect(runner.cancel(job.id)).toBe('too-late');
+		jobs.written();
+		await run;
+
+		expect(relaydance.requestsFor(prompt).filter((request) => request.path === '/v1/video/generations')).toHaveLength(1);
+		expect(job.state).toBe('delivered');
+		expect(quotas.video.status(job.requester.userId).used).toBe(10);
+		expect(views.failed).toEqual([]);
 		await runner.stop(1_000);
 	});
 });

@@ -8,16 +8,19 @@ export async function fail(ctx: JobContext, failure: JobFailure): Promise<void> 
 	const { job, deps, log, effects } = ctx;
 	job.failure = failure;
 	job.state = 'failed';
+	// Written first, through the fence on Redis: a worker that lost the job refunds nothing and tells
+	// no one (the one holding it may have delivered). A process that dies right after leaves a failed
+	// record with its reservation, which the reconciler refunds.
+	await effects.write(job, { now: true }).catch(unlessMoved);
 	if (!job.refunded) {
 		try {
 			await deps.quotas[job.kind].refund(job.quota);
 			job.refunded = true;
+			effects.save(job);
 		} catch (error) {
 			log.error({ err: error, reservation: job.quota }, 'could not give the quota back');
 		}
 	}
-	// Written, and this worker's hold on the job confirmed, before anyone is told.
-	await effects.write(job, { now: true }).catch(unlessMoved);
 	// Told before the member reads the failure: asking again at once finds their slot free.
 	tellFinal(deps, job);
 	try {

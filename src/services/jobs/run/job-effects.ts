@@ -17,7 +17,7 @@ export const UNSEEN: JobView = {
  * The one place a running job's record is written and its view is told anything, so ownership
  * can be enforced in one place: once a write is refused with `JobMovedError` (the store will
  * refuse a worker that lost the job), the job is `lost` here, every view call is skipped, and
- * every awaited write or `ensureOwned` throws `JobMovedError`, which ends the stage without
+ * every awaited write throws `JobMovedError`, which ends the stage without
  * anything more reaching Discord or RelayDance.
  */
 export class JobEffects {
@@ -27,8 +27,6 @@ export class JobEffects {
 	constructor(
 		private readonly jobId: string,
 		private readonly store: Pick<JobStore, 'save'>,
-		/** Asked by `ensureOwned`; absent in one process, where nothing else can hold the job. */
-		private readonly ownsJob?: (jobId: string) => Promise<boolean>,
 	) {}
 
 	/** Another worker holds the job now: this one writes and shows nothing more. */
@@ -64,15 +62,6 @@ export class JobEffects {
 		job.state = state;
 		this.save(job, options);
 		this.update(job);
-	}
-
-	/** Throws `JobMovedError` when the job is lost, or (on Redis) this process no longer holds its lock. */
-	async ensureOwned(): Promise<void> {
-		if (this.movedAway) throw new JobMovedError();
-		if (this.ownsJob && !(await this.ownsJob(this.jobId))) {
-			this.movedAway = true;
-			throw new JobMovedError();
-		}
 	}
 
 	update(job: Job): void {

@@ -32,8 +32,8 @@ export async function runVideo(ctx: JobContext<VideoJob>): Promise<void> {
 		const final = await waitForJobTask(ctx);
 		callbacks?.waker.unregister(job.id); // the task is final: a late callback is answered 404 and costs nothing
 		ctx.taskSlots.release(job); // nothing runs at RelayDance for it any more: delivery does not hold a place
-		// A worker that lost the job while it waited leaves the ending to the one that holds it now: told once.
-		await effects.ensureOwned();
+		// A worker that lost the job while it waited finds out at the fenced write before the failure
+		// message or the delivery, and leaves the ending to the one that holds it now: told once.
 		if (final.status === 'failed') {
 			log.info({ taskId: job.taskId, code: final.errorCode }, 'task failed');
 			return await fail(ctx, taskFailure(final));

@@ -39,12 +39,6 @@ export interface JobRunnerDeps {
 	credit: CreditGate;
 	/** Told once of every job that ends (usage, audit line). Must not throw. */
 	onFinal?: (job: Job) => void;
-	/**
-	 * On Redis: whether this process still holds the job (a worker that stopped answering for longer
-	 * than its lock may have lost it to another). Asked right before anything is sent to RelayDance,
-	 * and before a finished task is delivered or failed.
-	 */
-	ownsJob?: (jobId: string) => Promise<boolean>;
 	/** Webhook mode: tasks carry a callback URL, and a callback wakes the wait for its job. */
 	callbacks?: { urlFor: (jobId: string) => string; waker: TaskWaker; fallbackPollMs: number };
 }

@@ -38,11 +38,11 @@ export async function submitOnce(
 		effects.move(job, 'uploading');
 		await uploadReferences(deps.client, references, log, signal);
 		releaseMemory();
-		signal.throwIfAborted(); // a Cancel pressed while the last upload finished still counts
-		await effects.ensureOwned();
-		// Cancel is accepted until the job says `submitting`: one pressed while the lock was checked still counts.
+		// Cancel is accepted until the job says `submitting`, and nothing is awaited between this check
+		// and that move: a Cancel pressed at any moment before it is honoured, one after it is "too late".
 		signal.throwIfAborted();
 		effects.move(job, 'submitting');
+		// On Redis the write is fenced: a worker that lost the job sends nothing to RelayDance.
 		await effects.write(job, { now: true });
 		if (options.holdSlot === false) release();
 		await send(job.settings.references.map((reference) => reference.hostedUrl!));

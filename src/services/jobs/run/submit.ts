@@ -10,7 +10,8 @@ import { submitOnce, type Send, type SubmitOptions } from './submit-once.js';
  */
 export async function submit(ctx: JobContext, send: Send, options: SubmitOptions = {}): Promise<void> {
 	const { job, stopping, inSubmit } = ctx;
-	const controller = new AbortController();
+	// Cancel pressed before the submit began left its controller here, aborted.
+	const controller = inSubmit.get(job.id) ?? new AbortController();
 	const stop = () => controller.abort(stopping.reason);
 	if (stopping.aborted) stop();
 	else stopping.addEventListener('abort', stop, { once: true });

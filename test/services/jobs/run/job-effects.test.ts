@@ -32,11 +32,10 @@ describe('JobEffects', () => {
 	it('writes and shows while the job is held', async () => {
 		const { state, store } = fencedStore();
 		const { view, calls } = countingView();
-		const effects = new JobEffects(job.id, store, async () => true);
+		const effects = new JobEffects(job.id, store);
 		effects.attachView(view);
 		effects.move(job, 'uploading');
 		await effects.write(job, { now: true });
-		await effects.ensureOwned();
 		await effects.fail(job);
 		expect(state.written).toBe(2);
 		expect(calls).toEqual(['update', 'fail']);
@@ -55,15 +54,16 @@ describe('JobEffects', () => {
 		expect(effects.lost).toBe(true);
 		effects.update(job);
 		await expect(effects.write(job)).rejects.toBeInstanceOf(JobMovedError);
-		await expect(effects.ensureOwned()).rejects.toBeInstanceOf(JobMovedError);
 		await expect(effects.deliver(job as never, {} as never)).rejects.toBeInstanceOf(JobMovedError);
 		await expect(effects.fail(job)).rejects.toBeInstanceOf(JobMovedError);
 		expect(calls).toEqual([]);
 	});
 
-	it('is lost when the lock check says another worker holds the job', async () => {
-		const effects = new JobEffects(job.id, fencedStore().store, async () => false);
-		await expect(effects.ensureOwned()).rejects.toBeInstanceOf(JobMovedError);
+	it('is lost when an awaited write is refused, and passes the refusal on', async () => {
+		const { state, store } = fencedStore();
+		const effects = new JobEffects(job.id, store);
+		state.refusing = true;
+		await expect(effects.write(job, { now: true })).rejects.toBeInstanceOf(JobMovedError);
 		expect(effects.lost).toBe(true);
 	});
 
