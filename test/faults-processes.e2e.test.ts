@@ -31,6 +31,7 @@ afterAll(() => cluster?.close());
 
 /** The ledger's counts for `requests`, printed, with every count at zero expected by the caller. */
 async function ledgerOf(...requests: TrackedRequest[]) {
+	await cluster.ledger.settled(requests);
 	const tally = await cluster.ledger.tally(requests);
 	console.log(tally.summary);
 	return tally;

@@ -31,6 +31,7 @@ afterEach(() => expect(cluster.discord.violations).toEqual([]));
 afterAll(() => cluster?.close());
 
 async function ledgerOf(requests: TrackedRequest[]) {
+	await cluster.ledger.settled(requests);
 	const tally = await cluster.ledger.tally(requests);
 	console.log(tally.summary);
 	return tally;

@@ -106,6 +106,23 @@ export class DeliveryLedger {
 		return undefined;
 	}
 
+	/**
+	 * Resolves once every request's record is final (`delivered`, `failed`), or after `timeoutMs`
+	 * whatever they are: the record's last write may come a moment after the message the member sees.
+	 */
+	async settled(requests: TrackedRequest[] = this.tracked, timeoutMs = 5_000): Promise<void> {
+		const deadline = Date.now() + timeoutMs;
+		while (Date.now() < deadline) {
+			const records = [...(await this.records()).values()];
+			const final = requests.every((request) => {
+				const job = records.find((record) => record.requester.userId === request.handle.userId && record.settings.prompt.includes(request.tag));
+				return job !== undefined && (job.state === 'delivered' || job.state === 'failed');
+			});
+			if (final) return;
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		}
+	}
+
 	async tally(requests: TrackedRequest[] = this.tracked): Promise<LedgerTally> {
 		const records = [...(await this.records()).values()];
 		const redis = this.redis();
