@@ -77,7 +77,7 @@ describe('Redis flushed with jobs running and waiting', () => {
 			await cluster.waitForLog((line) => line.msg.includes('Redis lost its data') && line.level >= 50, 20_000, [process]);
 		}
 		for (const process of cluster.all()) {
-			const reports = process.run.logs().filter((line) => line.msg.includes('Redis lost its data'));
+			const reports = process.run.logs().filter((line) => line.level >= 50 && line.msg.includes('Redis lost its data'));
 			expect.soft(reports, `${process.name} reports one loss once: ${JSON.stringify(reports)}`).toHaveLength(1);
 		}
 		await cluster.discord.waitFor(() => cluster.discord.messagesIn(auditChannel).slice(auditBefore).some((message) => /Redis/.test(message.content)), 15_000);
