@@ -118,6 +118,10 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 	/** Requests under /v1, counted even when `record` is off; uploaded files and their bytes, kept or not. */
 	const events = new EventEmitter().setMaxListeners(0);
 	const stats = { requests: 0, files: 0, fileBytes: 0 };
+	/** Every fetch of a generated output (`/outputs/…`), held or not, in order. */
+	const outputFetches: Array<{ path: string; at: number; held: boolean }> = [];
+	/** While set (`holdImageOutputs`), fetches of generated images wait here until released. */
+	let heldImageOutputs: Array<() => void> | undefined;
 
 	const server = createServer((req, res) => {
 		handle(req, res).catch((error: unknown) => {
@@ -130,7 +134,13 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 	async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		const url = new URL(req.url ?? '/', 'http://localhost');
 		const path = url.pathname;
-		if (req.method === 'GET' && path.startsWith('/outputs/')) return serveOutput(path, res);
+		if (req.method === 'GET' && path.startsWith('/outputs/')) {
+			const held = heldImageOutputs !== undefined && path.endsWith('.png');
+			outputFetches.push({ path, at: Date.now(), held });
+			events.emit('output');
+			if (held) return void heldImageOutputs!.push(() => serveOutput(path, res));
+			return serveOutput(path, res);
+		}
 		if (req.method === 'GET' && path.startsWith('/redirect/')) return redirectOutput(path, url.search, res);
 		if (req.method === 'GET' && path.startsWith('/files/')) return serveFile(path, res);
 		if (!path.startsWith('/v1/')) return send(res, 404, { error: { message: `no route ${path}`, type: 'invalid_request_error' } });
@@ -411,6 +421,25 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		 */
 		setBalance(exhausted: BalanceExhausted): void {
 			knobs.balanceExhausted = exhausted;
+		},
+		/** Every fetch of a generated output (`/outputs/…`: videos and images), in order, held ones marked. */
+		outputFetches,
+		/**
+		 * From now on, fetches of generated images (`/outputs/img_….png`) wait unanswered until the
+		 * returned function is called, which answers them all and serves later ones at once: a test
+		 * can stop a worker while it downloads a job's images, and let the next one finish them.
+		 */
+		holdImageOutputs(): () => void {
+			const waiting: Array<() => void> = (heldImageOutputs ??= []);
+			return () => {
+				if (heldImageOutputs === waiting) heldImageOutputs = undefined;
+				for (const answer of waiting.splice(0)) answer();
+			};
+		},
+		/** Resolves once `count` output fetches whose path matches `matches` have arrived (already, or to come). */
+		async waitForOutputFetches(matches: (path: string) => boolean, count: number, timeoutMs = 15_000): Promise<void> {
+			const signal = AbortSignal.timeout(timeoutMs);
+			while (outputFetches.filter((fetch) => matches(fetch.path)).length < count) await once(events, 'output', { signal });
 		},
 		/** Submissions refused for want of balance so far (recorded ones). */
 		refusedForBalance(): RecordedRequest[] {
