@@ -16,8 +16,10 @@ export interface ChaosTally {
 	/** Never answered: sent to a gateway that was dead or stopped past the 3 s window. Not jobs. */
 	unanswered: number;
 	delivered: number;
-	/** Accepted and told a failure (or cancelled): not lost, but counted. */
+	/** Accepted, never delivered, and told a failure (or cancelled): not lost, but counted. */
 	failed: number;
+	/** Delivered, but the reply no longer shows it at the end (a stale progress edit wrote over it). */
+	stripped: number;
 	/** Accepted, and neither delivered nor told a failure. */
 	lost: number;
 	/** More than one message with files for one job, or its reply turned "ready" more than once. */
@@ -44,27 +46,32 @@ export async function tallyChaos(jobs: SentJob[], ledger: DeliveryLedger): Promi
 		}
 	}
 	const lines = new Map<string, LedgerLine>((await ledger.tally(accepted)).lines.map((line) => [line.tag, line]));
-	const tally: ChaosTally = { sent: jobs.length, accepted: accepted.length, refused, unanswered, delivered: 0, failed: 0, lost: 0, deliveredTwice: 0, chargedWrong: 0, lastDeliveryMs: 0, examples: [] };
+	const tally: ChaosTally = { sent: jobs.length, accepted: accepted.length, refused, unanswered, delivered: 0, failed: 0, lost: 0, stripped: 0, deliveredTwice: 0, chargedWrong: 0, lastDeliveryMs: 0, examples: [] };
 	for (const job of accepted) {
 		const line = lines.get(job.tag)!;
-		const delivered = deliveredText(job);
-		const final = isFinal(job.handle.original);
-		const lost = !final;
+		const { history } = job.handle;
+		// Delivered once the member saw it: a reply turned "ready" or a message with its files, even if
+		// a stale edit later took it back; the current reply alone would hide exactly that fault.
+		const delivered = line.readyShown > 0 || line.fileDeliveries > 0;
+		const toldFailed = !delivered && history.some((state) => isFinal(state));
+		const lost = !delivered && !toldFailed;
 		const twice = line.fileDeliveries > 1 || line.readyShown > 1;
-		// What the member got decides the charge: a video shown ready and then refunded is charged wrong.
-		const expected = delivered ? (job.kind === 'video' ? job.units : job.handle.original?.files.length || job.units) : 0;
+		const stripped = delivered && !isFinal(job.handle.original);
+		const shownImages = Math.max(0, ...history.map((state) => state.files.length));
+		const expected = delivered ? (job.kind === 'video' ? job.units : shownImages || job.units) : 0;
 		const wrongTasks = (job.kind === 'video' && delivered && line.tasks !== 1) || line.tasks > 1;
 		const chargedWrong = line.charged !== expected || wrongTasks;
 		if (delivered) tally.delivered++;
-		else if (final) tally.failed++;
+		if (toldFailed) tally.failed++;
 		if (lost) tally.lost++;
 		if (twice) tally.deliveredTwice++;
+		if (stripped) tally.stripped++;
 		if (chargedWrong) tally.chargedWrong++;
 		if (delivered && job.finalAtMs !== undefined) tally.lastDeliveryMs = Math.max(tally.lastDeliveryMs, job.finalAtMs);
-		if ((lost || twice || chargedWrong) && tally.examples.length < 12) {
-			const what = [lost && 'lost', twice && 'delivered twice', chargedWrong && 'charged wrong'].filter(Boolean).join(', ');
+		if ((lost || twice || chargedWrong || stripped) && tally.examples.length < 12) {
+			const what = [lost && 'lost', twice && 'delivered twice', chargedWrong && 'charged wrong', stripped && 'reply taken back'].filter(Boolean).join(', ');
 			tally.examples.push(
-				`${job.tag} (${job.kind}, job ${line.jobId ?? 'no record'}, record ${line.state ?? '-'}): ${what}; files ${line.fileDeliveries}, ready ${line.readyShown}, tasks ${line.tasks}, charged ${line.charged}/${expected}; reply "${textOf(job.handle.original).split('\n')[0]!.slice(0, 60)}"`,
+				`${job.tag} (${job.kind}, job ${line.jobId ?? 'no record'}, record ${line.state ?? '-'}): ${what}; files ${line.fileDeliveries}, ready ${line.readyShown}, tasks ${line.tasks}, charged ${line.charged}/${expected}; reply now "${textOf(job.handle.original).split('\n')[0]!.slice(0, 60)}"`,
 			);
 		}
 	}

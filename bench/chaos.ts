@@ -129,9 +129,9 @@ async function runOnce(knobs: Knobs, withFaults: boolean): Promise<RunResult> {
 	}
 }
 
-/** Waits until every deferred job's reply holds a final word, or `quietMs` pass with no new one. */
+/** Waits until every deferred job's reply has held a final word, or `quietMs` pass with no new one. */
 async function waitForFinal(jobs: SentJob[], quietMs: number, log: (line: string) => void): Promise<boolean> {
-	const open = () => jobs.filter((job) => job.handle?.callback?.type === 5 && !isFinal(job.handle.original)).length;
+	const open = () => jobs.filter((job) => job.handle?.callback?.type === 5 && !job.handle.history.some((state) => isFinal(state))).length;
 	let last = open();
 	let lastChange = performance.now();
 	while (last > 0) {
@@ -159,7 +159,7 @@ export async function chaos(report: Report): Promise<void> {
 	const runs = [await runOnce(knobs, true)];
 	if (knobs.baseline) runs.push(await runOnce(knobs, false));
 	report.table(
-		['run', 'sent', 'accepted', 'refused', 'unanswered', 'delivered', 'told failed', 'lost', 'delivered twice', 'charged wrong', 'last delivery', 'faults', 'crashes'],
+		['run', 'sent', 'accepted', 'refused', 'unanswered', 'delivered', 'told failed', 'lost', 'delivered twice', 'charged wrong', 'reply taken back', 'last delivery', 'faults', 'crashes'],
 		runs.map((run) => [
 			run.label,
 			run.tally.sent,
@@ -171,11 +171,14 @@ export async function chaos(report: Report): Promise<void> {
 			run.tally.lost,
 			run.tally.deliveredTwice,
 			run.tally.chargedWrong,
+			run.tally.stripped,
 			`${fmt(run.tally.lastDeliveryMs / 1000, 1)} s`,
 			run.faults ? `${run.faults.kills} kills, ${run.faults.stops} stops, ${run.faults.redisRestarts} Redis restarts` : '—',
 			run.crashes,
 		]),
 	);
+	report.print('Lost: deferred, never shown ready, never told a failure. Delivered twice: more than one message with its files, or its reply turned "ready" more than once. Charged wrong: the member\'s quota charge for the job ≠ what was shown (seconds, images; 0 when not delivered), or RelayDance tasks ≠ 1 for a delivered video (> 1 for any job). Reply taken back: shown ready, then written over (a stale progress edit), so the member no longer has it; it fails the soak too. Unanswered interactions went to a gateway that was down or stopped: Discord tells the member the app did not respond, and no job exists.');
+	report.print();
 	const [faulted, clean] = runs;
 	if (clean) report.print(`Time to the last delivery: ${fmt(faulted!.tally.lastDeliveryMs / 1000, 1)} s with faults against ${fmt(clean.tally.lastDeliveryMs / 1000, 1)} s without (${fmt(faulted!.tally.lastDeliveryMs / clean.tally.lastDeliveryMs, 2)}×).`);
 	for (const run of runs) {
@@ -185,7 +188,7 @@ export async function chaos(report: Report): Promise<void> {
 		for (const example of run.tally.examples) report.print(`- ${run.label}: ${example}`);
 	}
 	report.print();
-	const bad = runs.some((run) => run.tally.lost + run.tally.deliveredTwice + run.tally.chargedWrong > 0);
+	const bad = runs.some((run) => run.tally.lost + run.tally.deliveredTwice + run.tally.chargedWrong + run.tally.stripped > 0);
 	if (bad) {
 		report.print('Not every count is 0: the soak fails (exit code 1).');
 		report.print();
