@@ -45,6 +45,7 @@ export async function tallyChaos(jobs: SentJob[], ledger: DeliveryLedger): Promi
 			refused.set(text, (refused.get(text) ?? 0) + 1);
 		}
 	}
+	await ledger.settled(accepted, 10_000);
 	const lines = new Map<string, LedgerLine>((await ledger.tally(accepted)).lines.map((line) => [line.tag, line]));
 	const tally: ChaosTally = { sent: jobs.length, accepted: accepted.length, refused, unanswered, delivered: 0, failed: 0, lost: 0, stripped: 0, deliveredTwice: 0, chargedWrong: 0, lastDeliveryMs: 0, examples: [] };
 	for (const job of accepted) {
