@@ -3,6 +3,8 @@
  * measured. Figures, not pass/fail: bench/RESULTS.md records a run and reads it against targets.
  * `npm run bench -- first-response capacity economy delivery quota` picks parts (default: all).
  * The scale parts (`scale-quota`, `scale-jobs`, `scale-first-response`: bench/scale.ts) run on Redis.
+ * `chaos` (bench/chaos.ts) is the fault soak on a redis-server it starts itself; it sets a non-zero
+ * exit code when a job is lost, delivered twice or charged wrong.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -17,6 +19,7 @@ import { openStore } from '../src/services/store/store.js';
 import { WriteBehind } from '../src/services/store/write-behind.js';
 import { freePort } from '../stand-ins/free-port.js';
 import { fmt, MB, percentile, root, startBot, startFloor, startPlain, startSimulatorProcess } from './harness.js';
+import { chaos } from './chaos.js';
 import { scaleParts } from './scale.js';
 
 const lines: string[] = [];
@@ -249,7 +252,7 @@ async function references(): Promise<void> {
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-const parts = { 'first-response': firstResponse, capacity, economy, delivery, quota, references, ...scaleParts({ print, table }) } as const;
+const parts = { 'first-response': firstResponse, capacity, economy, delivery, quota, references, ...scaleParts({ print, table }), chaos: () => chaos({ print, table }) } as const;
 const chosen = process.argv.slice(2).filter((name): name is keyof typeof parts => name in parts);
 print(`# relaydance-bot benchmark, ${new Date().toISOString()}`);
 print(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${fmt(totalmem() / 1024 / MB, 0)} GiB, Node ${process.version}. Stand-ins run in this process; the bot (and the floor client) in their own.`);
@@ -257,4 +260,4 @@ print();
 for (const name of chosen.length > 0 ? chosen : (Object.keys(parts) as Array<keyof typeof parts>)) await parts[name]();
 writeFileSync(join(root, 'bench', 'last-run.md'), `${lines.join('\n')}\n`);
 console.log('Written to bench/last-run.md.');
-process.exit(0);
+process.exit(process.exitCode ?? 0);
