@@ -423,6 +423,7 @@ export class JobRunner {
 				startedAt: job.submittedAt,
 				...(resumed && { firstDelayMs: 0 }),
 				signal: this.stopping.signal,
+				log: this.deps.logger.child({ jobId: job.id, taskId }),
 			},
 		);
 	}
