@@ -35,7 +35,7 @@ export const configSchema = z.object({
 	/** First poll delay; each later one is 1.3× longer, up to POLL_MAX_INTERVAL_MS (gateways refresh every ~15 s). */
 	POLL_INTERVAL_MS: positiveInt(3_000),
 	POLL_MAX_INTERVAL_MS: positiveInt(15_000),
-	/** A task still unfinished after this long is given up on, and its quota refunded. */
+	/** A task still unfinished after this long is given up on, and its quota refunded; failed reads (5xx, 429, resets) before it never end a task. */
 	POLL_TIMEOUT_MS: positiveInt(30 * 60_000),
 	/** Least time between two progress edits of one reply (Discord rate-limits webhook edits). */
 	EDIT_INTERVAL_MS: positiveInt(4_000),

@@ -171,6 +171,37 @@ describe('delivery when Discord says no', () => {
 		expect((await deliveredJob(userId)).result).toMatchObject({ delivery: 'attachment', messageUrl: link(h.discord.world.channelId, handle.original!.id) });
 	});
 
+	it('delivers a video as a file when its final edit is answered 429, 429, 502: rate limits are waits, not failed tries', async () => {
+		const userId = snowflake();
+		const failUploads = [{ status: 429, retryAfter: 0.2 }, { status: 429, retryAfter: 0.1 }, { status: 502 }];
+		const handle = await h.discord.invoke('video', { prompt: `rate limited upload sim:bytes=65536 ${marker()}` }, { userId, failUploads });
+		await handle.finished();
+		const uploads = handle.requests.filter((request) => request.files > 0);
+		expect(uploads.map((request) => request.status)).toEqual([429, 429, 502, 200]);
+		expect(uploads[1]!.at - uploads[0]!.at).toBeGreaterThanOrEqual(190);
+		expect(textOf(handle.original)).toContain('✅ Video ready');
+		expect(handle.original!.files).toHaveLength(1);
+		expect(handle.original!.files[0]!.size).toBe(65_536);
+		expect((await deliveredJob(userId)).result).toMatchObject({ delivery: 'attachment', messageUrl: link(h.discord.world.channelId, handle.original!.id) });
+		expect((await h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`)).used).toBe(5);
+	});
+
+	it('posts the file in the channel when a 429 on the final edit asks for a wait the interaction token would not outlive', async () => {
+		const userId = snowflake();
+		const tokenLeftMs = 20_000; // the bot stops trusting a token a minute before Discord kills it
+		const handle = await h.discord.invoke(
+			'video',
+			{ prompt: `rate limited near the end ${marker()}` },
+			{ userId, createdAt: Date.now() - 14 * 60_000 + tokenLeftMs, failUploads: [{ status: 429, retryAfter: 60 }] },
+		);
+		const started = Date.now();
+		const posted = await inChannel(userId);
+		expect(Date.now() - started).toBeLessThan(tokenLeftMs);
+		expect(posted.files).toHaveLength(1);
+		expect(handle.requests.filter((request) => request.files > 0).map((request) => request.status)).toEqual([429]);
+		expect((await deliveredJob(userId)).result).toMatchObject({ delivery: 'attachment', messageUrl: link(h.discord.world.channelId, posted.id) });
+	});
+
 	it('sends a link after three failed uploads (5xx and a reset connection), never an error', async () => {
 		const userId = snowflake();
 		const handle = await h.discord.invoke('video', { prompt: `broken uploads ${marker()}` }, { userId, failUploads: [{ status: 500 }, 'reset', { status: 503 }] });

@@ -5,8 +5,8 @@ import { FINAL_STATES, type ImageJob, type Job, type VideoJob } from '../service
 import type { FinishedVideo } from '../services/media/finished-video.js';
 import type { GeneratedImage, ImageSource } from '../services/media/generated-images.js';
 import type { Delivered, JobView } from '../services/jobs/job-view.js';
-import { isRetryableUpload, uploadMessage, UploadRejectedError, withUploadRetries, type PostedMessage } from './multipart-upload.js';
-import { DEFAULT_UPLOAD_LIMIT, messageLink, tokenAlive, type InteractionAddress } from './reply-address.js';
+import { isRateLimited, isRetryableUpload, uploadMessage, UploadRejectedError, withUploadRetries, type PostedMessage } from './multipart-upload.js';
+import { DEFAULT_UPLOAD_LIMIT, messageLink, TOKEN_LIFETIME_MS, tokenAlive, type InteractionAddress } from './reply-address.js';
 import { renderDelivered, renderElsewhere, renderFailed, renderImages, renderProgress, type LinkReason, type Rendered } from './render.js';
 import { toMessageBody } from './respond.js';
 import { ThrottledEditor } from './throttled-editor.js';
@@ -127,7 +127,8 @@ export class InteractionReplyView implements JobView {
 				return await send(place);
 			} catch (error) {
 				signal?.throwIfAborted();
-				if (place.kind === 'reply' && isReplyGone(error)) this.abandonReply(error);
+				// A 429 that came out of the upload was one the token would not outlive: the reply is out of reach all the same.
+				if (place.kind === 'reply' && (isReplyGone(error) || isRateLimited(error))) this.abandonReply(error);
 				else this.logger.warn({ err: error, place: place.kind }, 'could not post the result there; trying the next place');
 			}
 		}
@@ -147,6 +148,8 @@ export class InteractionReplyView implements JobView {
 				signal?.throwIfAborted();
 				if (isTooLarge(error)) {
 					this.logger.warn({ bytes: video.bytes, limit, place: place.kind }, 'upload refused as too large; sending a link');
+				} else if (isRateLimited(error)) {
+					throw error; // no time left here to wait it out: the file goes to the next place
 				} else if (isRetryableUpload(error) || !isDiscordAnswer(error)) {
 					reason = 'upload-failed';
 					this.logger.warn({ err: error, bytes: video.bytes, place: place.kind }, 'upload kept failing; sending a link');
@@ -192,7 +195,10 @@ export class InteractionReplyView implements JobView {
 		return posted;
 	}
 
-	/** Streams the video into a message at `place`, retrying 429s, 5xx and broken or stalled connections. */
+	/**
+	 * Streams the video into a message at `place`, retrying 5xx and broken or stalled connections,
+	 * and waiting out 429s (in the reply, while its token lives).
+	 */
 	private async upload(place: Place, rendered: Rendered, nonce: string, video: FinishedVideo, signal?: AbortSignal): Promise<PostedMessage> {
 		const payload = { ...this.bodyFor(place, rendered, nonce), attachments: [{ id: '0', filename: video.fileName }] };
 		const target =
@@ -221,7 +227,12 @@ export class InteractionReplyView implements JobView {
 			{
 				signal,
 				backoffMs: this.options.uploadBackoffMs,
-				onRetry: (error, attempt, waitMs) => this.logger.warn({ err: error, attempt, waitMs, place: place.kind }, 'upload failed; trying again'),
+				deadline: place.kind === 'reply' ? this.origin.interactionCreatedAt + TOKEN_LIFETIME_MS : undefined,
+				now: this.now,
+				onRetry: (error, attempt, waitMs) => {
+					if (isRateLimited(error)) this.logger.info({ waitMs, place: place.kind }, 'upload rate-limited; waiting as Discord asked');
+					else this.logger.warn({ err: error, attempt, waitMs, place: place.kind }, 'upload failed; trying again');
+				},
 			},
 		);
 		if (place.kind === 'reply') this.remember(posted);

@@ -48,19 +48,33 @@ export interface PostedMessage {
 
 /** Tries, and waits between them, for a finished video's upload. */
 export const UPLOAD_RETRY = {
-	/** Tries in all, the first included. */
+	/** Tries in all, the first included, counting only those that failed with a 5xx or a broken or stalled connection. */
 	attempts: 3,
 	/** Wait before the 2nd and 3rd try after a 5xx or a broken connection. */
 	backoffMs: [1_000, 2_000],
-	/** A 429's Retry-After is honoured up to this. */
-	maxRetryAfterMs: 30_000,
+	/**
+	 * A 429 is a wait, not a failure: the try is made again after its `retry_after` (body) or
+	 * `Retry-After` (header), this long when it gave neither, at least `minRateLimitWaitMs`, and
+	 * without spending a try. Only the deadline ends it.
+	 */
+	defaultRateLimitWaitMs: 1_000,
+	minRateLimitWaitMs: 50,
+	/** Without a deadline of the caller's (a channel post, no interaction token), 429 waits end this long after the first try. */
+	rateLimitBudgetMs: 15 * 60_000,
 	/**
 	 * Longest one try may take, answer included. Left to undici, a stalled connection would hold
 	 * each try for its 300 s body timeout; a 10 MiB video on a slow link still fits well within this.
 	 * A try cut off counts as a broken connection.
 	 */
 	attemptTimeoutMs: 120_000,
-} as const satisfies { attempts: number; backoffMs: readonly number[]; maxRetryAfterMs: number; attemptTimeoutMs: number };
+} as const satisfies {
+	attempts: number;
+	backoffMs: readonly number[];
+	defaultRateLimitWaitMs: number;
+	minRateLimitWaitMs: number;
+	rateLimitBudgetMs: number;
+	attemptTimeoutMs: number;
+};
 
 export interface UploadOptions {
 	url: string;
@@ -120,24 +134,50 @@ export function isRetryableUpload(error: unknown): boolean {
 	return error instanceof UploadRejectedError && (error.status === 429 || error.status >= 500);
 }
 
+/** Discord's "wait and ask again": never a reason to give the upload up while there is time. */
+export function isRateLimited(error: unknown): error is UploadRejectedError {
+	return error instanceof UploadRejectedError && error.status === 429;
+}
+
+export interface UploadRetryOptions {
+	signal?: AbortSignal;
+	backoffMs?: readonly number[];
+	/**
+	 * When waiting must end (ms since the epoch): a 429 whose wait would end past it is thrown. For
+	 * an edit through the interaction's webhook, the token's death (15 minutes after the
+	 * interaction), after which every try is a 401. Default: `rateLimitBudgetMs` after the first try.
+	 */
+	deadline?: number;
+	now?: () => number;
+	/** `attempt`: the tries spent so far (a 429 spends none). */
+	onRetry?: (error: unknown, attempt: number, waitMs: number) => void;
+}
+
 /**
- * Runs `attempt` up to `UPLOAD_RETRY.attempts` times while it fails in a way worth retrying: after
- * a 429 it waits the Retry-After Discord gave, after a 5xx or a broken connection `backoffMs`.
- * The last failure is thrown; an abort of `signal` ends the waiting at once.
+ * Runs `attempt` while it fails in a way worth retrying. A 429 waits the `retry_after` Discord gave
+ * and tries again without spending a try, as long as the wait ends before `deadline`; a 5xx or a
+ * broken or stalled connection waits `backoffMs` and spends one of `UPLOAD_RETRY.attempts`. The
+ * last failure is thrown; an abort of `signal` ends the waiting at once.
  */
-export async function withUploadRetries<T>(
-	attempt: () => Promise<T>,
-	options: { signal?: AbortSignal; backoffMs?: readonly number[]; onRetry?: (error: unknown, attempt: number, waitMs: number) => void } = {},
-): Promise<T> {
+export async function withUploadRetries<T>(attempt: () => Promise<T>, options: UploadRetryOptions = {}): Promise<T> {
 	const backoff = options.backoffMs ?? UPLOAD_RETRY.backoffMs;
-	for (let tries = 1; ; tries++) {
+	const now = options.now ?? Date.now;
+	const deadline = options.deadline ?? now() + UPLOAD_RETRY.rateLimitBudgetMs;
+	for (let tries = 0; ; ) {
 		try {
 			return await attempt();
 		} catch (error) {
 			options.signal?.throwIfAborted();
-			if (!isRetryableUpload(error) || tries >= UPLOAD_RETRY.attempts) throw error;
-			const rateLimited = error instanceof UploadRejectedError && error.status === 429;
-			const waitMs = rateLimited ? Math.min(error.retryAfterMs ?? 1_000, UPLOAD_RETRY.maxRetryAfterMs) : (backoff[tries - 1] ?? backoff.at(-1) ?? 0);
+			if (!isRetryableUpload(error)) throw error;
+			let waitMs: number;
+			if (isRateLimited(error)) {
+				waitMs = Math.max(UPLOAD_RETRY.minRateLimitWaitMs, error.retryAfterMs ?? UPLOAD_RETRY.defaultRateLimitWaitMs);
+				if (now() + waitMs > deadline) throw error;
+			} else {
+				tries += 1;
+				if (tries >= UPLOAD_RETRY.attempts) throw error;
+				waitMs = backoff[tries - 1] ?? backoff.at(-1) ?? 0;
+			}
 			options.onRetry?.(error, tries, waitMs);
 			await sleep(waitMs, options.signal);
 		}

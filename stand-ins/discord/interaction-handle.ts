@@ -57,8 +57,12 @@ export interface Rejection {
 	message: string;
 }
 
-/** How the stand-in answers one upload: an HTTP error, or a socket closed without an answer. */
-export type UploadFault = { status: number; code?: number; retryAfter?: number } | 'reset';
+/**
+ * How the stand-in answers one upload: an HTTP error, or a socket closed without an answer. A 429
+ * comes as Discord's rate limit (`{ message, retry_after, global, code? }` with `Retry-After` and
+ * `X-RateLimit-*` headers; `retryAfter` in seconds, default 0.05): `[{ status: 429 }, { status: 429 }, { status: 502 }]`.
+ */
+export type UploadFault = { status: number; code?: number; retryAfter?: number; global?: boolean } | 'reset';
 
 /** One request to the interaction's webhook (`/webhooks/{app}/{token}…`), and how it was answered. */
 export interface WebhookRequest {

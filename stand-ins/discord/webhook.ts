@@ -40,15 +40,16 @@ export function webhook(handle: InteractionHandle | undefined, request: { method
 			handle.changed();
 			return void res.socket?.destroy();
 		}
+		if (fault?.status === 429) return answer(429, ...rateLimited(fault.retryAfter, fault.global, fault.code));
 		if (fault) return answer(fault.status, { message: `stand-in fault ${fault.status}`, code: fault.code ?? 0, ...(fault.retryAfter !== undefined && { retry_after: fault.retryAfter }) });
 		if (handle.uploadRateLimits > 0) {
 			handle.uploadRateLimits -= 1;
-			return answer(429, { message: 'You are being rate limited.', retry_after: 0.05, global: false });
+			return answer(429, ...rateLimited());
 		}
 		if (tooLarge(files, handle.enforcedUploadLimit)) return answer(413, { message: 'Request entity too large', code: 40005 });
 	} else if (method === 'PATCH' && handle.rateLimitEdits > 0) {
 		handle.rateLimitEdits -= 1;
-		return answer(429, { message: 'You are being rate limited.', retry_after: 0.05, global: false }, RATE_LIMIT_HEADERS);
+		return answer(429, ...rateLimited());
 	}
 	const mentions = allowedMentionsProblem((body as MessageBody | undefined)?.allowed_mentions);
 	if (mentions) return answer(400, { message: mentions, code: 50035 });
@@ -111,5 +112,22 @@ function tooLarge(files: SentFile[], limit: number): boolean {
 	return files.some((file) => file.size > limit);
 }
 
-/** What Discord sends with a 429 on a webhook edit; @discordjs/rest reads the headers, not the body. */
-const RATE_LIMIT_HEADERS = { 'retry-after': '0.05', 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': '0.05', 'x-ratelimit-scope': 'user' };
+/**
+ * A 429 as Discord sends it (the spec's `RatelimitedResponse`: `message`, `retry_after` in seconds,
+ * `global`, and `code` when given), with its headers: `Retry-After` and the `X-RateLimit-*` set
+ * (@discordjs/rest reads the headers, the streamed upload the body).
+ */
+export function rateLimited(retryAfter = 0.05, global = false, code?: number): [Record<string, unknown>, Record<string, string>] {
+	const body = { message: 'You are being rate limited.', retry_after: retryAfter, global, ...(code !== undefined && { code }) };
+	const headers: Record<string, string> = {
+		'retry-after': String(retryAfter),
+		'x-ratelimit-limit': '5',
+		'x-ratelimit-remaining': '0',
+		'x-ratelimit-reset': ((Date.now() + retryAfter * 1000) / 1000).toFixed(3),
+		'x-ratelimit-reset-after': String(retryAfter),
+		'x-ratelimit-bucket': 'webhook-stand-in',
+		'x-ratelimit-scope': global ? 'global' : 'user',
+		...(global && { 'x-ratelimit-global': 'true' }),
+	};
+	return [body, headers];
+}

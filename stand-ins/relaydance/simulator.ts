@@ -51,6 +51,24 @@ export interface SimulatorKnobs {
 	 * gives for the mode. Reads (polls, models, files) and uploads keep working. Default `false`.
 	 */
 	balanceExhausted: BalanceExhausted;
+	/**
+	 * How many of the simulator's milliseconds pass in one real millisecond (default 1), fixed at
+	 * start: task times (`queuedMs`, `durationMs`, `sim:queued`, `sim:duration`, `callbackDelayMs`)
+	 * and `failPolls` spans run on this clock, so a test plays minutes of RelayDance's time in
+	 * seconds. Answer delays (`imageMs`, `sim:submitdelay`) and `Retry-After` stay real.
+	 */
+	timeScale: number;
+}
+
+/**
+ * An outage of `GET /v1/video/generations/:id` (every task, known or not) for `forMs` of the
+ * simulator's clock, while tasks keep rendering: each poll answers `status` with an error body
+ * (and `Retry-After: retryAfter` seconds when given), or with `'reset'` has its connection destroyed.
+ */
+export interface PollFailure {
+	status: number | 'reset';
+	forMs: number;
+	retryAfter?: number;
 }
 
 /** How an exhausted balance is answered: `'403'` as RelayDance documents it, `'402'` and `'429'` as other gateways do. */
@@ -104,7 +122,11 @@ export type RelayDanceSimulator = Awaited<ReturnType<typeof startRelayDanceSimul
  * bodies and stuck tasks. Per-request work is constant, so it stays cheap under benchmark load.
  */
 export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> & { port?: number; host?: string; record?: boolean } = {}) {
-	const knobs: SimulatorKnobs = { queuedMs: 200, durationMs: 1_500, imageMs: 300, outputBytes: SAMPLE_VIDEO.length, callbackDelayMs: 0, keepFiles: true, balanceExhausted: false, ...options };
+	const knobs: SimulatorKnobs = { queuedMs: 200, durationMs: 1_500, imageMs: 300, outputBytes: SAMPLE_VIDEO.length, callbackDelayMs: 0, keepFiles: true, balanceExhausted: false, timeScale: 1, ...options };
+	const startedAt = Date.now();
+	/** The simulator's clock: real time since start, `timeScale` times faster. */
+	const clock = () => startedAt + (Date.now() - startedAt) * knobs.timeScale;
+	let pollOutage: (PollFailure & { until: number }) | undefined;
 	const tasks = new Map<string, SimTask>();
 	const files = new Map<string, { data: Buffer; type: string }>();
 	const requests: RecordedRequest[] = [];
@@ -115,13 +137,13 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 	let counter = 0;
 	let baseUrl = '';
 	let port = 0;
-	/** Requests under /v1, counted even when `record` is off; uploaded files and their bytes, kept or not. */
+	/** Requests under /v1, counted even when `record` is off; uploaded files and their bytes, kept or not; polls failed by `failPolls`. */
 	const events = new EventEmitter().setMaxListeners(0);
-	const stats = { requests: 0, files: 0, fileBytes: 0 };
 	/** Every fetch of a generated output (`/outputs/…`), held or not, in order. */
 	const outputFetches: Array<{ path: string; at: number; held: boolean }> = [];
 	/** While set (`holdImageOutputs`), fetches of generated images wait here until released. */
 	let heldImageOutputs: Array<() => void> | undefined;
+	const stats = { requests: 0, files: 0, fileBytes: 0, failedPolls: 0 };
 
 	const server = createServer((req, res) => {
 		handle(req, res).catch((error: unknown) => {
@@ -225,7 +247,7 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		const task: SimTask = {
 			id,
 			model,
-			createdAt: Date.now(),
+			createdAt: clock(),
 			directives,
 			callbackUrl: typeof metadata.callback_url === 'string' ? metadata.callback_url : undefined,
 			metadata: { ratio: metadata.ratio ?? '16:9', resolution: metadata.resolution ?? '720p' },
@@ -245,6 +267,7 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 	}
 
 	function readTask(id: string, res: ServerResponse): void {
+		if (pollOutage && clock() < pollOutage.until) return failPoll(pollOutage, res);
 		const task = tasks.get(id);
 		if (!task) return send(res, 404, { error: { message: `task ${id} not found`, type: 'invalid_request_error' } });
 		task.polls += 1;
@@ -255,8 +278,16 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		send(res, 200, task.directives.gateway ? gatewayShape(json) : json);
 	}
 
+	function failPoll(outage: PollFailure, res: ServerResponse): void {
+		stats.failedPolls += 1;
+		if (outage.status === 'reset') return void res.socket?.destroy();
+		if (outage.retryAfter !== undefined) res.setHeader('retry-after', String(outage.retryAfter));
+		const type = outage.status === 401 ? 'authentication_error' : outage.status === 429 ? 'rate_limit_error' : outage.status >= 500 ? 'server_error' : 'invalid_request_error';
+		send(res, outage.status, { error: { message: `Simulated outage: HTTP ${outage.status}`, type } });
+	}
+
 	function taskJson(task: SimTask): Record<string, unknown> {
-		const elapsed = Date.now() - task.createdAt;
+		const elapsed = clock() - task.createdAt;
 		const queuedMs = task.directives.queuedMs ?? knobs.queuedMs;
 		const durationMs = task.directives.durationMs ?? knobs.durationMs;
 		const base = { task_id: task.id, format: 'mp4', metadata: task.metadata };
@@ -383,7 +414,7 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 	/** Posts the task to its callback URL once it reaches a final state (never, for a stuck task). */
 	function scheduleCallback(task: SimTask): void {
 		if (!task.callbackUrl || task.directives.stuck || task.directives.noCallback) return;
-		const due = (task.directives.queuedMs ?? knobs.queuedMs) + (task.directives.durationMs ?? knobs.durationMs) + knobs.callbackDelayMs;
+		const due = ((task.directives.queuedMs ?? knobs.queuedMs) + (task.directives.durationMs ?? knobs.durationMs) + knobs.callbackDelayMs) / knobs.timeScale;
 		const timer = setTimeout(() => {
 			callbackTimers.delete(timer);
 			task.callbackSent = true;
@@ -440,6 +471,15 @@ export async function startRelayDanceSimulator(options: Partial<SimulatorKnobs> 
 		async waitForOutputFetches(matches: (path: string) => boolean, count: number, timeoutMs = 15_000): Promise<void> {
 			const signal = AbortSignal.timeout(timeoutMs);
 			while (outputFetches.filter((fetch) => matches(fetch.path)).length < count) await once(events, 'output', { signal });
+		},
+		/** The simulator's clock (ms): real time, `timeScale` times faster. */
+		now: clock,
+		/**
+		 * From now, polls answer `status` (or reset) for `forMs` of the simulator's clock while tasks
+		 * keep rendering; counted in `stats.failedPolls`. A later call replaces the outage.
+		 */
+		failPolls(failure: PollFailure): void {
+			pollOutage = { ...failure, until: clock() + failure.forMs };
 		},
 		/** Submissions refused for want of balance so far (recorded ones). */
 		refusedForBalance(): RecordedRequest[] {

@@ -45,6 +45,32 @@ describe('withUploadRetries', () => {
 		expect(tries[1]! - tries[0]!).toBe(7_000);
 	});
 
+	it('waits out 429s without spending a try: 429, 429, 502, 502 still gets a third try', async () => {
+		const { tries, attempt } = flaky([status(429, 200), status(429, 300), status(502), status(502)]);
+		const result = withUploadRetries(attempt);
+		await vi.advanceTimersByTimeAsync(3_500);
+		await expect(result).resolves.toBe('sent');
+		expect(tries.map((at) => at - tries[0]!)).toEqual([0, 200, 500, 1_500, 3_500]);
+	});
+
+	it('waits 1 s after a 429 that names no wait, and at least 50 ms after one that says 0', async () => {
+		const { tries, attempt } = flaky([status(429), status(429, 0)]);
+		const result = withUploadRetries(attempt);
+		await vi.advanceTimersByTimeAsync(1_050);
+		await expect(result).resolves.toBe('sent');
+		expect(tries.map((at) => at - tries[0]!)).toEqual([0, 1_000, 1_050]);
+	});
+
+	it('keeps waiting out 429s for as long as the deadline allows, then throws the 429', async () => {
+		const { tries, attempt } = flaky(Array.from({ length: 100 }, () => status(429, 10_000)));
+		const result = withUploadRetries(attempt, { deadline: Date.now() + 60_000 });
+		const settled = expect(result).rejects.toMatchObject({ status: 429 });
+		await vi.advanceTimersByTimeAsync(60_000);
+		await settled;
+		expect(tries).toHaveLength(7);
+		expect(tries.at(-1)! - tries[0]!).toBe(60_000);
+	});
+
 	it('does not retry a refusal', async () => {
 		const { tries, attempt } = flaky([status(403)]);
 		await expect(withUploadRetries(attempt)).rejects.toMatchObject({ status: 403 });

@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startDiscordStandIn, type CommandAttachment } from '../../stand-ins/discord/stand-in.js';
 import { freePort } from '../../stand-ins/free-port.js';
-import { startRelayDanceSimulator } from '../../stand-ins/relaydance/simulator.js';
+import { startRelayDanceSimulator, type SimulatorKnobs } from '../../stand-ins/relaydance/simulator.js';
 
 const FIXTURES = fileURLToPath(new URL('../../stand-ins/fixtures/', import.meta.url));
 
@@ -30,10 +30,14 @@ export class LogCapture extends Writable {
 /**
  * Both stand-ins and the real bot, wired as in production but on loopback: one set per test
  * file, shared by its tests. Each test uses its own user id, so quotas never collide.
+ * `simulator` overrides the RelayDance simulator's knobs (its `timeScale`, say).
  */
-export async function startHarness(overrides: Partial<Record<keyof Config, string>> | ((ports: { free: number }) => Partial<Record<keyof Config, string>>) = {}) {
+export async function startHarness(
+	overrides: Partial<Record<keyof Config, string>> | ((ports: { free: number }) => Partial<Record<keyof Config, string>>) = {},
+	simulator: Partial<SimulatorKnobs> = {},
+) {
 	const discord = await startDiscordStandIn();
-	const relaydance = await startRelayDanceSimulator({ queuedMs: 50, durationMs: 300 });
+	const relaydance = await startRelayDanceSimulator({ queuedMs: 50, durationMs: 300, ...simulator });
 	const logs = new LogCapture();
 	const config = loadConfig({
 		DISCORD_TOKEN: discord.botToken,

@@ -22,6 +22,7 @@ export function waitForJobTask(ctx: JobContext<VideoJob>): Promise<Task> {
 			startedAt: job.submittedAt,
 			...(resumed && { firstDelayMs: 0 }),
 			signal: ctx.stopping,
+			log: ctx.log.child({ taskId }),
 		},
 	);
 }
