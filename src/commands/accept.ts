@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChatInputCommandInteraction, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
 import { replyAddressOf } from '../discord/reply-address.js';
+import { deferReply } from '../discord/respond.js';
 import type { ImagePlan } from '../services/jobs/image-request.js';
 import { firstResponses } from '../services/jobs/first-responses.js';
 import type { Job } from '../services/jobs/job.js';
@@ -44,7 +45,7 @@ export async function acceptJob(interaction: StartingInteraction, context: BotCo
 		throw error;
 	}
 	try {
-		await firstResponses.send(() => interaction.deferReply());
+		await firstResponses.send(() => deferReply(interaction));
 	} catch (error) {
 		release();
 		await quota.refund(reservation);
