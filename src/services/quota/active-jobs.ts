@@ -11,6 +11,11 @@ export class ActiveJobs {
 
 	constructor(private readonly maxPerUser: number) {}
 
+	/** How many slots `userId` holds now. */
+	held(userId: string): number {
+		return this.counts.get(userId) ?? 0;
+	}
+
 	/**
 	 * Takes a slot or throws `TooManyActiveJobs`; call the returned function when the job ends.
 	 * `force` counts a job that was already accepted (one resumed after a restart) whatever the limit.
