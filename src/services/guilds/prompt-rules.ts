@@ -20,6 +20,7 @@ export function normalizeForMatching(text: string): string {
  * that could backtrack for ever on a crafted prompt) is skipped: both are refused when added.
  */
 export function brokenRule(prompt: string, rules: readonly string[]): number {
+	if (rules.length === 0) return -1;
 	const text = normalizeForMatching(prompt);
 	return rules.findIndex((rule) => {
 		let pattern: RegExp | undefined;
