@@ -163,7 +163,7 @@ export class RoleProcess extends Probed {
 }
 
 /** Environment every bot process of a scale part shares: one Discord stand-in, one RelayDance, one Redis database. */
-export function botEnv(discord: DiscordStandIn, relaydanceApiUrl: string, db: 14 | 15, env: Record<string, string> = {}): Record<string, string> {
+export function botEnv(discord: DiscordStandIn, relaydanceApiUrl: string, db: number, env: Record<string, string> = {}): Record<string, string> {
 	return {
 		DISCORD_TOKEN: discord.botToken,
 		DISCORD_API_URL: discord.apiUrl,
