@@ -5,7 +5,7 @@
  */
 import { shardOf } from '../stand-ins/discord/gateway.js';
 import { startDiscordStandIn, type DiscordStandIn } from '../stand-ins/discord/stand-in.js';
-import { fmt, percentile, startFloor, startSimulatorProcess } from './harness.js';
+import { fmt, percentile, startFloor, startPlain, startSimulatorProcess } from './harness.js';
 import { BENCH_DBS, botEnv, burst, freshRedis, RoleProcess, startWorkers } from './scale-processes.js';
 import type { Report } from './scale.js';
 
@@ -19,11 +19,12 @@ export async function scaleFirstResponse({ print, table }: Report): Promise<void
 	const runs = Number(process.env.BENCH_SCALE_RUNS ?? 5);
 	print(`## Scale 3. First response over gateway shards (INTERACTION_CREATE sent → callback received), ms`);
 	print(
-		`${size} /video commands at once, each from its own member, spread evenly over ${GUILDS} guilds and so over every shard (\`(guild_id >> 22) % shards\`). Per shard count: one \`node dist/index.js gateway\` process per shard (SHARD_COUNT=N, SHARD_IDS=i) and one worker, on Redis database ${BENCH_DBS.firstResponse}; the simulator in its own process (100 ms queued, 400 ms running, polled every 500 ms, as part 1). After one burst of warm-up each (not counted), each run sends the burst to the floor client (one process, one connection, its own stand-in) and then to the bot, and waits for the bot's jobs to finish before the next. Target: the bot's p99 ≤ ${TARGET_RATIO}× the floor's p99 of the same run, in every run.`,
+		`${size} /video commands at once, each from its own member, spread evenly over ${GUILDS} guilds and so over every shard (\`(guild_id >> 22) % shards\`). Per shard count: one \`node dist/index.js gateway\` process per shard (SHARD_COUNT=N, SHARD_IDS=i) and one worker, on Redis database ${BENCH_DBS.firstResponse}; the simulator in its own process (100 ms queued, 400 ms running, polled every 500 ms, as part 1). After one burst of warm-up each (not counted), each run sends the burst to the floor client (one process, one connection, its own stand-in), then to the plain bot (\`bench/plain-bot.mjs\`, one process, not sharded) and then to the bot, and waits for the bot's jobs to finish before the next. Target: the bot's p99 ≤ ${TARGET_RATIO}× the floor's p99 of the same run, in every run.`,
 	);
 	print();
 	const relaydance = await startSimulatorProcess({ SIM_QUEUED_MS: '100', SIM_DURATION_MS: '400' });
 	const { floor, discord: floorDiscord } = await startFloor();
+	const { plain, discord: plainDiscord } = await startPlain(relaydance);
 	const rows: Array<Array<string | number>> = [];
 	let met = 0;
 	try {
@@ -44,6 +45,10 @@ export async function scaleFirstResponse({ print, table }: Report): Promise<void
 					const floorHandles = await burst(floorDiscord, size, 'floor');
 					const floorMs = floorHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY);
 					floorHandles.forEach((handle) => floorDiscord.forget(handle));
+					const plainHandles = await burst(plainDiscord, size, 'a lighthouse at dusk, plain');
+					const plainMs = plainHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY);
+					await Promise.all(plainHandles.map((handle) => handle.finished(120_000)));
+					plainHandles.forEach((handle) => plainDiscord.forget(handle));
 					const botHandles = await burst(discord, size, 'a lighthouse at dusk, sharded', (index) => guilds[index % guilds.length]);
 					const botMs = botHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY);
 					const deferred = botHandles.filter((handle) => handle.callback?.type === 5).length;
@@ -51,7 +56,7 @@ export async function scaleFirstResponse({ print, table }: Report): Promise<void
 					botHandles.forEach((handle) => discord.forget(handle));
 					const ratio = percentile(botMs, 99) / percentile(floorMs, 99);
 					if (ratio <= TARGET_RATIO) met++;
-					rows.push([shards, run, fmt(percentile(floorMs, 50)), fmt(percentile(floorMs, 99)), fmt(percentile(botMs, 50)), fmt(percentile(botMs, 99)), fmt(Math.max(...botMs)), `${deferred} of ${size}`, `${fmt(ratio, 2)}×`, ratio <= TARGET_RATIO ? 'met' : '**not met**']);
+					rows.push([shards, run, fmt(percentile(floorMs, 50)), fmt(percentile(floorMs, 99)), fmt(percentile(plainMs, 50)), fmt(percentile(plainMs, 99)), fmt(percentile(botMs, 50)), fmt(percentile(botMs, 99)), fmt(Math.max(...botMs)), `${deferred} of ${size}`, `${fmt(ratio, 2)}×`, ratio <= TARGET_RATIO ? 'met' : '**not met**']);
 					console.log(`scale-first-response: ${shards} shard(s), run ${run}: bot p99 ${fmt(percentile(botMs, 99))} ms, floor p99 ${fmt(percentile(floorMs, 99))} ms`);
 				}
 			} finally {
@@ -62,10 +67,10 @@ export async function scaleFirstResponse({ print, table }: Report): Promise<void
 			}
 		}
 	} finally {
-		await floor.stop();
-		await Promise.all([floorDiscord.close(), relaydance.stop()]);
+		await Promise.all([floor.stop(), plain.stop()]);
+		await Promise.all([floorDiscord.close(), plainDiscord.close(), relaydance.stop()]);
 	}
-	table(['gateway shards', 'run', 'floor p50', 'floor p99', 'bot p50', 'bot p99', 'bot max', 'deferred', 'bot p99 / floor p99', `≤ ${TARGET_RATIO}×`], rows);
+	table(['gateway shards', 'run', 'floor p50', 'floor p99', 'plain p50', 'plain p99', 'bot p50', 'bot p99', 'bot max', 'deferred', 'bot p99 / floor p99', `≤ ${TARGET_RATIO}×`], rows);
 	print(`Target met in ${met} of ${rows.length} runs.`);
 	print();
 }

@@ -14,18 +14,22 @@ import { snowflake } from '../stand-ins/discord/payloads.js';
 import type { DiscordStandIn, InteractionHandle } from '../stand-ins/discord/stand-in.js';
 import { Probed, root } from './harness.js';
 
-/** The Redis the scale parts use (`BENCH_REDIS_URL`, default the local one); only databases 14 and 15 of it. */
+/**
+ * The Redis the scale parts use (`BENCH_REDIS_URL`, default the local one); only databases 14 and
+ * 15 of it, or only `BENCH_REDIS_DB` when set (a Redis shared with others' test databases).
+ */
 const REDIS_BASE = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const BENCH_DBS = { quota: 14, firstResponse: 14, jobs: 15 } as const;
+const ONE_DB = process.env.BENCH_REDIS_DB ? Number(process.env.BENCH_REDIS_DB) : undefined;
+export const BENCH_DBS = { quota: ONE_DB ?? 14, firstResponse: ONE_DB ?? 14, jobs: ONE_DB ?? 15 } as const;
 
-export function redisUrl(db: 14 | 15): string {
+export function redisUrl(db: number): string {
 	const url = new URL(REDIS_BASE);
 	url.pathname = `/${db}`;
 	return url.toString();
 }
 
-/** Empties database `db` (14 or 15 only: the benchmark's own) and returns a connection to it. */
-export async function freshRedis(db: 14 | 15): Promise<Redis> {
+/** Empties database `db` (one of `BENCH_DBS`: the benchmark's own) and returns a connection to it. */
+export async function freshRedis(db: number): Promise<Redis> {
 	const redis = new Redis(redisUrl(db), { lazyConnect: true, maxRetriesPerRequest: 1 });
 	await redis.connect();
 	await redis.flushdb();
@@ -34,7 +38,7 @@ export async function freshRedis(db: 14 | 15): Promise<Redis> {
 
 /** Why the scale parts cannot run here, or undefined when a Redis answers. */
 export async function redisMissing(): Promise<string | undefined> {
-	const redis = new Redis(redisUrl(15), { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+	const redis = new Redis(redisUrl(BENCH_DBS.jobs), { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
 	try {
 		await redis.connect();
 		await redis.ping();
@@ -159,7 +163,7 @@ export class RoleProcess extends Probed {
 }
 
 /** Environment every bot process of a scale part shares: one Discord stand-in, one RelayDance, one Redis database. */
-export function botEnv(discord: DiscordStandIn, relaydanceApiUrl: string, db: 14 | 15, env: Record<string, string> = {}): Record<string, string> {
+export function botEnv(discord: DiscordStandIn, relaydanceApiUrl: string, db: number, env: Record<string, string> = {}): Record<string, string> {
 	return {
 		DISCORD_TOKEN: discord.botToken,
 		DISCORD_API_URL: discord.apiUrl,

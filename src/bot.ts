@@ -14,6 +14,7 @@ import { InteractionViews } from './discord/interaction-views.js';
 import { routeInteractions } from './discord/router.js';
 import type { Logger } from './logger.js';
 import { ActiveJobs } from './services/quota/active-jobs.js';
+import { LocalAdmission } from './services/quota/admission.js';
 import { startCallbackServer } from './services/relaydance/callback-server.js';
 import { CallbackSigner } from './services/relaydance/callback-signer.js';
 import { JobRunner } from './services/jobs/job-runner.js';
@@ -169,7 +170,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		drafts: new DraftStore(store),
 		catalog: new ModelCatalog(() => relaydance.listModels(), config.VIDEO_MODELS, logger),
 		imageCatalog: new ModelCatalog(() => relaydance.listModels(), config.IMAGE_MODELS, logger, undefined, makesImages),
-		activeJobs: cluster?.activeJobs ?? localActiveJobs!,
+		admission: cluster?.admission ?? new LocalAdmission(localActiveJobs!, localQuotas!),
 		dispatch: cluster ? cluster.dispatch(jobs, runner) : new LocalDispatch(runner),
 	};
 	const route = routeInteractions(commands, messageCommands, context);

@@ -1,7 +1,6 @@
 import type { REST } from 'discord.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import type { MemberSlots } from './services/quota/active-jobs.js';
 import type { JobDispatch } from './services/jobs/job-dispatch.js';
 import type { JobStore } from './services/jobs/job-store.js';
 import type { DraftStore } from './services/jobs/drafts.js';
@@ -11,6 +10,7 @@ import type { UsageBook } from './services/guilds/usage.js';
 import type { CreditGate } from './services/relaydance/credit-gate.js';
 import type { JobKind } from './services/jobs/job.js';
 import type { ModelCatalog } from './services/relaydance/model-catalog.js';
+import type { JobAdmission } from './services/quota/admission.js';
 import type { QuotaBook } from './services/quota/quota.js';
 
 /** What a command may use. Built once in `src/bot.ts`. */
@@ -41,5 +41,6 @@ export interface BotContext {
 	jobs: JobStore;
 	/** Starts, finds and cancels jobs, wherever they run. */
 	dispatch: JobDispatch;
-	activeJobs: MemberSlots;
+	/** Lets a new job in (the member's slot and the quota together) or refuses it. */
+	admission: JobAdmission;
 }

@@ -55,6 +55,19 @@ describe('/video', () => {
 		expect(h.discord.violations).toEqual([]);
 	});
 
+	it('a deferral answered 502 after Discord took it still delivers the video', async () => {
+		const tag = marker();
+		const userId = snowflake();
+		const handle = await h.discord.invoke('video', { prompt: `a kite over dunes ${tag}`, seconds: 5 }, { userId, callbackTakenThen: 502 });
+		await handle.finished();
+		expect(isDeferred(handle)).toBe(true);
+		expect(handle.rejections.map((rejection) => [rejection.status, rejection.code])).toEqual([[400, 40060]]);
+		expect(textOf(handle.original)).toContain('✅ Video ready');
+		expect(handle.original!.files[0]!.data!.equals(SAMPLE_VIDEO)).toBe(true);
+		expect(submissions(tag)).toHaveLength(1);
+		expect((await h.bot.context.quotas.video.status(`${h.discord.world.guildId}:${userId}`)).used).toBe(5);
+	});
+
 	it('sends generate_audio false and says so when audio is off', async () => {
 		const tag = marker();
 		const handle = await h.discord.invoke('video', { prompt: `a quiet lake ${tag}`, audio: false, ratio: '9:16', resolution: '720p' });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChatInputCommandInteraction, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
 import { replyAddressOf } from '../discord/reply-address.js';
+import { deferReply } from '../discord/respond.js';
 import type { ImagePlan } from '../services/jobs/image-request.js';
 import { firstResponses } from '../services/jobs/first-responses.js';
 import type { Job } from '../services/jobs/job.js';
@@ -19,35 +20,28 @@ export type Request = { kind: 'video'; plan: VideoPlan } | { kind: 'image'; plan
 export type StartingInteraction = ChatInputCommandInteraction | ModalSubmitInteraction | MessageComponentInteraction;
 
 /**
- * The one way a job starts, whatever asked for it: takes one of the member's active-job slots,
- * reserves the quota (seconds of video, or images), defers the reply, and hands the job on
- * (to this process's runner, or to the shared queue). Throws (a refusal, shown ephemerally) before anything is spent; undoes the slot and the
- * reservation when Discord refuses the deferral.
+ * The one way a job starts, whatever asked for it: checks what needs only the interaction and the
+ * settings in memory, takes one of the member's active-job slots and the quota (seconds of video,
+ * or images) in one step (`JobAdmission`), defers the reply, and only then builds the job and hands
+ * it on (to this process's runner, or to the shared queue). A refusal decides the first response
+ * (an ephemeral reply), so every check that can refuse comes before the deferral, and nothing
+ * else does. Throws (a refusal, shown ephemerally) before anything is spent; undoes the slot and
+ * the reservation when Discord refuses the deferral.
  */
 export async function acceptJob(interaction: StartingInteraction, context: BotContext, request: Request): Promise<void> {
 	assertMayGenerate(interaction, context);
 	assertPromptAllowed(interaction, context, request.plan.prompt);
 	const jobId = randomUUID();
 	const claims = claimsFor(interaction, context, request.kind);
-	// In one process both answer at once, and the slot and the reservation are taken in one
-	// synchronous step (no request between them sees a slot whose job will be refused); on Redis each is a script.
-	const slot = context.activeJobs.acquire(interaction.user.id, jobId);
-	const release = slot instanceof Promise ? await slot : slot;
-	const quota = context.quotas[request.kind];
 	const amount = request.kind === 'image' ? request.plan.count : request.plan.seconds;
-	let reservation;
+	// The only wait before the deferral: in one process none (one synchronous step), on Redis one script.
+	const admitting = context.admission.admit({ userId: interaction.user.id, jobId, kind: request.kind, claims, amount });
+	const { reservation, release } = admitting instanceof Promise ? await admitting : admitting;
 	try {
-		const reserved = quota.reserveAll(claims, amount, jobId);
-		reservation = reserved instanceof Promise ? await reserved : reserved;
+		await firstResponses.send(() => deferReply(interaction));
 	} catch (error) {
 		release();
-		throw error;
-	}
-	try {
-		await firstResponses.send(() => interaction.deferReply());
-	} catch (error) {
-		release();
-		await quota.refund(reservation);
+		await context.quotas[request.kind].refund(reservation);
 		throw error;
 	}
 	const now = Date.now();

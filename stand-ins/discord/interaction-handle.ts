@@ -135,6 +135,8 @@ export class InteractionHandle extends EventEmitter {
 	failUploads: UploadFault[] = [];
 	/** JSON edits of the reply still to be answered with 429. */
 	rateLimitEdits = 0;
+	/** Status (a 5xx) answering the first callback after Discord has taken it: a retry then gets 400 `40060`. */
+	callbackTakenThen: number | undefined;
 	/** Largest upload the stand-in accepts for this interaction. */
 	enforcedUploadLimit = Number.POSITIVE_INFINITY;
 	/** Answer to an autocomplete interaction. */

@@ -81,6 +81,12 @@ export interface InvokeOptions {
 	/** Answer the first N JSON edits of the reply with 429. */
 	rateLimitEdits?: number;
 	/**
+	 * Discord takes the first callback (the interaction is answered, the reply exists) and then
+	 * answers it with this status (a 5xx, as from an edge proxy), so the REST client retries, and
+	 * the retry gets 400 `40060 Interaction has already been acknowledged.`
+	 */
+	callbackTakenThen?: number;
+	/**
 	 * When the interaction was created (ms since the epoch): its id carries this time, and its token
 	 * dies 15 minutes after it. The 3-second deadline for the first response still counts from now.
 	 */
@@ -282,7 +288,11 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		const at = performance.now();
 		const handle = byId.get(id);
 		if (!handle || handle.token !== token) return json(res, 404, { message: 'Unknown interaction', code: 10062 });
-		if (handle.callback) return json(res, 400, { message: 'Interaction has already been acknowledged.', code: 40060 });
+		if (handle.callback) {
+			handle.rejections.push({ status: 400, code: 40060, route: 'callback', message: 'already acknowledged' });
+			handle.changed();
+			return json(res, 400, { message: 'Interaction has already been acknowledged.', code: 40060 });
+		}
 		if (at - handle.sentAt > CALLBACK_DEADLINE_MS) {
 			handle.rejections.push({ status: 404, code: 10062, route: 'callback', message: 'too late' });
 			handle.changed();
@@ -313,6 +323,12 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		if (type === 9) {
 			const modal = data as { custom_id: string; title: string; components: Array<Record<string, unknown>> };
 			handle.modal = { custom_id: modal.custom_id, title: modal.title, components: modalComponents(modal.components) };
+		}
+		if (handle.callbackTakenThen !== undefined) {
+			const status = handle.callbackTakenThen;
+			handle.callbackTakenThen = undefined;
+			if (type !== 4 && type !== 5 && type !== 7) handle.changed();
+			return json(res, status, { message: `${status}: Bad Gateway`, code: 0 });
 		}
 		if (withResponse) {
 			const answer = callbackResponse(handle, type);
@@ -688,6 +704,7 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		handle.uploadRateLimits = invokeOptions.rateLimitUploads ?? 0;
 		handle.failUploads = [...(invokeOptions.failUploads ?? [])];
 		handle.rateLimitEdits = invokeOptions.rateLimitEdits ?? 0;
+		handle.callbackTakenThen = invokeOptions.callbackTakenThen;
 		handle.enforcedUploadLimit = invokeOptions.enforcedUploadLimit ?? limit;
 		byId.set(id, handle);
 		byToken.set(token, handle);

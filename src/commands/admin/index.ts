@@ -1,6 +1,6 @@
 import { MessageFlags, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import { renderRefusal, type Rendered } from '../../discord/render.js';
-import { NO_MENTIONS } from '../../discord/respond.js';
+import { deferReply, NO_MENTIONS } from '../../discord/respond.js';
 import { clip } from '../../services/text.js';
 import { UserError } from '../../services/user-error.js';
 import type { Command } from '../command.js';
@@ -50,7 +50,7 @@ export const relaydanceAdmin = {
 		const path = pathOf(interaction);
 		const handler = ADMIN_HANDLERS[path];
 		if (!handler) throw new UserError('BadSetting', 'This subcommand is unknown to this version of the bot: run `npm run register` to update the commands.');
-		if (DEFERRED.has(path)) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+		if (DEFERRED.has(path)) await deferReply(interaction, { ephemeral: true });
 		let rendered: Rendered;
 		try {
 			rendered = await handler({ interaction, context, guildId });

@@ -10,6 +10,7 @@ import type { JobStore } from '../jobs/job-store.js';
 import { IMAGES, VIDEO_SECONDS, type QuotaBook } from '../quota/quota.js';
 import { RedisUsage } from '../guilds/redis-usage.js';
 import { RedisActiveJobs } from '../quota/redis-active-jobs.js';
+import { RedisAdmission } from '../quota/redis-admission.js';
 import { RedisQuota } from '../quota/redis-quota.js';
 import { WorkerHeartbeat } from './heartbeat.js';
 import { ClusterSignals, type SignalHandlers } from './signals.js';
@@ -50,6 +51,8 @@ export function connectionOf(url: string): ConnectionOptions & { host: string; p
 export class Cluster {
 	readonly quotas: Record<'video' | 'image', QuotaBook>;
 	readonly activeJobs: RedisActiveJobs;
+	/** The slot and the quota in one script: one round trip before a gateway defers. */
+	readonly admission: RedisAdmission;
 	readonly usage: RedisUsage;
 	readonly queue: Queue;
 	/** Job record writes with their fences; on a connection of their own that waits out a Redis away rather than fail. */
@@ -80,12 +83,14 @@ export class Cluster {
 		this.records.on('error', () => {}); // each write waits for the reconnect; the writer logs what fails
 		this.fences = new FencedRecords(this.records);
 		const windowMs = config.QUOTA_WINDOW_HOURS * 60 * 60_000;
-		this.quotas = {
+		const quotas = {
 			video: new RedisQuota(this.redis, config.QUOTA_VIDEO_SECONDS, windowMs, VIDEO_SECONDS),
 			image: new RedisQuota(this.redis, config.QUOTA_IMAGES, windowMs, IMAGES),
 		};
+		this.quotas = quotas;
 		// A member's slot outlives any job that could still be running (its poll deadline, with room for the line).
 		this.activeJobs = new RedisActiveJobs(this.redis, config.MAX_ACTIVE_JOBS_PER_USER, 2 * config.POLL_TIMEOUT_MS + 60 * 60_000);
+		this.admission = new RedisAdmission(this.redis, this.activeJobs, quotas);
 		this.usage = new RedisUsage(this.redis, config.MODEL_PRICES, (error) => logger.error({ err: error }, 'could not record usage'));
 		// Adding, removing and reading jobs answer a member too: they fail while Redis is away, rather than wait.
 		this.queue = new Queue(QUEUE_NAME, { connection: { ...connection, maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_MS }, prefix: QUEUE_PREFIX });

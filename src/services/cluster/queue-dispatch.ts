@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
 import { CANCELLED, errorFailure } from '../jobs/failure.js';
+import { firstResponses } from '../jobs/first-responses.js';
 import type { CancelOutcome, JobDispatch } from '../jobs/job-dispatch.js';
 import { CANCELLABLE_STATES, FINAL_STATES, type Job } from '../jobs/job.js';
 import type { JobRunner } from '../jobs/job-runner.js';
@@ -38,6 +39,9 @@ export class QueueDispatch implements JobDispatch {
 	 * any unfinished record in no queue within two sweeps.
 	 */
 	async launch(job: Job, release: () => void): Promise<void> {
+		// The record and the queue are Redis round trips on the connection the burst's admissions
+		// use: they wait until this process has no deferral in flight (at most a second).
+		await firstResponses.turn();
 		try {
 			await this.jobs.save(job, { now: true });
 		} catch (error) {

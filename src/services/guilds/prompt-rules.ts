@@ -40,6 +40,7 @@ function foldCase(text: string): string {
  * that could backtrack for ever on a crafted prompt) is skipped: both are refused when added.
  */
 export function brokenRule(prompt: string, rules: readonly string[]): number {
+	if (rules.length === 0) return -1;
 	const texts = views(prompt);
 	return rules.findIndex((rule) => {
 		let pattern: RegExp | undefined;

@@ -5,16 +5,16 @@ export function tooManyActiveJobs(count: number, maxPerUser: number): UserError 
 	return new UserError('TooManyActiveJobs', `You already have ${count} generation${count > 1 ? 's' : ''} running; wait for ${count > 1 ? 'one' : 'it'} to finish (at most ${maxPerUser} at a time).`);
 }
 
-/** Takes one of a member's active-job slots for a job; the function returned gives it back. */
-export interface MemberSlots {
-	acquire(userId: string, jobId: string): (() => void) | Promise<() => void>;
-}
-
 /** Counts each user's unfinished jobs, so one member cannot fill the queue. Synchronous, so it is atomic. */
-export class ActiveJobs implements MemberSlots {
+export class ActiveJobs {
 	private readonly counts = new Map<string, number>();
 
 	constructor(private readonly maxPerUser: number) {}
+
+	/** How many slots `userId` holds now. */
+	held(userId: string): number {
+		return this.counts.get(userId) ?? 0;
+	}
 
 	/**
 	 * Takes a slot or throws `TooManyActiveJobs`; call the returned function when the job ends.

@@ -6,19 +6,32 @@ import { BudgetExceededError, QuotaExceededError, VIDEO_SECONDS, type Claim, typ
 const WINDOW = '@window';
 const USED = '@used';
 
+/** Where a reservation script finds its inputs: the claims' hashes from KEYS[keyFrom], its values in ARGV. */
+export interface ReserveSlots {
+	keyFrom: number;
+	now: number;
+	windowMs: number;
+	amount: number;
+	jobId: number;
+	/** ARGV index of the first claim's limit; the others follow in the order of the keys. */
+	limitFrom: number;
+}
+
 /**
- * Takes `amount` for `jobId` from every claim's window, or from none: one script, so every process
- * on the Redis decides against the same figures. A window that has ended starts again at `now`.
- * KEYS: the claims' hashes. ARGV: now, windowMs, amount, jobId, then each claim's limit.
- * Answers {1, start1, start2, …} or {0, index of the claim with no room, its used, its start}.
+ * Lua: takes `amount` for `jobId` from every claim's window, or from none, and answers
+ * {1, start1, start2, …} or {0, index of the claim with no room, its used, its start}. A window
+ * that has ended starts again at `now`. `beforeWrites` runs once every claim has room, before
+ * anything is taken (the admission script takes the member's slot there).
  */
-const RESERVE = `
-local now = tonumber(ARGV[1])
-local windowMs = tonumber(ARGV[2])
-local amount = tonumber(ARGV[3])
-local jobId = ARGV[4]
+export function reserveLua(at: ReserveSlots, beforeWrites = ''): string {
+	return `
+local now = tonumber(ARGV[${at.now}])
+local windowMs = tonumber(ARGV[${at.windowMs}])
+local amount = tonumber(ARGV[${at.amount}])
+local jobId = ARGV[${at.jobId}]
 local starts = {}
-for i, key in ipairs(KEYS) do
+for i = 1, #KEYS - ${at.keyFrom - 1} do
+  local key = KEYS[i + ${at.keyFrom - 1}]
   local start = tonumber(redis.call('HGET', key, '${WINDOW}'))
   if start == nil or now >= start + windowMs then
     redis.call('DEL', key)
@@ -26,13 +39,15 @@ for i, key in ipairs(KEYS) do
   end
   local used = tonumber(redis.call('HGET', key, '${USED}') or '0')
   local held = tonumber(redis.call('HGET', key, jobId) or '0')
-  if used + amount - held > tonumber(ARGV[4 + i]) then
+  if used + amount - held > tonumber(ARGV[${at.limitFrom - 1} + i]) then
     return {0, i, used, start}
   end
   starts[i] = start
 end
+${beforeWrites}
 local reply = {1}
-for i, key in ipairs(KEYS) do
+for i = 1, #KEYS - ${at.keyFrom - 1} do
+  local key = KEYS[i + ${at.keyFrom - 1}]
   local held = tonumber(redis.call('HGET', key, jobId) or '0')
   redis.call('HSET', key, '${WINDOW}', starts[i], jobId, amount)
   redis.call('HINCRBY', key, '${USED}', amount - held)
@@ -41,6 +56,10 @@ for i, key in ipairs(KEYS) do
 end
 return reply
 `;
+}
+
+/** KEYS: the claims' hashes. ARGV: now, windowMs, amount, jobId, then each claim's limit. */
+const RESERVE = reserveLua({ keyFrom: 1, now: 1, windowMs: 2, amount: 3, jobId: 4, limitFrom: 5 });
 
 /**
  * Lowers `jobId`'s charge in each hash whose window is still the one it was taken in, to at most
@@ -95,9 +114,9 @@ export class RedisQuota implements QuotaBook {
 	constructor(
 		redis: Redis,
 		private readonly limit: number,
-		private readonly windowMs: number,
+		readonly windowMs: number,
 		readonly unit: QuotaUnit = VIDEO_SECONDS,
-		private readonly now: () => number = () => Date.now(),
+		readonly now: () => number = () => Date.now(),
 	) {
 		if (!('reserveQuota' in redis)) {
 			redis.defineCommand('reserveQuota', { lua: RESERVE });
@@ -109,26 +128,24 @@ export class RedisQuota implements QuotaBook {
 	}
 
 	async reserveAll(claims: readonly Claim[], amount: number, jobId: string): Promise<Reservation> {
-		const keys = claims.map((claim) => this.prefix + claim.subject);
+		const keys = this.keysOf(claims);
 		const reply = await this.redis.reserveQuota(keys.length, ...keys, this.now(), this.windowMs, amount, jobId, ...claims.map((claim) => claim.limit)).catch((error: unknown) => {
 			// No answer is not "nothing taken": the script may have run. What it took is given back.
-			void retryQuietly(() => this.redis.forgetQuota(keys.length, ...keys, jobId));
+			this.forget(claims, jobId);
 			throw error;
 		});
-		if (reply[0] === 0) {
-			const claim = claims[reply[1]! - 1]!;
-			const status = this.toStatus(reply[3]!, reply[2]!, claim.limit);
-			if (claim.scope === 'member') throw new QuotaExceededError(status, amount, this.unit);
-			throw new BudgetExceededError(claim.scope, status, amount, this.unit);
-		}
-		const [first, ...rest] = claims;
-		return {
-			userId: first!.subject,
-			jobId,
-			amount,
-			windowStart: reply[1]!,
-			...(rest.length > 0 && { shared: rest.map((claim, index) => ({ subject: claim.subject, windowStart: reply[index + 2]! })) }),
-		};
+		return reservationOf(reply, claims, amount, jobId, this.unit, this.windowMs);
+	}
+
+	/** The claims' hashes, in order. */
+	keysOf(claims: readonly Claim[]): string[] {
+		return claims.map((claim) => this.prefix + claim.subject);
+	}
+
+	/** Takes whatever `jobId` holds out of the claims' hashes, retried in the background: for a script that may or may not have run. */
+	forget(claims: readonly Claim[], jobId: string): void {
+		const keys = this.keysOf(claims);
+		void retryQuietly(() => this.redis.forgetQuota(keys.length, ...keys, jobId));
 	}
 
 	async refund(reservation: Reservation): Promise<void> {
@@ -155,4 +172,26 @@ export class RedisQuota implements QuotaBook {
 	private toStatus(windowStart: number, used: number, limit: number): QuotaStatus {
 		return { limit, used, remaining: Math.max(0, limit - used), resetsAt: new Date(windowStart + this.windowMs) };
 	}
+}
+
+/**
+ * What a reservation script answered (`reserveLua`), as a reservation, or the refusal of the first
+ * claim with no room: `QuotaExceededError` for the member's own, `BudgetExceededError` for a shared one.
+ */
+export function reservationOf(reply: number[], claims: readonly Claim[], amount: number, jobId: string, unit: QuotaUnit, windowMs: number): Reservation {
+	if (reply[0] === 0) {
+		const claim = claims[reply[1]! - 1]!;
+		const used = reply[2]!;
+		const status: QuotaStatus = { limit: claim.limit, used, remaining: Math.max(0, claim.limit - used), resetsAt: new Date(reply[3]! + windowMs) };
+		if (claim.scope === 'member') throw new QuotaExceededError(status, amount, unit);
+		throw new BudgetExceededError(claim.scope, status, amount, unit);
+	}
+	const [first, ...rest] = claims;
+	return {
+		userId: first!.subject,
+		jobId,
+		amount,
+		windowStart: reply[1]!,
+		...(rest.length > 0 && { shared: rest.map((claim, index) => ({ subject: claim.subject, windowStart: reply[index + 2]! })) }),
+	};
 }
