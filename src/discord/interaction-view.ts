@@ -10,6 +10,7 @@ import { DEFAULT_UPLOAD_LIMIT, messageLink, TOKEN_LIFETIME_MS, tokenAlive, type 
 import { renderDelivered, renderElsewhere, renderFailed, renderImages, renderProgress, type LinkReason, type Rendered } from './render.js';
 import { toMessageBody } from './respond.js';
 import { ThrottledEditor } from './throttled-editor.js';
+import { JobMovedError } from '../services/jobs/run/run-errors.js';
 
 /** Discord's answers that mean the reply can no longer be edited: token expired, webhook or message gone. */
 const REPLY_GONE_CODES = new Set([50027, 10015, 10008]);
@@ -116,6 +117,11 @@ export class InteractionReplyView implements JobView {
 	}
 
 	/** Tries each place in turn; answers what the first that took it gave, or undefined when none did. */
+	/** Throws `JobMovedError` once another worker holds the job (on Redis; always held in one process). */
+	private async assertHeld(): Promise<void> {
+		if (this.options.holdsJob && !(await this.options.holdsJob())) throw new JobMovedError();
+	}
+
 	private async showFinal<T>(send: (place: Place) => Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
 		const places: Place[] = [
 			...(this.replyUsable() ? [{ kind: 'reply' } as const] : []),
@@ -124,9 +130,11 @@ export class InteractionReplyView implements JobView {
 		];
 		for (const place of places) {
 			try {
+				await this.assertHeld();
 				return await send(place);
 			} catch (error) {
 				signal?.throwIfAborted();
+				if (error instanceof JobMovedError) throw error;
 				// A 429 that came out of the upload was one the token would not outlive: the reply is out of reach all the same.
 				if (place.kind === 'reply' && (isReplyGone(error) || isRateLimited(error))) this.abandonReply(error);
 				else this.logger.warn({ err: error, place: place.kind }, 'could not post the result there; trying the next place');
@@ -146,6 +154,7 @@ export class InteractionReplyView implements JobView {
 				return { delivery: 'attachment', messageUrl: this.linkTo(place, posted) };
 			} catch (error) {
 				signal?.throwIfAborted();
+				if (error instanceof JobMovedError) throw error;
 				if (isTooLarge(error)) {
 					this.logger.warn({ bytes: video.bytes, limit, place: place.kind }, 'upload refused as too large; sending a link');
 				} else if (isRateLimited(error)) {
@@ -207,6 +216,9 @@ export class InteractionReplyView implements JobView {
 				: { route: Routes.channelMessages(await this.channelOf(place, signal)), method: 'POST' as const, authorization: `Bot ${this.rest.botToken}` };
 		const posted = await withUploadRetries(
 			async () => {
+				// Each try, the first and every retry, goes out only while this process holds the job:
+				// a worker frozen mid-upload that lost it sends nothing more once it wakes.
+				await this.assertHeld();
 				const stream = await video.open();
 				try {
 					return await uploadMessage({
