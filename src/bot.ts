@@ -90,7 +90,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 	const writer = new WriteBehind(store, STORE_WRITE_DELAY_MS, (error) => logger.error({ err: error }, 'could not write to the store'));
 	// On Redis each record write carries this process's claim on the job, checked in Redis (the fence).
 	const jobWriter = cluster ? new FencedJobWriter(store, cluster.fences, JOB_KEY_PREFIX, STORE_WRITE_DELAY_MS, (error) => logger.error({ err: error }, 'could not write a job record; writing it again until Redis answers')) : writer;
-	const jobs = new JobStore(store, jobWriter, cluster?.fences);
+	const jobs = new JobStore(store, jobWriter);
 	const windowMs = config.QUOTA_WINDOW_HOURS * 60 * 60_000;
 	const openQuota = async (unit: QuotaUnit, limit: number) =>
 		new QuotaService(writer, limit, windowMs, undefined, unit).load(await scanStore<QuotaRecord>(store, unit.keyPrefix));

@@ -93,14 +93,6 @@ export class FencedRecords {
 		return [...this.claims.keys()];
 	}
 
-	/** Whether this process still holds the job (true for one it never claimed: a gateway's). */
-	async holds(jobId: string): Promise<boolean> {
-		const claim = this.claims.get(jobId);
-		if (claim === undefined) return true;
-		const fence = await this.redis.hget(JOB_META_PREFIX + jobId, 'fence');
-		return fence === null || Number(fence) === claim;
-	}
-
 	/**
 	 * A check of this process's claim on the job as it is now, for what is sent but not written (a
 	 * progress edit): true while the fence is still that claim. Undefined when this process holds no

@@ -29,8 +29,6 @@ export class JobStore {
 	constructor(
 		private readonly store: Keyv,
 		private readonly writer: RecordWriter,
-		/** On Redis: whether this process still holds the job it runs (the fence); else always. */
-		private readonly fence?: { holds(jobId: string): Promise<boolean> },
 	) {}
 
 	/** Every job in the store, oldest first; indexes them for `recent`. Call once, at start. */
@@ -71,14 +69,6 @@ export class JobStore {
 		const written = this.writer.write(`${JOB_KEY_PREFIX}${job.id}`, () => snapshot(job));
 		if (options.now) void this.writer.writeNow();
 		return written;
-	}
-
-	/**
-	 * Whether this process still holds the job (on Redis, another worker may have taken it over);
-	 * asked before what is shown but not written, such as a progress edit.
-	 */
-	async holds(jobId: string): Promise<boolean> {
-		return this.fence ? this.fence.holds(jobId) : true;
 	}
 
 	/** One job as stored, or undefined when there is none (or it is no job the bot can read). */

@@ -20,7 +20,7 @@ describe.skipIf(!REDIS_URL)('job records fenced in Redis', () => {
 		const keyv = await openStore(redisDb(6));
 		opened.push({ redis, keyv });
 		const fences = new FencedRecords(redis);
-		return { fences, jobs: new JobStore(keyv, new FencedJobWriter(keyv, fences, JOB_KEY_PREFIX, 5, () => {}), fences) };
+		return { fences, jobs: new JobStore(keyv, new FencedJobWriter(keyv, fences, JOB_KEY_PREFIX, 5, () => {})) };
 	};
 	beforeAll(async () => {
 		const redis = new Redis(redisDb(6));
@@ -56,8 +56,8 @@ describe.skipIf(!REDIS_URL)('job records fenced in Redis', () => {
 		await b.fences.claim(mine.id);
 		await b.jobs.save({ ...mine, state: 'running', taskId: 'task-b' }, { now: true });
 		await expect(a.jobs.save({ ...mine, state: 'submitted', taskId: 'task-a' }, { now: true })).rejects.toThrow(JobMovedError);
-		expect(await a.jobs.holds(mine.id)).toBe(false);
-		expect(await b.jobs.holds(mine.id)).toBe(true);
+		expect(await a.fences.claimCheck(mine.id)!()).toBe(false);
+		expect(await b.fences.claimCheck(mine.id)!()).toBe(true);
 		expect(await b.jobs.get(mine.id)).toMatchObject({ state: 'running', taskId: 'task-b' });
 	});
 

@@ -28,7 +28,7 @@ describe.skipIf(!REDIS_URL)('the reconciler', () => {
 		await redis.flushdb(); // this suite's own database
 		keyv = await openStore(redisDb(5));
 		const fences = new FencedRecords(redis);
-		jobs = new JobStore(keyv, new FencedJobWriter(keyv, fences, JOB_KEY_PREFIX, 5, () => {}), fences);
+		jobs = new JobStore(keyv, new FencedJobWriter(keyv, fences, JOB_KEY_PREFIX, 5, () => {}));
 		queue = new Queue(QUEUE_NAME, { connection: connectionOf(redisDb(5)), prefix: QUEUE_PREFIX });
 		reconciler = new Reconciler(redis, queue, jobs, { intervalMs: INTERVAL, holder: 'test', quotaPrefixes: ['rd:quota:video:'] }, createLogger('silent'));
 	});
