@@ -5,6 +5,7 @@ import { FINAL_STATES, type Job } from '../jobs/job.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { ACTIVE_JOBS_PREFIX, JOB_META_PREFIX, OPEN_JOBS_KEY, RECONCILER_LEASE_KEY, WORKER_JOBS_PREFIX } from './names.js';
 import { RUN_JOB } from './queue-dispatch.js';
+import { scanKeys } from './scan-keys.js';
 
 /** BullMQ states in which some worker will run the job (or runs it now). */
 const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'paused']);
@@ -154,7 +155,7 @@ export class Reconciler {
 	private async refundOrphanReservations(held: Set<string>, suspects: Set<string>): Promise<number> {
 		let refunded = 0;
 		for (const prefix of this.options.quotaPrefixes) {
-			for (const key of await this.scanKeys(`${prefix}*`)) {
+			for (const key of await scanKeys(this.redis, `${prefix}*`)) {
 				const ids = (await this.redis.hkeys(key)).filter((field) => !field.startsWith('@') && !held.has(field));
 				const records = await this.jobs.getMany(ids);
 				for (const [index, id] of ids.entries()) {
@@ -177,7 +178,7 @@ export class Reconciler {
 	/** A member's active-job slot held by a job that is final or gone (two sweeps running) is released. */
 	private async releaseOrphanSlots(held: Set<string>, suspects: Set<string>): Promise<number> {
 		let released = 0;
-		for (const key of await this.scanKeys(`${ACTIVE_JOBS_PREFIX}*`)) {
+		for (const key of await scanKeys(this.redis, `${ACTIVE_JOBS_PREFIX}*`)) {
 			const ids = (await this.redis.zrange(key, '0', '-1')).filter((id) => !held.has(id));
 			const records = await this.jobs.getMany(ids);
 			for (const [index, id] of ids.entries()) {
@@ -196,18 +197,7 @@ export class Reconciler {
 	/** Jobs some live worker holds now (its heartbeat's list): left alone whatever BullMQ says. */
 	private async heldByLiveWorkers(): Promise<Set<string>> {
 		const held = new Set<string>();
-		for (const key of await this.scanKeys(`${WORKER_JOBS_PREFIX}*`)) for (const id of await this.redis.smembers(key)) held.add(id);
+		for (const key of await scanKeys(this.redis, `${WORKER_JOBS_PREFIX}*`)) for (const id of await this.redis.smembers(key)) held.add(id);
 		return held;
-	}
-
-	private async scanKeys(pattern: string): Promise<string[]> {
-		const keys: string[] = [];
-		let cursor = '0';
-		do {
-			const [next, found] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', '1000');
-			cursor = next;
-			keys.push(...found);
-		} while (cursor !== '0');
-		return keys;
 	}
 }

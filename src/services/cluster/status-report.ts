@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { BOT_SUBJECT, IMAGES, SERVER_SUBJECT_PREFIX, VIDEO_SECONDS } from '../quota/quota.js';
 import { quotaHashPrefix } from '../quota/redis-quota.js';
 import { heartbeatSchema, type Heartbeat } from './heartbeat.js';
+import { scanKeys } from './scan-keys.js';
 import type { DataLoss } from './epoch.js';
 import { DATA_LOSS_KEY, OPEN_JOBS_KEY, WORKER_HEARTBEAT_PREFIX } from './names.js';
 
@@ -69,13 +70,6 @@ export interface ClusterStatus {
 		/** Most use first. */
 		servers: ServerUse[];
 	};
-}
-
-/** Every key matching `pattern`, by SCAN (never KEYS: status must not stall a Redis serving the bot). */
-async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
-	const keys = new Set<string>();
-	for await (const batch of redis.scanStream({ match: pattern, count: 1_000 }) as AsyncIterable<string[]>) for (const key of batch) keys.add(key);
-	return [...keys];
 }
 
 async function readQueue(redis: Redis, queue: Queue): Promise<QueueFigures> {
