@@ -1,13 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Events, GatewayIntentBits, REST } from 'discord.js';
+import { Client, Events, GatewayIntentBits, REST, Status } from 'discord.js';
 import { commands, messageCommands } from './commands/index.js';
 import { applicationIdOf, ConfigError, DISCORD_API_DEFAULT, type Config } from './config.js';
 import { Cluster } from './services/cluster/cluster.js';
 import { FencedJobWriter } from './services/cluster/fenced-job-writer.js';
 import type { ClusterSignals } from './services/cluster/signals.js';
-import { LocalDispatch } from './services/jobs/job-dispatch.js';
+import { LocalDispatch, type JobDispatch } from './services/jobs/job-dispatch.js';
 import type { BotContext } from './context.js';
 import { discordAgent } from './discord/rest-agent.js';
 import { InteractionViews } from './discord/interaction-views.js';
@@ -36,6 +36,10 @@ import { TaskWaker } from './services/relaydance/task-waker.js';
 import { WriteBehind } from './services/store/write-behind.js';
 import { MB } from './services/text.js';
 import { within } from './services/sleep.js';
+import { BotMetrics } from './services/ops/metrics.js';
+import { InvalidRequestWindow, INVALID_REQUEST_LIMIT } from './services/ops/invalid-requests.js';
+import { startOpsServer, type OpsServer } from './services/ops/ops-server.js';
+import { DiscordAnswers } from './discord/discord-answers.js';
 
 /** Where a credit pause is kept across restarts. */
 const CREDIT_KEY = 'bot:credit';
@@ -86,7 +90,13 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 	});
 	// Jobs resumed at start may post with the bot token before login() would set it.
 	client.rest.setToken(config.DISCORD_TOKEN);
-	const relaydance = new RelayDanceClient({ baseUrl: config.RELAYDANCE_BASE_URL, apiKey: config.RELAYDANCE_API_KEY });
+	// Metrics are kept only when the ops server can show them.
+	const metrics = config.OPS_PORT === undefined ? undefined : new BotMetrics(config.MODEL_PRICES);
+	const relaydance = new RelayDanceClient({
+		baseUrl: config.RELAYDANCE_BASE_URL,
+		apiKey: config.RELAYDANCE_API_KEY,
+		...(metrics && { onAnswer: (method: string, route: string, status: number | 'error') => metrics.relaydanceAnswered(method, route, status) }),
+	});
 	const writer = new WriteBehind(store, STORE_WRITE_DELAY_MS, (error) => logger.error({ err: error }, 'could not write to the store'));
 	// On Redis each record write carries this process's claim on the job, checked in Redis (the fence).
 	const jobWriter = cluster ? new FencedJobWriter(store, cluster.fences, JOB_KEY_PREFIX, STORE_WRITE_DELAY_MS, (error) => logger.error({ err: error }, 'could not write a job record; writing it again until Redis answers')) : writer;
@@ -100,6 +110,15 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 	const guilds = await new GuildSettingsStore(store, writer, DEFAULT_ACCESS).load();
 	const usage = cluster?.usage ?? (await new UsageLedger(store, writer, config.MODEL_PRICES).load());
 	const audit = new AuditLog(client.rest, guilds, config.MODEL_PRICES, logger);
+	// Discord bans the IP at 10,000 401/403/429s in 10 minutes: at half, progress edits wait and the audit channels hear of it.
+	const invalidRequests = new InvalidRequestWindow({
+		onHigh: (count) => {
+			logger.warn({ count, limit: INVALID_REQUEST_LIMIT }, "Discord refused half as many requests in 10 minutes as gets the bot's IP banned: progress edits pause until the rate falls");
+			audit.invalidRequestsHigh(count, INVALID_REQUEST_LIMIT);
+		},
+		onCalm: (count) => logger.info({ count }, "Discord's invalid-request count fell: progress edits resume"),
+	});
+	const discordAnswers = new DiscordAnswers(invalidRequests, metrics);
 	let signals: ClusterSignals | undefined;
 	const credit = new CreditGate(
 		config.CREDIT_RETRY_MS,
@@ -120,8 +139,13 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		bot: client.rest,
 		api: config.DISCORD_API_URL,
 		botToken: config.DISCORD_TOKEN,
+		onAnswer: (status: number, scope?: string | null) => discordAnswers.answered(status, scope),
+		progressAllowed: () => !invalidRequests.high,
 	};
+	discordAnswers.watch(discordRest.bot);
+	discordAnswers.watch(discordRest.interactions);
 	const views = new InteractionViews(discordRest, config.EDIT_INTERVAL_MS, logger, cluster && ((jobId) => cluster.fences.claimCheck(jobId)));
+	const taskSlots = new FairLine(config.MAX_CONCURRENT_TASKS);
 	const runner = new JobRunner({
 		client: relaydance,
 		jobs,
@@ -137,10 +161,11 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		maxSubmitting: config.MAX_SUBMITTING,
 		referenceMemoryBytes: config.REFERENCE_MEMORY_MB * MB,
 		views,
-		taskSlots: new FairLine(config.MAX_CONCURRENT_TASKS),
+		taskSlots,
 		credit,
 		onFinal: (job) => {
 			usage.record(job);
+			metrics?.jobEnded(job);
 			audit.jobFinished(job);
 			// Locally the runner's caller gives the slot back; on Redis, whichever process ends the job does.
 			cluster?.activeJobs.release(job.requester.userId, job.id);
@@ -171,12 +196,20 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		catalog: new ModelCatalog(() => relaydance.listModels(), config.VIDEO_MODELS, logger),
 		imageCatalog: new ModelCatalog(() => relaydance.listModels(), config.IMAGE_MODELS, logger, undefined, makesImages),
 		admission: cluster?.admission ?? new LocalAdmission(localActiveJobs!, localQuotas!),
-		dispatch: cluster ? cluster.dispatch(jobs, runner) : new LocalDispatch(runner),
+		dispatch: countStarts(cluster ? cluster.dispatch(jobs, runner) : new LocalDispatch(runner), metrics),
 	};
+	metrics?.watch({
+		tasks: () => ({ inFlight: taskSlots.running, waiting: taskSlots.waiting }),
+		creditPaused: () => credit.paused,
+		invalidRequests: () => invalidRequests.count(),
+		...(cluster && { queue: () => cluster.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed') }),
+	});
+	let opsServer: OpsServer | undefined;
 	const route = routeInteractions(commands, messageCommands, context);
 	// Interactions being answered: a stopping process lets them finish (the job written and queued, or refused) before it closes the store.
 	const answering = new Set<Promise<void>>();
 	client.on(Events.InteractionCreate, (interaction) => {
+		discordAnswers.receive(interaction);
 		const answered = route(interaction)
 			.catch((error: unknown) => logger.error({ err: error }, 'interaction not handled'))
 			.finally(() => answering.delete(answered));
@@ -215,12 +248,27 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 	return {
 		client,
 		context,
+		/** The ops server's address once started (`OPS_PORT` set), e.g. `http://127.0.0.1:9464`. */
+		opsUrl: () => opsServer?.url,
 		/**
 		 * Resumes the jobs the store holds (on Redis, a worker queues every unfinished one and takes
 		 * its share), then connects to Discord (not a worker alone: it needs no gateway).
 		 */
 		async start(): Promise<void> {
 			const runsJobs = role !== 'gateway';
+			if (metrics) {
+				opsServer = await startOpsServer({
+					port: config.OPS_PORT!,
+					host: config.OPS_HOST,
+					metrics,
+					logger,
+					checks: {
+						store: async () => (await store.get('store:ping'), true),
+						...(cluster && { redis: () => cluster.ping() }),
+						...(role !== 'worker' && { discord: () => client.isReady() && client.ws.status === Status.Ready }),
+					},
+				});
+			}
 			if (signer && runsJobs) {
 				// On Redis the callback may reach any worker: every process hears it, and the one waiting wakes.
 				const onCallback = signals ? (jobId: string) => (void signals.wake(jobId).catch(() => {}), true) : (jobId: string) => waker.wake(jobId);
@@ -258,11 +306,25 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 				// A worker's unfinished jobs go back to the queue as the runner lets them go.
 				await Promise.all([runner.stop(graceMs - margin, margin / 3), within(cluster?.closeWorker() ?? Promise.resolve(), graceMs - margin / 2)]);
 				await within(Promise.all([writer.flush(), jobWriter.flush()]), margin / 3);
-				await within(Promise.all([client.destroy(), callbackServer?.close()]), margin / 6);
+				await within(Promise.all([client.destroy(), callbackServer?.close(), opsServer?.close()]), margin / 6);
+				discordAnswers.close();
 				await within(Promise.all([store.disconnect(), cluster?.close()]), margin / 12);
 				await within(rm(tmpDir, { recursive: true, force: true }), margin / 24);
 			})();
 			return stopped;
 		},
+	};
+}
+
+/** Counts each job handed on as started, by kind and model. */
+function countStarts(dispatch: JobDispatch, metrics: BotMetrics | undefined): JobDispatch {
+	if (!metrics) return dispatch;
+	return {
+		launch: (job, release) => {
+			metrics.jobStarted(job);
+			return dispatch.launch(job, release);
+		},
+		find: (jobId) => dispatch.find(jobId),
+		cancel: (jobId) => dispatch.cancel(jobId),
 	};
 }

@@ -116,6 +116,14 @@ export const configSchema = z.object({
 	WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
 	WEBHOOK_HOST: z.string().default('127.0.0.1'),
 	WEBHOOK_FALLBACK_POLL_MS: positiveInt(120_000),
+	/**
+	 * The ops server (`/livez`, `/readyz`, `/metrics`, and the operator page): off while unset. Keep it
+	 * private (loopback, an SSH tunnel, or a reverse proxy with TLS and the scraper's auth).
+	 */
+	OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+	OPS_HOST: z.string().default('127.0.0.1'),
+	/** Turns on the operator page and its API on the ops port; off while unset. */
+	OPS_TOKEN: z.string().min(16, 'at least 16 characters (openssl rand -hex 24 makes one)').optional(),
 	DEFAULT_VIDEO_MODEL: z.string().default('doubao-seedance-2-0-1080p'),
 	/** Offered by autocomplete whenever `GET /v1/models` cannot be reached. */
 	VIDEO_MODELS: list('doubao-seedance-2-0-1080p,seedance-1-5-pro-with-audio'),

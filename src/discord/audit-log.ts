@@ -39,25 +39,28 @@ export class AuditLog {
 
 	/** RelayDance's balance is spent: once per server with an audit channel. */
 	creditExhausted(retryMinutes: number): void {
-		for (const [guildId, settings] of this.guilds.entries()) {
-			if (!settings.auditChannelId) continue;
-			this.post(
-				settings.auditChannelId,
-				`⚠️ RelayDance says the bot's balance is spent. New requests are paused for every server, and jobs already accepted wait; the bot tries again every ${retryMinutes} min on its own. Top up the RelayDance account to resume.`,
-				guildId,
-			);
-		}
+		this.toEveryServer(
+			`⚠️ RelayDance says the bot's balance is spent. New requests are paused for every server, and jobs already accepted wait; the bot tries again every ${retryMinutes} min on its own. Top up the RelayDance account to resume.`,
+		);
 	}
 
 	/** Redis lost its data: once per server with an audit channel, from one process. */
 	dataLost(): void {
+		this.toEveryServer(
+			"⚠️ The bot's Redis lost its data (restarted without persistence, or flushed). Jobs that were running are being finished and delivered, and this server's settings were written back. Requests that were still waiting in line may be lost, and quota windows started over. Ask the bot's operator to run Redis with appendonly yes.",
+		);
+	}
+
+	/** Discord refused half as many requests as gets the bot banned: progress updates pause until the rate falls. */
+	invalidRequestsHigh(count: number, limit: number): void {
+		this.toEveryServer(
+			`⚠️ Discord refused ${count.toLocaleString('en-US')} of the bot's requests in the last 10 minutes (it bans the bot's address at ${limit.toLocaleString('en-US')}). Progress updates are paused until the rate falls; finished videos and images are still posted. Ask the bot's operator to check the logs.`,
+		);
+	}
+
+	private toEveryServer(content: string): void {
 		for (const [guildId, settings] of this.guilds.entries()) {
-			if (!settings.auditChannelId) continue;
-			this.post(
-				settings.auditChannelId,
-				"⚠️ The bot's Redis lost its data (restarted without persistence, or flushed). Jobs that were running are being finished and delivered, and this server's settings were written back. Requests that were still waiting in line may be lost, and quota windows started over. Ask the bot's operator to run Redis with appendonly yes.",
-				guildId,
-			);
+			if (settings.auditChannelId) this.post(settings.auditChannelId, content, guildId);
 		}
 	}
 

@@ -24,6 +24,10 @@ export interface DiscordRest {
 	bot: REST;
 	api: string;
 	botToken: string;
+	/** Each answer of Discord's to an upload (sent outside discord.js), counted with the rest. */
+	onAnswer?: (status: number, scope?: string | null) => void;
+	/** False while Discord's invalid-request count is high: progress edits wait, final messages still go. */
+	progressAllowed?: () => boolean;
 }
 
 /** Where a final message can go, in the order tried. */
@@ -228,6 +232,7 @@ export class InteractionReplyView implements JobView {
 						payload,
 						signal,
 						timeoutMs: this.options.uploadAttemptTimeoutMs,
+						onAnswer: this.rest.onAnswer,
 						file: { name: video.fileName, contentType: 'video/mp4', bytes: video.bytes, stream },
 					});
 				} catch (error) {
@@ -279,7 +284,8 @@ export class InteractionReplyView implements JobView {
 	}
 
 	private async editProgress(rendered: Rendered, signal: AbortSignal): Promise<void> {
-		if (!this.replyUsable()) return;
+		// Near Discord's invalid-request limit, progress is what waits: the final message still goes.
+		if (!this.replyUsable() || this.rest.progressAllowed?.() === false) return;
 		if (this.options.holdsJob && !(await this.options.holdsJob())) {
 			this.editor.stop();
 			return;

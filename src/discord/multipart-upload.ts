@@ -86,6 +86,8 @@ export interface UploadOptions {
 	signal?: AbortSignal;
 	/** This try's limit; default `UPLOAD_RETRY.attemptTimeoutMs`. */
 	timeoutMs?: number;
+	/** Discord's answer (status, rate-limit scope), as every REST answer is counted. */
+	onAnswer?: (status: number, scope?: string | null) => void;
 }
 
 /**
@@ -113,6 +115,8 @@ export async function uploadMessage(options: UploadOptions): Promise<PostedMessa
 			body,
 			signal,
 		});
+		const scope = response.headers['x-ratelimit-scope'];
+		options.onAnswer?.(response.statusCode, Array.isArray(scope) ? scope[0] : scope);
 		text = await response.body.text();
 	} catch (error) {
 		options.signal?.throwIfAborted();

@@ -122,6 +122,11 @@ export class Cluster {
 	}
 
 	/** True for the one process that should tell the audit channels of this loss. */
+	/** True when Redis answers a PING (for `/readyz`). */
+	async ping(): Promise<boolean> {
+		return (await this.redis.ping()) === 'PONG';
+	}
+
 	async firstToAnnounce(lost: string): Promise<boolean> {
 		return (await this.redis.set(LOSS_ANNOUNCED_PREFIX + lost, this.id, 'PX', 24 * 60 * 60_000, 'NX')) === 'OK';
 	}

@@ -29,6 +29,8 @@ export interface RelayDanceClientOptions {
 	retryBaseDelayMs: number;
 	retryMaxDelayMs: number;
 	dispatcher: Dispatcher;
+	/** Each attempt's answer, by route (`/video/generations/{id}`) and HTTP status, or `error` when none came. */
+	onAnswer?: (method: string, route: string, status: number | 'error') => void;
 }
 
 export const CLIENT_DEFAULTS = {
@@ -48,6 +50,8 @@ type RetryPolicy = 'idempotent' | 'billable';
 interface Call<T extends z.ZodType> {
 	method: 'GET' | 'POST';
 	path: string;
+	/** The path with its ids as placeholders, for metrics; the path itself when it has none. */
+	route?: string;
 	schema: T;
 	retry: RetryPolicy;
 	json?: unknown;
@@ -105,7 +109,7 @@ export class RelayDanceClient {
 
 	getVideo(taskId: string, signal?: AbortSignal): Promise<Task> {
 		const path = `/video/generations/${encodeURIComponent(taskId)}`;
-		return this.call({ method: 'GET', path, schema: taskSchema, retry: 'idempotent', signal });
+		return this.call({ method: 'GET', path, route: '/video/generations/{id}', schema: taskSchema, retry: 'idempotent', signal });
 	}
 
 
@@ -133,7 +137,11 @@ export class RelayDanceClient {
 		const onAbort = () => controller.abort(call.signal?.reason);
 		call.signal?.addEventListener('abort', onAbort, { once: true });
 		try {
-			const response = await this.send(call, controller.signal);
+			const response = await this.send(call, controller.signal).catch((error: unknown) => {
+				this.options.onAnswer?.(call.method, call.route ?? call.path, 'error');
+				throw error;
+			});
+			this.options.onAnswer?.(call.method, call.route ?? call.path, response.statusCode);
 			const text = await response.body.text();
 			if (response.statusCode >= 400) throw errorFrom(response, text);
 			let json: unknown;

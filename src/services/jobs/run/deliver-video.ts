@@ -15,6 +15,8 @@ export async function deliverVideo(ctx: JobContext<VideoJob>, task: Task): Promi
 	const { job, deps, log, effects } = ctx;
 	if (!task.url) throw new Error('RelayDance reported success without a video URL');
 	const signal = ctx.stopping;
+	// Finished at RelayDance now (or at an earlier try): the download counts as delivery time.
+	const madeAt = job.result?.madeAt ?? Date.now();
 	const fileName = `relaydance-${task.taskId.replace(/[^\w-]/g, '')}.mp4`;
 	const spoolPath = join(deps.tmpDir, `${job.id}.mp4`);
 	const video = await FinishedVideo.fetch(task.url, fileName, { maxBytes: deps.maxOutputBytes, spoolPath, signal, allowedHosts: deps.outputHosts }).catch((error: unknown) => {
@@ -23,7 +25,7 @@ export async function deliverVideo(ctx: JobContext<VideoJob>, task: Task): Promi
 		return FinishedVideo.linkOnly(task.url!, fileName, error.declaredBytes ?? deps.maxOutputBytes + 1);
 	});
 	try {
-		job.result = { fileName, bytes: video.bytes, url: task.url, madeAt: job.result?.madeAt ?? Date.now(), delivery: 'none' };
+		job.result = { fileName, bytes: video.bytes, url: task.url, madeAt, delivery: 'none' };
 		// Written, and this worker's hold on the job confirmed, before Discord is asked.
 		await effects.write(job, { now: true }).catch(unlessMoved);
 		try {

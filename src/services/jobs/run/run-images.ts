@@ -26,6 +26,8 @@ export async function runImages(ctx: JobContext<ImageJob>): Promise<void> {
 		// The generation may take minutes: it holds no submit slot, so videos keep submitting meanwhile.
 		await submit(ctx, async (uploaded) => {
 			const { settings } = job;
+			// Images are made while the request is open: that is their time at RelayDance.
+			job.submittedAt = Date.now();
 			const items = await deps.client.createImages(
 				{ model: settings.model, prompt: settings.prompt, n: settings.count, size: settings.size, ...(uploaded.length > 0 && { image: uploaded }) },
 				ctx.halting,
