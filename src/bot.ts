@@ -64,8 +64,14 @@ const ANSWERING_MS = 3_000;
  */
 export type Role = 'all' | 'gateway' | 'worker';
 
+/** What tests may set that no operator should: Discord's own limits. */
+export interface BotTuning {
+	/** Discord's invalid-request limit (10,000 in 10 minutes); a test lowers it to reach half quickly. */
+	invalidRequestLimit?: number;
+}
+
 /** Builds every service and the Discord client; `start` logs in, `stop` shuts down cleanly. */
-export async function createBot(config: Config, logger: Logger, role: Role = 'all') {
+export async function createBot(config: Config, logger: Logger, role: Role = 'all', tuning: BotTuning = {}) {
 	if (role !== 'all' && !isRedisUrl(config.STORE_URL)) {
 		throw new ConfigError([`npm run ${role} needs STORE_URL=redis://host:port/db: processes share jobs and quotas through Redis (the SQLite default runs everything in one process: npm start)`]);
 	}
@@ -111,10 +117,12 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 	const usage = cluster?.usage ?? (await new UsageLedger(store, writer, config.MODEL_PRICES).load());
 	const audit = new AuditLog(client.rest, guilds, config.MODEL_PRICES, logger);
 	// Discord bans the IP at 10,000 401/403/429s in 10 minutes: at half, progress edits wait and the audit channels hear of it.
+	const invalidRequestLimit = tuning.invalidRequestLimit ?? INVALID_REQUEST_LIMIT;
 	const invalidRequests = new InvalidRequestWindow({
+		limit: invalidRequestLimit,
 		onHigh: (count) => {
-			logger.warn({ count, limit: INVALID_REQUEST_LIMIT }, "Discord refused half as many requests in 10 minutes as gets the bot's IP banned: progress edits pause until the rate falls");
-			audit.invalidRequestsHigh(count, INVALID_REQUEST_LIMIT);
+			logger.warn({ count, limit: invalidRequestLimit }, "Discord refused half as many requests in 10 minutes as gets the bot's IP banned: progress edits pause until the rate falls");
+			audit.invalidRequestsHigh(count, invalidRequestLimit);
 		},
 		onCalm: (count) => logger.info({ count }, "Discord's invalid-request count fell: progress edits resume"),
 	});

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createBot } from '../../src/bot.js';
+import { createBot, type BotTuning } from '../../src/bot.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startDiscordStandIn, type CommandAttachment } from '../../stand-ins/discord/stand-in.js';
@@ -35,6 +35,7 @@ export class LogCapture extends Writable {
 export async function startHarness(
 	overrides: Partial<Record<keyof Config, string>> | ((ports: { free: number }) => Partial<Record<keyof Config, string>>) = {},
 	simulator: Partial<SimulatorKnobs> = {},
+	tuning: BotTuning = {},
 ) {
 	const discord = await startDiscordStandIn();
 	const relaydance = await startRelayDanceSimulator({ queuedMs: 50, durationMs: 300, ...simulator });
@@ -53,7 +54,7 @@ export async function startHarness(
 		LOG_LEVEL: 'info',
 		...(typeof overrides === 'function' ? overrides({ free: await freePort() }) : overrides),
 	});
-	const bot = await createBot(config, createLogger(config.LOG_LEVEL, logs));
+	const bot = await createBot(config, createLogger(config.LOG_LEVEL, logs), 'all', tuning);
 	await bot.start();
 	return {
 		discord,
