@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { snowflake } from '../stand-ins/discord/payloads.js';
-import { startDiscordStandIn, textOf, type DiscordStandIn, type InteractionHandle, type SentMessage } from '../stand-ins/discord/stand-in.js';
+import { buttonsOf, startDiscordStandIn, textOf, type DiscordStandIn, type InteractionHandle, type SentMessage } from '../stand-ins/discord/stand-in.js';
 import { startRelayDanceSimulator, type RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
 import { runScript, type ScriptRun } from './support/bot-process.js';
 
@@ -56,8 +56,6 @@ afterAll(async () => {
 const marker = () => `m${randomUUID().slice(0, 8)}`;
 const imageCalls = (tag: string) => relaydance.requestsFor(tag).filter((request) => request.path === '/v1/images/generations');
 const videoCalls = (tag: string) => relaydance.requestsFor(tag).filter((request) => request.path === '/v1/video/generations');
-const buttonsOf = (message: SentMessage | undefined) =>
-	(message?.components ?? []).flatMap((row) => ((row as { components?: Array<{ label?: string; custom_id?: string; emoji?: { name?: string } }> }).components ?? []));
 const button = (message: SentMessage | undefined, label: string, nth = 0) => {
 	const found = buttonsOf(message).filter((candidate) => candidate.label === label)[nth];
 	if (!found?.custom_id) throw new Error(`no ${label} button on ${JSON.stringify(message?.components)}`);

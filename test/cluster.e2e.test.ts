@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { shardOf } from '../stand-ins/discord/gateway.js';
 import { snowflake } from '../stand-ins/discord/payloads.js';
 import type { SentMessage } from '../stand-ins/discord/stand-in.js';
-import { channelOption, startDiscordStandIn, textOf, userOption, type DiscordStandIn, type InteractionHandle, type OptionValue } from '../stand-ins/discord/stand-in.js';
+import { buttonsOf, channelOption, startDiscordStandIn, textOf, userOption, type DiscordStandIn, type InteractionHandle, type OptionValue } from '../stand-ins/discord/stand-in.js';
 import { startRelayDanceSimulator, type RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
 import { BOT_SUBJECT, VIDEO_SECONDS } from '../src/services/quota/quota.js';
 import { quotaHashPrefix } from '../src/services/quota/redis-quota.js';
@@ -99,8 +99,7 @@ describe.skipIf(!REDIS_URL)('several processes on one Redis', () => {
 	const ask = (shard: number, prompt: string, userId = snowflake(), seconds = 4) => discord.invoke('video', { prompt, seconds }, { userId, ...onShard(shard) });
 	const submittedBy = (run: ScriptRun, userId: string) => run.logs().some((line) => line.userId === userId && line.msg === 'task submitted');
 	const answered = (handle: InteractionHandle) => handle.waitFor((h) => h.callback !== undefined);
-	const buttonsOf = (message: SentMessage | undefined) => (message?.components ?? []).flatMap((row) => (row as { components?: Array<{ label?: string; custom_id?: string }> }).components ?? []);
-	const cancelButton = (handle: InteractionHandle) => buttonsOf(handle.original).find((button) => button.label === 'Cancel')?.custom_id;
+		const cancelButton = (handle: InteractionHandle) => buttonsOf(handle.original).find((button) => button.label === 'Cancel')?.custom_id;
 
 	it('delivers /video from both shards: each guild reaches only its shard\'s gateway, and a worker runs the job', async () => {
 		const tag = marker();

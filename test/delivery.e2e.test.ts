@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { isFinal, textOf, type InteractionHandle, type SentMessage } from '../stand-ins/discord/stand-in.js';
+import { titleOf, isFinal, textOf, type InteractionHandle, type SentMessage } from '../stand-ins/discord/stand-in.js';
 import { APP_PERMISSIONS, snowflake } from '../stand-ins/discord/payloads.js';
 import { SAMPLE_VIDEO } from '../stand-ins/relaydance/simulator.js';
 import { startHarness, type Harness } from './support/harness.js';
@@ -13,7 +13,7 @@ const SIXTEEN_MINUTES_AGO = () => Date.now() - 16 * 60_000;
 
 /** The final message for `userId` among `messages`, once there is one. */
 async function finalFor(messages: () => SentMessage[] | undefined, userId: string): Promise<SentMessage> {
-	const find = () => messages()?.find((message) => isFinal(message) && (message.content.includes(`<@${userId}>`) || message.channelId !== h.discord.world.channelId));
+	const find = () => messages()?.find((message) => isFinal(message) && (textOf(message).includes(`<@${userId}>`) || message.channelId !== h.discord.world.channelId));
 	await h.discord.waitFor(() => find() !== undefined);
 	return find()!;
 }
@@ -99,7 +99,7 @@ describe('delivery when Discord says no', () => {
 		await h.discord.invoke('video', { prompt: `stored, then reset ${marker()}` }, { userId, createdAt: SIXTEEN_MINUTES_AGO() });
 		const posted = await inChannel(userId);
 		const job = await deliveredJob(userId);
-		expect(h.discord.channelMessages.filter((message) => message.content.includes(`<@${userId}>`))).toEqual([posted]);
+		expect(h.discord.channelMessages.filter((message) => textOf(message).includes(`<@${userId}>`))).toEqual([posted]);
 		expect(posted.files).toHaveLength(1);
 		expect(posted.nonce).toMatch(/^[0-9a-f]{25}$/);
 		expect(job.result).toMatchObject({ delivery: 'attachment', messageUrl: link(h.discord.world.channelId, posted.id) });
@@ -114,10 +114,10 @@ describe('delivery when Discord says no', () => {
 			const dm = await inDms(userId);
 			expect(h.discord.channelRejections.some((rejection) => rejection.code === 50013 && rejection.channelId === h.discord.world.channelId)).toBe(true);
 			expect(dm.files).toHaveLength(1);
-			expect(dm.content).toContain(`<#${h.discord.world.channelId}>`);
+			expect(textOf(dm)).toContain(`<#${h.discord.world.channelId}>`);
 			expect(dm.messageReference).toBeUndefined();
 			expect(dm.pinged).toBe(false);
-			expect(h.discord.channelMessages.some((message) => message.content.includes(`<@${userId}>`))).toBe(false);
+			expect(h.discord.channelMessages.some((message) => textOf(message).includes(`<@${userId}>`))).toBe(false);
 		} finally {
 			restore();
 		}
@@ -144,9 +144,9 @@ describe('delivery when Discord says no', () => {
 		const handle = await h.discord.invoke('video', { prompt: `no files here sim:duration=1000 ${marker()}` }, { appPermissions: BigInt(APP_PERMISSIONS) & ~ATTACH_FILES });
 		await progressShown(handle);
 		const first = handle.history[1]!;
-		expect(first.content).toContain("I can't post in this channel (missing Attach Files)");
-		expect(first.content).toContain('can only arrive in this reply');
-		expect(first.content).toContain('DMs');
+		expect(textOf(first)).toContain("I can't post in this channel (missing Attach Files)");
+		expect(textOf(first)).toContain('can only arrive in this reply');
+		expect(textOf(first)).toContain('DMs');
 		expect(first.pinged).toBe(false);
 		await handle.finished();
 		expect(handle.original!.files).toHaveLength(1);
@@ -238,7 +238,7 @@ describe('a job waiting for a submission slot', () => {
 	});
 
 	it('shows its place in line while queued', async () => {
-		const titles = (handle: InteractionHandle) => handle.history.map((message) => String(message.embeds[0]?.title ?? ''));
+		const titles = (handle: InteractionHandle) => handle.history.map((message) => titleOf(message));
 		const first = await one.discord.invoke('video', { prompt: `slow submit sim:submitdelay=1500 ${marker()}` });
 		await first.waitFor((handle) => titles(handle).some((title) => title.startsWith('📤 Sending your request')));
 		const second = await one.discord.invoke('video', { prompt: `second ${marker()}` });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { textOf, type InteractionHandle } from '../stand-ins/discord/stand-in.js';
+import { titleOf, textOf, type InteractionHandle } from '../stand-ins/discord/stand-in.js';
 import { snowflake } from '../stand-ins/discord/payloads.js';
 import { SAMPLE_VIDEO } from '../stand-ins/relaydance/simulator.js';
 import { fixtures, startHarness, type Harness } from './support/harness.js';
@@ -32,7 +32,7 @@ describe('/video', () => {
 
 		expect(isDeferred(handle)).toBe(true);
 		expect(handle.firstResponseMs).toBeLessThan(3_000);
-		const headlines = handle.history.map((message) => String(message.embeds[0]?.title ?? ''));
+		const headlines = handle.history.map((message) => titleOf(message));
 		expect(headlines.some((title) => title.startsWith('🎬 Generating your video'))).toBe(true);
 		expect(handle.history.filter((message) => textOf(message).includes('Started <t:')).length).toBeGreaterThan(1);
 
@@ -287,7 +287,7 @@ describe('/video', () => {
 		const handle = await h.discord.invoke('video', { prompt: `bumpy sim:poll500=2 sim:malformed=1 sim:gateway sim:duration=2000 ${marker()}` });
 		await handle.finished();
 		expect(textOf(handle.original)).toContain('✅ Video ready');
-		expect(handle.history.some((message) => /Generating your video · \d+%/.test(String(message.embeds[0]?.title)))).toBe(true);
+		expect(handle.history.some((message) => /Generating your video · \d+%/.test(titleOf(message)))).toBe(true);
 	});
 
 	it('gives up on a stuck task at the deadline and refunds', async () => {

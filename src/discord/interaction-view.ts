@@ -8,7 +8,7 @@ import type { Delivered, JobView } from '../services/jobs/job-view.js';
 import { isRateLimited, isRetryableUpload, uploadMessage, UploadRejectedError, withUploadRetries, type PostedMessage } from './multipart-upload.js';
 import { DEFAULT_UPLOAD_LIMIT, messageLink, TOKEN_LIFETIME_MS, tokenAlive, type InteractionAddress } from './reply-address.js';
 import { renderDelivered, renderElsewhere, renderFailed, renderImages, renderProgress, type LinkReason, type Rendered } from './render.js';
-import { toMessageBody } from './respond.js';
+import { toCardBody } from './job-card.js';
 import { ThrottledEditor } from './throttled-editor.js';
 import { JobMovedError } from '../services/jobs/run/run-errors.js';
 
@@ -271,12 +271,12 @@ export class InteractionReplyView implements JobView {
 	 */
 	private bodyFor(place: Place, rendered: Rendered, nonce: string): object {
 		const to = { userId: this.origin.userId, channelId: this.origin.channelId, command: this.command };
-		if (place.kind === 'reply') return toMessageBody(rendered);
+		if (place.kind === 'reply') return toCardBody(rendered);
 		const once = { nonce, enforce_nonce: true };
-		if (place.kind === 'dm') return { ...toMessageBody(renderElsewhere(rendered, 'dm', to)), ...once };
+		if (place.kind === 'dm') return { ...toCardBody(renderElsewhere(rendered, 'dm', to)), ...once };
 		const { messageId } = this.origin;
 		return {
-			...toMessageBody(renderElsewhere(rendered, 'channel', to)),
+			...toCardBody(renderElsewhere(rendered, 'channel', to)),
 			...once,
 			allowed_mentions: { parse: [], users: [this.origin.userId] },
 			...(messageId && { message_reference: { message_id: messageId, fail_if_not_exists: false } }),
@@ -291,7 +291,7 @@ export class InteractionReplyView implements JobView {
 			return;
 		}
 		try {
-			await this.patchReply(toMessageBody(rendered), signal);
+			await this.patchReply(toCardBody(rendered), signal);
 		} catch (error) {
 			if (!isReplyGone(error)) throw error;
 			this.abandonReply(error);

@@ -16,6 +16,10 @@ export interface Rendered {
 	embeds?: APIEmbed[];
 	/** Buttons under the message; a message rendered without them shows none. */
 	components?: Array<APIActionRowComponent<APIButtonComponent>>;
+	/** The message's own files shown in it (a job's card: its media gallery), with their alt text. */
+	media?: Array<{ fileName: string; description?: string }>;
+	/** A result that is a link: shown as a Link button as well. */
+	link?: { url: string; label: string };
 }
 
 /** Button labels are fixed (scripts and tests outside the project look for them). */
@@ -98,7 +102,11 @@ export function renderDelivered(
 			`The link expires ${time(expires, TimestampStyles.RelativeTime)}: save the video before then.`,
 		);
 	}
-	return { embeds: [embed(job, COLORS.done, HEADLINES.delivered, lines)], components: [row(button('again', job.id))] };
+	return {
+		embeds: [embed(job, COLORS.done, HEADLINES.delivered, lines)],
+		components: [row(button('again', job.id))],
+		...(delivery === 'attachment' ? { media: [{ fileName: video.fileName, description: job.settings.prompt }] } : { link: { url: video.url, label: 'Open the video' } }),
+	};
 }
 
 /**
@@ -119,7 +127,11 @@ export function renderImages(job: ImageJob, images: Pick<GeneratedImage, 'fileNa
 	}
 	if (made < job.settings.count) lines.push('', `RelayDance made ${made} of the ${job.settings.count} images asked for: you were charged for ${made}.`);
 	const animate = images.map((_, index) => ({ ...button('animate', job.id, ButtonStyle.Primary, index + 1), ...(images.length > 1 && { emoji: { name: NUMBER_EMOJIS[index]! } }) }));
-	return { embeds: [embed(job, COLORS.done, title, lines)], components: [row(...animate, button('again', job.id))] };
+	return {
+		embeds: [embed(job, COLORS.done, title, lines)],
+		components: [row(...animate, button('again', job.id))],
+		media: images.map((image) => ({ fileName: image.fileName, description: image.revisedPrompt ?? job.settings.prompt })),
+	};
 }
 
 /** RelayDance's image links are temporary; the contract gives no figure, so the bot promises an hour. */

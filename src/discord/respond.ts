@@ -5,16 +5,6 @@ import type { Rendered } from './render.js';
 /** No message of this bot pings anyone, whatever the prompt says (`@everyone`, `<@&role>`). */
 export const NO_MENTIONS: APIAllowedMentions = { parse: [] };
 
-/** A rendered message as the raw API body: trimmed to Discord's limits, mentions blocked. */
-export function toMessageBody(rendered: Rendered): RESTPatchAPIWebhookWithTokenMessageJSONBody {
-	return {
-		content: rendered.content === undefined ? '' : clip(rendered.content, 2000),
-		embeds: (rendered.embeds ?? []).slice(0, 10),
-		components: rendered.components ?? [],
-		allowed_mentions: NO_MENTIONS,
-	};
-}
-
 /**
  * Answers an interaction, whatever state it is in: a fresh one gets a reply, a deferred one an
  * edit, and an ephemeral answer to a deferred one a follow-up. Mentions are always blocked.

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Rejection, SentFile, SentMessage } from './interaction-handle.js';
-import { allowedMentionsProblem, toMessage, type MessageBody } from './messages.js';
+import { allowedMentionsProblem, componentsV2Problem, toMessage, type MessageBody } from './messages.js';
 import { memberUser, snowflake } from './payloads.js';
 
 /** How Discord answers a refused bot post, by JSON error code. */
@@ -153,6 +153,8 @@ export class StandInChannels extends EventEmitter {
 		const data = (body ?? {}) as MessageBody;
 		const mentions = allowedMentionsProblem(data.allowed_mentions);
 		if (mentions) return this.reject(channelId, 400, 50035, mentions);
+		const v2 = componentsV2Problem(body, files);
+		if (v2) return this.reject(channelId, 400, 50035, v2);
 		const fault = this.faults.get(channelId)?.shift();
 		if (fault === 'no-answer') {
 			this.unanswered.push(channelId);

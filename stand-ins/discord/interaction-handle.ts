@@ -1,4 +1,5 @@
 import { EventEmitter, once } from 'node:events';
+import { allComponents, textDisplays } from './messages.js';
 
 export interface SentFile {
 	/** The attachment's id (a snowflake), given when the file reached the stand-in; stable across fetches. */
@@ -45,6 +46,8 @@ export interface SentMessage {
 	messageReference?: { message_id: string; fail_if_not_exists?: boolean | null; [key: string]: unknown };
 	/** The message this one shows as a reply to, when Discord found it. */
 	repliesTo?: string;
+	/** Sent with `IS_COMPONENTS_V2`: its components are the message (no content or embeds). */
+	componentsV2?: boolean;
 	/** `nonce` as sent (a string, as Discord echoes it). */
 	nonce?: string;
 	at: number;
@@ -218,6 +221,30 @@ export class InteractionHandle extends EventEmitter {
 	}
 }
 
+/** A message's headline: its first embed's title, or in a Components V2 card the `### ` line of its first text display that has one. */
+export function titleOf(message: SentMessage | undefined): string {
+	if (!message) return '';
+	const embedTitle = message.embeds[0]?.title;
+	if (embedTitle !== undefined) return String(embedTitle);
+	for (const text of textDisplays(message.components)) {
+		const heading = /^### (.+)$/m.exec(text);
+		if (heading) return heading[1]!;
+	}
+	return '';
+}
+
+/** Every button of a message, in rows at the top or inside a container. */
+export function buttonsOf(message: SentMessage | undefined): Array<{ label?: string; custom_id?: string; style?: number; url?: string; disabled?: boolean; emoji?: { name?: string } }> {
+	return allComponents(message?.components ?? []).filter((component) => component.type === 2) as never;
+}
+
+/** The files a Components V2 message shows in its media galleries, by `attachment://` name. */
+export function galleryOf(message: SentMessage | undefined): Array<{ url: string; description: string | null }> {
+	return allComponents(message?.components ?? [])
+		.filter((component) => component.type === 12)
+		.flatMap((gallery) => (gallery.items as Array<{ media: { url: string }; description?: string | null }>).map((item) => ({ url: item.media.url, description: item.description ?? null })));
+}
+
 /** True when a message holds a job's final word. */
 export function isFinal(message: SentMessage | undefined): boolean {
 	return /Video ready|Video failed|Images ready|images ready|Images failed|Cancelled/.test(textOf(message));
@@ -238,7 +265,7 @@ export async function waitUntil(emitter: EventEmitter, check: () => boolean, tim
 /** Everything a user reads in a message, as plain text (content, embed titles, descriptions, fields). */
 export function textOf(message: SentMessage | undefined): string {
 	if (!message) return '';
-	const parts = [message.content];
+	const parts = [message.content, ...textDisplays(message.components)];
 	for (const embed of message.embeds) {
 		parts.push(String(embed.title ?? ''), String(embed.description ?? ''));
 		for (const field of (embed.fields as Array<{ name: string; value: string }> | undefined) ?? []) parts.push(`${field.name}: ${field.value}`);

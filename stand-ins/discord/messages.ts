@@ -15,12 +15,69 @@ export interface MessageBody {
 	enforce_nonce?: boolean | null;
 }
 
+/** `IS_COMPONENTS_V2`: the message is its components (text displays, containers, galleries), with no content or embeds. */
+export const COMPONENTS_V2 = 1 << 15;
+/** Discord's limits on a Components V2 message: components in all (nested ones too), and text across its text displays. */
+const V2_MAX_COMPONENTS = 40;
+const V2_MAX_TEXT = 4000;
+
+type Component = Record<string, unknown>;
+
+/** Every component of a message, nested ones included (a container's children, a section's accessory). */
+export function allComponents(components: readonly Component[]): Component[] {
+	return components.flatMap((component) => [
+		component,
+		...allComponents([...((component.components as Component[] | undefined) ?? []), ...(component.accessory ? [component.accessory as Component] : [])]),
+	]);
+}
+
+/** The text of a message's text displays, in order. */
+export function textDisplays(components: readonly Component[]): string[] {
+	return allComponents(components)
+		.filter((component) => component.type === 10)
+		.map((component) => String(component.content ?? ''));
+}
+
+/**
+ * Why Discord would refuse this create or edit body for Components V2 (400 50035), or undefined:
+ * with the flag (or on a message that has it: it cannot be removed), no `content` or `embeds`,
+ * at most 40 components and 4,000 characters of text, and every `attachment://` a file of the
+ * message; without it, only action rows at the top.
+ */
+export function componentsV2Problem(body: unknown, files: SentFile[], previous?: SentMessage): string | undefined {
+	const data = (body ?? {}) as MessageBody;
+	const flagged = data.flags !== undefined && (Number(data.flags) & COMPONENTS_V2) !== 0;
+	if (previous?.componentsV2 && data.flags !== undefined && !flagged) return 'flags: IS_COMPONENTS_V2 cannot be removed from a message';
+	const components = data.components ?? (previous ? previous.components : []);
+	if (!flagged && !previous?.componentsV2) {
+		const misplaced = (data.components ?? []).find((component) => component.type !== 1);
+		return misplaced ? `components: type ${String(misplaced.type)} needs the IS_COMPONENTS_V2 flag` : undefined;
+	}
+	if ((data.content ?? '') !== '' || (data.embeds?.length ?? 0) > 0) return 'MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2: content and embeds cannot be sent with IS_COMPONENTS_V2';
+	const every = allComponents(components ?? []);
+	if (every.length > V2_MAX_COMPONENTS) return `components: ${every.length} components, over the ${V2_MAX_COMPONENTS} allowed`;
+	const text = textDisplays(components ?? []).join('').length;
+	if (text > V2_MAX_TEXT) return `components: ${text} characters of text, over the ${V2_MAX_TEXT} allowed`;
+	const kept = 'attachments' in (data as object) || files.length > 0 ? files : (previous?.files ?? []);
+	const names = new Set(kept.map((file) => file.filename));
+	for (const component of every) {
+		const media = [component.media, component.file, ...((component.items as Component[] | undefined) ?? []).map((item) => item.media)] as Array<{ url?: string } | undefined>;
+		for (const url of media.map((item) => item?.url).filter((value): value is string => typeof value === 'string')) {
+			if (url.startsWith('attachment://') && !names.has(url.slice('attachment://'.length))) return `components: ${url} names no attachment of the message`;
+		}
+	}
+	return undefined;
+}
+
 /** A message as recorded, with who Discord would notify. */
 export function toMessage(body: unknown, files: SentFile[], channelId: string, ephemeral = Boolean(Number((body as MessageBody | undefined)?.flags ?? 0) & 64)): SentMessage {
 	const data = (body ?? {}) as MessageBody;
 	const content = data.content ?? '';
-	const pings = pingsOf(content, data.allowed_mentions);
+	const componentsV2 = (Number(data.flags ?? 0) & COMPONENTS_V2) !== 0;
+	// In a Components V2 message, mentions in text displays notify as content's would.
+	const pings = pingsOf(componentsV2 ? textDisplays(data.components ?? []).join('\n') : content, data.allowed_mentions);
 	return {
+		...(componentsV2 && { componentsV2 }),
 		id: snowflake(),
 		channelId,
 		content,
@@ -51,7 +108,8 @@ export function allowedMentionsProblem(allowed: AllowedMentions | undefined): st
  * patch lists `attachments` or brings new ones. It keeps its id, author and interaction.
  */
 export function editMessage(previous: SentMessage | undefined, patch: Record<string, unknown>, files: SentFile[], channelId: string): SentMessage {
-	const next = toMessage({ content: previous?.content, embeds: previous?.embeds, components: previous?.components, ...patch }, files, previous?.channelId ?? channelId, previous?.ephemeral ?? false);
+	const flags = previous?.componentsV2 ? COMPONENTS_V2 | Number(patch.flags ?? 0) : patch.flags;
+	const next = toMessage({ content: previous?.content, embeds: previous?.embeds, components: previous?.components, ...patch, flags }, files, previous?.channelId ?? channelId, previous?.ephemeral ?? false);
 	if (!previous) return next;
 	if (!('attachments' in patch) && files.length === 0) next.files = previous.files;
 	return {
@@ -76,6 +134,8 @@ export interface MessageContext {
 	fileUrl?: (channelId: string, file: SentFile) => string;
 	/** Called with each message object built, to check it against the spec. */
 	check?: (message: Record<string, unknown>) => void;
+	/** Called with what Discord would refuse in a body the bot sent (a bug of the bot's, beside the 400). */
+	violation?: (problem: string) => void;
 }
 
 /** The message object Discord answers with (`MessageResponse` in the spec). */
@@ -98,7 +158,7 @@ export function messageJson(message: SentMessage, context: MessageContext) {
 		tts: false,
 		timestamp: new Date(snowflakeTime(message.id)).toISOString(),
 		edited_timestamp: message.editedAt === undefined ? null : new Date(message.editedAt).toISOString(),
-		flags: message.ephemeral ? 64 : 0,
+		flags: (message.ephemeral ? 64 : 0) | (message.componentsV2 ? COMPONENTS_V2 : 0),
 		components: message.components,
 		...(message.interaction && { interaction_metadata: message.interaction, ...(context.applicationId && { webhook_id: context.applicationId, application_id: context.applicationId }) }),
 		...(message.repliesTo && { message_reference: { type: 0, message_id: message.repliesTo, channel_id: message.channelId } }),

@@ -9,13 +9,13 @@ import type { APIInteractionDataResolved, APIMessageApplicationCommandInteractio
 import { AttachmentLinks } from './cdn.js';
 import { fileUploadFields, findComponent, modalComponents, modalSubmission, type ModalValue } from './components.js';
 import { InteractionHandle, waitUntil, type MessageLink, type SentFile, type SentMessage, type UploadFault } from './interaction-handle.js';
-import { editMessage, messageJson, toMessage, type MessageContext } from './messages.js';
+import { componentsV2Problem, editMessage, messageJson, toMessage, type MessageContext } from './messages.js';
 import { json, readBody, setOriginal, webhook, withInteraction } from './webhook.js';
 import { defaultSpecPath, OpenApiValidator } from './openapi-validator.js';
 import { APP_PERMISSIONS, BOT_DM_APP_PERMISSIONS, PRIVATE_CHANNEL_APP_PERMISSIONS, botUser, interactionPayload, interactionToken, memberUser, snowflake, type InteractionPlace, type StandInWorld } from './payloads.js';
 import { StandInGuilds, type StandInChannel, type StandInMember, type StandInRole } from './guilds.js';
 
-export { InteractionHandle, isFinal, textOf, type SentFile, type SentMessage, type ShownModal, type UploadFault, type WebhookRequest } from './interaction-handle.js';
+export { buttonsOf, galleryOf, InteractionHandle, isFinal, textOf, titleOf, type SentFile, type SentMessage, type ShownModal, type UploadFault, type WebhookRequest } from './interaction-handle.js';
 export type { ChannelPostFault } from './channels.js';
 export type { ModalValue } from './components.js';
 export { EVERYONE_PERMISSIONS } from './guilds.js';
@@ -268,6 +268,8 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		}
 		if ((match = route(/^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/([^/]+))?$/))) return webhook(byToken.get(match[2]!), { method, messageId: match[3], body, files }, res, messageContext());
 		if (method === 'POST' && (match = route(/^\/channels\/(\d+)\/messages$/))) {
+			const v2 = componentsV2Problem(body, files);
+			if (v2) violations.push(`POST /channels/{channel_id}/messages: ${v2}`);
 			const answer = channels.post(match[1]!, body, files);
 			// 'no-answer' leaves the request open until the bot gives up or the stand-in closes.
 			if (answer.fault === 'no-answer') return;
@@ -415,6 +417,7 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 			applicationId: world.applicationId,
 			fileUrl: (channelId, file) => links.url(channelId, file),
 			check: (message) => void violations.push(...validator.checkSchema('MessageResponse', message, `stand-in sent message ${String(message.id)}`)),
+			violation: (problem) => void violations.push(problem),
 		};
 	}
 

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import type { InteractionHandle, SentFile, SentMessage, WebhookRequest } from './interaction-handle.js';
-import { allowedMentionsProblem, editMessage, messageJson, toMessage, type MessageBody, type MessageContext } from './messages.js';
+import { allowedMentionsProblem, componentsV2Problem, editMessage, messageJson, toMessage, type MessageBody, type MessageContext } from './messages.js';
 import { snowflake } from './payloads.js';
 
 /**
@@ -53,6 +53,9 @@ export function webhook(handle: InteractionHandle | undefined, request: { method
 	}
 	const mentions = allowedMentionsProblem((body as MessageBody | undefined)?.allowed_mentions);
 	if (mentions) return answer(400, { message: mentions, code: 50035 });
+	const v2 = componentsV2Problem(body, files, method === 'PATCH' && messageId === '@original' ? handle.original : undefined);
+	if (v2) context.violation?.(`${method} webhook message: ${v2}`);
+	if (v2) return answer(400, { message: 'Invalid Form Body', code: 50035, errors: [v2] });
 	if (method === 'PATCH' && messageId === '@original') {
 		const previous = handle.original;
 		const next = editMessage(previous, (body ?? {}) as Record<string, unknown>, files, handle.channelId);

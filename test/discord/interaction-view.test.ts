@@ -52,7 +52,7 @@ function viewOf(job: Job, options?: InteractionReplyViewOptions) {
 	return new InteractionReplyView({ interactions: rest, bot: rest, api: discord.apiUrl, botToken: discord.botToken }, asInteractionAddress(job.reply), 10, createLogger('silent'), undefined, options);
 }
 /** The bot's posts in the guild channel that mention `userId` (each test's requester is new). */
-const postsFor = (userId: string) => discord.channelMessages.filter((message) => message.content.includes(`<@${userId}>`));
+const postsFor = (userId: string) => discord.channelMessages.filter((message) => textOf(message).includes(`<@${userId}>`));
 
 describe('InteractionReplyView', () => {
 	it('posts the final word in the channel with the bot token once the interaction token has expired', async () => {
