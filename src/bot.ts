@@ -36,6 +36,7 @@ import { TaskWaker } from './services/relaydance/task-waker.js';
 import { WriteBehind } from './services/store/write-behind.js';
 import { MB } from './services/text.js';
 import { within } from './services/sleep.js';
+import { TaskTimings } from './services/jobs/task-timings.js';
 import { BotMetrics } from './services/ops/metrics.js';
 import { InvalidRequestWindow, INVALID_REQUEST_LIMIT } from './services/ops/invalid-requests.js';
 import { startOpsServer, type OpsServer } from './services/ops/ops-server.js';
@@ -154,6 +155,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 	discordAnswers.watch(discordRest.interactions);
 	const views = new InteractionViews(discordRest, config.EDIT_INTERVAL_MS, logger, cluster && ((jobId) => cluster.fences.claimCheck(jobId)));
 	const taskSlots = new FairLine(config.MAX_CONCURRENT_TASKS);
+	const timings = new TaskTimings({ video: config.TYPICAL_VIDEO_SECONDS * 1000, image: config.TYPICAL_IMAGE_SECONDS * 1000 });
 	const runner = new JobRunner({
 		client: relaydance,
 		jobs,
@@ -173,6 +175,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		credit,
 		onFinal: (job) => {
 			usage.record(job);
+			timings.record(job);
 			metrics?.jobEnded(job);
 			audit.jobFinished(job);
 			// Locally the runner's caller gives the slot back; on Redis, whichever process ends the job does.
@@ -204,6 +207,8 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		catalog: new ModelCatalog(() => relaydance.listModels(), config.VIDEO_MODELS, logger),
 		imageCatalog: new ModelCatalog(() => relaydance.listModels(), config.IMAGE_MODELS, logger, undefined, makesImages),
 		admission: cluster?.admission ?? new LocalAdmission(localActiveJobs!, localQuotas!),
+		timings,
+		lineAhead: cluster ? () => cluster.queue.getWaitingCount() : () => taskSlots.waiting,
 		dispatch: countStarts(cluster ? cluster.dispatch(jobs, runner) : new LocalDispatch(runner), metrics),
 	};
 	metrics?.watch({

@@ -124,6 +124,13 @@ export const configSchema = z.object({
 	OPS_HOST: z.string().default('127.0.0.1'),
 	/** Turns on the operator page and its API on the ops port; off while unset. */
 	OPS_TOKEN: z.string().min(16, 'at least 16 characters (openssl rand -hex 24 makes one)').optional(),
+	/**
+	 * What a video (image) task takes at RelayDance, until the bot has timed three of a model's own.
+	 * Where the bot is not in the server (a user install) it can deliver only within the interaction's
+	 * 15 minutes: a job expected to take longer, line included, is refused up front.
+	 */
+	TYPICAL_VIDEO_SECONDS: positiveInt(180),
+	TYPICAL_IMAGE_SECONDS: positiveInt(30),
 	DEFAULT_VIDEO_MODEL: z.string().default('doubao-seedance-2-0-1080p'),
 	/** Offered by autocomplete whenever `GET /v1/models` cannot be reached. */
 	VIDEO_MODELS: list('doubao-seedance-2-0-1080p,seedance-1-5-pro-with-audio'),

@@ -12,6 +12,7 @@ import type { JobKind } from './services/jobs/job.js';
 import type { ModelCatalog } from './services/relaydance/model-catalog.js';
 import type { JobAdmission } from './services/quota/admission.js';
 import type { QuotaBook } from './services/quota/quota.js';
+import type { TaskTimings } from './services/jobs/task-timings.js';
 
 /** What a command may use. Built once in `src/bot.ts`. */
 export interface BotContext {
@@ -43,4 +44,8 @@ export interface BotContext {
 	dispatch: JobDispatch;
 	/** Lets a new job in (the member's slot and the quota together) or refuses it. */
 	admission: JobAdmission;
+	/** Each model's typical task time, learned from the jobs this process ends. */
+	timings: TaskTimings;
+	/** Jobs waiting for a task slot ahead of a new one (this process's line; on Redis, the shared queue's waiting jobs). */
+	lineAhead: () => number | Promise<number>;
 }

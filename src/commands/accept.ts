@@ -11,7 +11,9 @@ import { memberLimit } from '../services/guilds/member-limits.js';
 import { brokenRule } from '../services/guilds/prompt-rules.js';
 import { BOT_SUBJECT, memberSubject, SERVER_SUBJECT_PREFIX, type Claim } from '../services/quota/quota.js';
 import { UserError } from '../services/user-error.js';
-import { assertMayGenerate, roleIdsOf } from './access.js';
+import { assertMayGenerate, botAbsent, botServerId, roleIdsOf } from './access.js';
+import { TOKEN_LIFETIME_MS } from '../discord/reply-address.js';
+import { expectedMs } from '../services/jobs/task-timings.js';
 
 /** What a member asked for, planned and checked: a video (`/video`, Again, Animate, Make a video) or images (`/image`). */
 export type Request = { kind: 'video'; plan: VideoPlan } | { kind: 'image'; plan: ImagePlan };
@@ -31,6 +33,7 @@ export type StartingInteraction = ChatInputCommandInteraction | ModalSubmitInter
 export async function acceptJob(interaction: StartingInteraction, context: BotContext, request: Request): Promise<void> {
 	assertMayGenerate(interaction, context);
 	assertPromptAllowed(interaction, context, request.plan.prompt);
+	if (botAbsent(interaction)) await assertDeliverableInTime(context, request);
 	const jobId = randomUUID();
 	const claims = claimsFor(interaction, context, request.kind);
 	const amount = request.kind === 'image' ? request.plan.count : request.plan.seconds;
@@ -50,7 +53,7 @@ export async function acceptJob(interaction: StartingInteraction, context: BotCo
 		state: 'queued' as const,
 		createdAt: now,
 		updatedAt: now,
-		requester: { userId: interaction.user.id, guildId: interaction.guildId },
+		requester: { userId: interaction.user.id, guildId: botServerId(interaction) },
 		reply: replyAddressOf(interaction),
 		quota: reservation,
 	};
@@ -66,15 +69,16 @@ export async function acceptJob(interaction: StartingInteraction, context: BotCo
 export function claimsFor(interaction: StartingInteraction, context: BotContext, kind: Request['kind']): Claim[] {
 	const { config } = context;
 	const unit = kind === 'image' ? 'images' : 'videoSeconds';
-	const settings = context.guilds.get(interaction.guildId);
+	const guildId = botServerId(interaction);
+	const settings = guildId ? context.guilds.get(guildId) : undefined;
 	const envDefault = kind === 'image' ? config.QUOTA_IMAGES : config.QUOTA_VIDEO_SECONDS;
 	const { limit } = memberLimit(settings, { userId: interaction.user.id, roleIds: roleIdsOf(interaction) }, unit, envDefault);
-	const claims: Claim[] = [{ subject: memberSubject(interaction.user.id, interaction.guildId), limit, scope: 'member' }];
+	const claims: Claim[] = [{ subject: memberSubject(interaction.user.id, guildId), limit, scope: 'member' }];
 	// The owner's cap per server (environment) bounds what the server's admins set.
 	const ownerCap = kind === 'image' ? config.QUOTA_SERVER_IMAGES : config.QUOTA_SERVER_VIDEO_SECONDS;
 	const adminBudget = settings?.budget[unit];
 	const serverBudget = adminBudget === undefined ? ownerCap : ownerCap === undefined ? adminBudget : Math.min(adminBudget, ownerCap);
-	if (interaction.guildId && serverBudget !== undefined) claims.push({ subject: `${SERVER_SUBJECT_PREFIX}${interaction.guildId}`, limit: serverBudget, scope: 'server' });
+	if (guildId && serverBudget !== undefined) claims.push({ subject: `${SERVER_SUBJECT_PREFIX}${guildId}`, limit: serverBudget, scope: 'server' });
 	const botBudget = kind === 'image' ? config.QUOTA_GLOBAL_IMAGES : config.QUOTA_GLOBAL_VIDEO_SECONDS;
 	if (botBudget !== undefined) claims.push({ subject: BOT_SUBJECT, limit: botBudget, scope: 'bot' });
 	return claims;
@@ -82,9 +86,26 @@ export function claimsFor(interaction: StartingInteraction, context: BotContext,
 
 /** The server's blocklist: a prompt that breaks it is refused with a neutral message, and the audit channel told. */
 function assertPromptAllowed(interaction: StartingInteraction, context: BotContext, prompt: string): void {
-	const rules = context.guilds.get(interaction.guildId)?.blocklist ?? [];
+	const guildId = botServerId(interaction);
+	const rules = (guildId && context.guilds.get(guildId)?.blocklist) || [];
 	const broken = brokenRule(prompt, rules);
 	if (broken === -1) return;
-	context.audit.promptRefused(interaction.guildId!, interaction.user.id, prompt, rules[broken]!);
+	context.audit.promptRefused(guildId!, interaction.user.id, prompt, rules[broken]!);
 	throw new UserError('PromptRefused', "This prompt can't be used in this server. Please rephrase it.");
+}
+
+/**
+ * Where the bot is not (a user install, a DM between users), a result can come back only in the
+ * reply, while the interaction's token lives. A job expected to take longer, the line ahead
+ * included, is refused before anything is spent rather than made and lost.
+ */
+async function assertDeliverableInTime(context: BotContext, request: Request): Promise<void> {
+	const typical = context.timings.typicalMs(request.kind, request.plan.model);
+	const expected = expectedMs(typical, await context.lineAhead(), context.config.MAX_CONCURRENT_TASKS);
+	if (expected <= TOKEN_LIFETIME_MS) return;
+	const minutes = Math.ceil(expected / 60_000);
+	throw new UserError(
+		'TooSlowHere',
+		`The bot isn't in this server, so it can only answer in this reply, within 15 minutes. Right now this would take about ${minutes} minutes, so nothing was started and nothing was taken from your quota. Please try again later, or in a server that has added the bot.`,
+	);
 }

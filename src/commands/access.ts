@@ -1,5 +1,8 @@
 import type { ChatInputCommandInteraction, MessageComponentInteraction, MessageContextMenuCommandInteraction, ModalSubmitInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
+import { userInstalledOnly } from '../discord/install-context.js';
+
+export { botAbsent, userInstalledOnly } from '../discord/install-context.js';
 import { UserError } from '../services/user-error.js';
 
 type AskingInteraction = ChatInputCommandInteraction | MessageComponentInteraction | ModalSubmitInteraction | MessageContextMenuCommandInteraction;
@@ -12,10 +15,12 @@ export function roleIdsOf(interaction: AskingInteraction): string[] {
 	return [...member.roles.cache.keys()];
 }
 
-/** True when the app runs here only as a user install (the server has not added the bot). */
-export function userInstalledOnly(interaction: AskingInteraction): boolean {
-	const owners = interaction.authorizingIntegrationOwners;
-	return Boolean(interaction.guildId) && Boolean(owners) && !owners.guildId && Boolean(owners.userId);
+/**
+ * The server whose settings, budgets and job lists apply: the interaction's, unless the bot is not
+ * in it (a user install), where a member's quota is theirs alone and no server settings exist.
+ */
+export function botServerId(interaction: AskingInteraction): string | null {
+	return userInstalledOnly(interaction) ? null : interaction.guildId;
 }
 
 /**
@@ -27,8 +32,8 @@ export function assertMayGenerate(interaction: AskingInteraction, context: BotCo
 	const access = context.guilds.getAccess();
 	if (!interaction.guildId) {
 		if (!access.dms) throw new UserError('NotAllowedHere', 'The bot does not take requests in DMs. Use it in a server channel.');
-	} else if (userInstalledOnly(interaction) && !access.userInstall) {
-		throw new UserError('NotAllowedHere', 'The bot can be used here only once this server adds it.');
+	} else if (userInstalledOnly(interaction)) {
+		if (!access.userInstall) throw new UserError('NotAllowedHere', 'The bot can be used here only once this server adds it.');
 	} else {
 		const settings = context.guilds.get(interaction.guildId)!;
 		const channelId = interaction.channelId ?? '';

@@ -6,7 +6,7 @@ import type { ImageJob } from '../services/jobs/job.js';
 import { planVideo, type ReferenceInput } from '../services/jobs/video-request.js';
 import { UserError } from '../services/user-error.js';
 import { acceptJob } from './accept.js';
-import { assertMayGenerate } from './access.js';
+import { assertMayGenerate, botServerId } from './access.js';
 import { planLimits, videoDefaults } from './video-defaults.js';
 import { referenceFrom } from './attachment-reference.js';
 import { requestersJob } from './job-lookup.js';
@@ -19,7 +19,7 @@ export async function pressAnimate(interaction: ButtonInteraction, jobId: string
 	const form = videoForm(
 		formId('animate', job.id, index),
 		{ title: `Animate image ${index}`, prompt: `@image1 ${job.settings.prompt}`, promptHint: `The image is @image1.`, ratio: ratioOfSize(job.settings.size) },
-		videoDefaults(context, interaction.guildId),
+		videoDefaults(context, botServerId(interaction)),
 	);
 	await interaction.showModal(form);
 }
@@ -32,7 +32,7 @@ export async function pressAnimate(interaction: ButtonInteraction, jobId: string
 export async function submitAnimate(interaction: ModalSubmitInteraction, jobId: string, index: number, context: BotContext): Promise<void> {
 	const job = await imageJob(context, jobId, interaction.user.id);
 	const values = readVideoForm(interaction);
-	const defaults = videoDefaults(context, interaction.guildId);
+	const defaults = videoDefaults(context, botServerId(interaction));
 	const reference = imageReference(interaction, job, index);
 	const plan = planVideo(
 		{ ...values, model: defaults.model, resolution: defaults.resolution, references: [reference] },

@@ -1,3 +1,4 @@
+import { botServerId } from './access.js';
 import { SlashCommandBuilder } from 'discord.js';
 import { renderJobList } from '../discord/render-jobs.js';
 import { respond } from '../discord/respond.js';
@@ -7,7 +8,7 @@ import type { Command } from './command.js';
 export const jobs = {
 	data: new SlashCommandBuilder().setName('jobs').setDescription('Your recent videos in this server: where each one is, or what went wrong'),
 	async execute(interaction, context) {
-		const recent = await context.jobs.recent(interaction.user.id, interaction.guildId, (jobId) => context.dispatch.find(jobId));
+		const recent = await context.jobs.recent(interaction.user.id, botServerId(interaction), (jobId) => context.dispatch.find(jobId));
 		await respond(interaction, renderJobList(recent), { ephemeral: true });
 	},
 } satisfies Command;

@@ -6,7 +6,7 @@ import { MAX_REFERENCES, planVideo, referenceKindOf, REFERENCE_KINDS, type Refer
 import { clip } from '../services/text.js';
 import { UserError } from '../services/user-error.js';
 import { acceptJob } from './accept.js';
-import { assertMayGenerate } from './access.js';
+import { assertMayGenerate, botServerId } from './access.js';
 import { planLimits, videoDefaults } from './video-defaults.js';
 import { referenceFrom, type AttachmentLike } from './attachment-reference.js';
 import type { MessageCommand } from './command.js';
@@ -57,7 +57,7 @@ export const makeVideo = {
 		const form = videoForm(
 			formId('make-video', draftId),
 			{ title: MAKE_A_VIDEO, prompt: `${citations.join(' ')} `, promptHint: `Cite them as ${citations.join(', ')} (in the message's order).` },
-			videoDefaults(context, interaction.guildId),
+			videoDefaults(context, botServerId(interaction)),
 		);
 		await interaction.showModal(form);
 	},
@@ -74,7 +74,7 @@ export async function submitMakeVideo(interaction: ModalSubmitInteraction, draft
 	let started = false;
 	try {
 		const values = readVideoForm(interaction);
-		const defaults = videoDefaults(context, interaction.guildId);
+		const defaults = videoDefaults(context, botServerId(interaction));
 		const plan = planVideo(
 			{ ...values, model: defaults.model, resolution: defaults.resolution, references: draft.references, ...(draft.leftOut.length > 0 && { leftOut: draft.leftOut }) },
 			planLimits(context),

@@ -6,7 +6,7 @@ import { memberLimit } from '../services/guilds/member-limits.js';
 import { FINAL_STATES } from '../services/jobs/job.js';
 import type { Claim } from '../services/quota/quota.js';
 import { claimsFor, type StartingInteraction } from './accept.js';
-import { roleIdsOf } from './access.js';
+import { roleIdsOf, botServerId } from './access.js';
 import type { Command } from './command.js';
 
 /**
@@ -22,7 +22,7 @@ export const quota = {
 
 /** The figures `/quota` shows, read with the same subjects and limits a request would be checked against (`claimsFor`). */
 export async function quotaView(interaction: StartingInteraction, context: BotContext): Promise<QuotaView> {
-	const settings = context.guilds.get(interaction.guildId);
+	const settings = context.guilds.get(botServerId(interaction));
 	const member = { userId: interaction.user.id, roleIds: roleIdsOf(interaction) };
 	const line = async (kind: 'video' | 'image'): Promise<QuotaLine> => {
 		const service = context.quotas[kind];
@@ -33,7 +33,7 @@ export async function quotaView(interaction: StartingInteraction, context: BotCo
 		const [own, server, bot] = await Promise.all((['member', 'server', 'bot'] as const).map((scope) => status(claims.find((claim) => claim.scope === scope))));
 		return { status: own!, source, ...(server && { server }), ...(bot && { bot }) };
 	};
-	const recent = await context.jobs.recent(interaction.user.id, interaction.guildId, (jobId) => context.dispatch.find(jobId));
+	const recent = await context.jobs.recent(interaction.user.id, botServerId(interaction), (jobId) => context.dispatch.find(jobId));
 	const jobs = recent
 		.filter((job) => !FINAL_STATES.has(job.state))
 		.map((stored) => {
@@ -42,5 +42,5 @@ export async function quotaView(interaction: StartingInteraction, context: BotCo
 			return { job, ...(job.queuePosition !== undefined && { place: job.queuePosition }) };
 		})
 		.filter(({ job }) => !FINAL_STATES.has(job.state));
-	return { inServer: Boolean(interaction.guildId), video: await line('video'), image: await line('image'), jobs, paused: context.credit.paused };
+	return { inServer: Boolean(botServerId(interaction)), video: await line('video'), image: await line('image'), jobs, paused: context.credit.paused };
 }

@@ -1,3 +1,4 @@
+import { botServerId } from './access.js';
 import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
 import { API_MAX_SECONDS } from '../services/relaydance/model-catalog.js';
@@ -50,7 +51,7 @@ for (const kind of REFERENCE_KINDS) {
 }
 
 function readOptions(interaction: ChatInputCommandInteraction, context: BotContext): VideoOptions {
-	const defaults = videoDefaults(context, interaction.guildId);
+	const defaults = videoDefaults(context, botServerId(interaction));
 	const { options } = interaction;
 	const references: ReferenceInput[] = [];
 	for (const kind of REFERENCE_KINDS) {

@@ -129,7 +129,8 @@ export class InteractionReplyView implements JobView {
 	private async showFinal<T>(send: (place: Place) => Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
 		const places: Place[] = [
 			...(this.replyUsable() ? [{ kind: 'reply' } as const] : []),
-			...(this.origin.channelId ? [{ kind: 'channel', channelId: this.origin.channelId } as const] : []),
+			// Where the bot is not (a user install), its token would only earn a 50001: the reply, then DMs.
+			...(this.origin.channelId && !this.origin.botAbsent ? [{ kind: 'channel', channelId: this.origin.channelId } as const] : []),
 			{ kind: 'dm' },
 		];
 		for (const place of places) {

@@ -1,6 +1,7 @@
 import { PermissionFlagsBits, type ChatInputCommandInteraction, type MessageComponentInteraction, type ModalSubmitInteraction } from 'discord.js';
 import type { ReplyAddress } from '../services/jobs/job.js';
 import { MB } from '../services/text.js';
+import { botAbsent } from './install-context.js';
 
 /** Discord's default upload limit: for the rare interaction that does not state its own, and for DMs. */
 export const DEFAULT_UPLOAD_LIMIT = 10 * MB;
@@ -29,6 +30,8 @@ export interface InteractionAddress extends ReplyAddress {
 	appPermissions: string;
 	/** The reply's message id, once Discord has told us (the first edit's answer). */
 	messageId?: string;
+	/** The bot is not in this place (a user install, a DM between users): its own token cannot post there, only the interaction can. */
+	botAbsent?: boolean;
 }
 
 type RepliedInteraction = ChatInputCommandInteraction | ModalSubmitInteraction | MessageComponentInteraction;
@@ -44,6 +47,7 @@ export function replyAddressOf(interaction: RepliedInteraction): InteractionAddr
 		channelId: interaction.channelId,
 		attachmentSizeLimit: interaction.attachmentSizeLimit ?? DEFAULT_UPLOAD_LIMIT,
 		appPermissions: interaction.appPermissions.bitfield.toString(),
+		...(botAbsent(interaction) && { botAbsent: true }),
 	};
 }
 

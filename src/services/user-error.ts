@@ -15,6 +15,7 @@ export class UserError extends Error {
 
 export type UserErrorId =
 	| 'PromptBlank'
+	| 'TooSlowHere'
 	| 'PromptTooLong'
 	| 'UnknownModel'
 	| 'SecondsOutOfRange'
