@@ -42,15 +42,24 @@ export function validateVideoRequest(body: unknown, models: string[]): Problem |
 	const content = metadata.content ?? [];
 	if (!Array.isArray(content)) return invalid("'content' must be an array");
 	const counts = { image_url: 0, video_url: 0, audio_url: 0 };
+	const frames = new Set<string>();
 	for (const item of content as Array<Record<string, unknown>>) {
 		const type = item?.type as keyof typeof LIMITS;
 		if (!(type in LIMITS)) return invalid(`unsupported content type '${String(item?.type)}'`);
 		const url = (item[type] as { url?: unknown } | undefined)?.url;
 		if (typeof url !== 'string' || !/^https?:\/\//.test(url)) return invalid(`content ${type} needs a url`);
-		if (item.role !== ROLES[type]) return invalid(`content ${type} needs role '${ROLES[type]}'`);
+		if (type === 'image_url' && (item.role === 'first_frame' || item.role === 'last_frame')) {
+			// Frame mode: the video starts from `first_frame` and ends on `last_frame`; it excludes reference mode.
+			if (frames.has(item.role)) return invalid(`at most one ${item.role}`);
+			frames.add(item.role);
+			continue;
+		}
+		if (item.role !== ROLES[type]) return invalid(`content ${type} needs role '${ROLES[type]}' (or, for an image, 'first_frame' or 'last_frame')`);
 		counts[type] += 1;
 		if (counts[type] > LIMITS[type]) return invalid(`at most ${LIMITS[type]} ${type} references`);
 	}
+	if (frames.size > 0 && counts.image_url + counts.video_url + counts.audio_url > 0) return invalid('first/last-frame mode excludes reference media (reference_image, reference_video, reference_audio)');
+	if (frames.has('last_frame') && !frames.has('first_frame')) return invalid("'last_frame' needs a 'first_frame'");
 	if (counts.audio_url > 0 && counts.image_url + counts.video_url === 0) return invalid('audio cannot be the only reference');
 	const cited = [...request.prompt.matchAll(/@image(\d+)/g)].map((match) => Number(match[1]));
 	if (cited.some((index) => index > counts.image_url)) return invalid(`the prompt cites @image${Math.max(...cited)} but only ${counts.image_url} images were given`);
