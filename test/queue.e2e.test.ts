@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { snowflake } from '../stand-ins/discord/payloads.js';
-import { startDiscordStandIn, textOf, type DiscordStandIn, type InteractionHandle } from '../stand-ins/discord/stand-in.js';
+import { buttonsOf, startDiscordStandIn, textOf, type DiscordStandIn, type InteractionHandle } from '../stand-ins/discord/stand-in.js';
 import { startRelayDanceSimulator, type RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
 import { runScript, type ScriptRun } from './support/bot-process.js';
 
@@ -125,8 +125,8 @@ describe('the line for RelayDance', () => {
 		await third.waitFor((h) => /2nd in line/.test(textOf(h.original)));
 		await third.waitFor((h) => /next in line/.test(textOf(h.original)), 20_000);
 		expect(third.history.some((message) => /2nd in line/.test(textOf(message)))).toBe(true);
-		const cancelButton = (third.original!.components as Array<{ components: Array<{ label: string; custom_id: string }> }>)[0]!.components.find((button) => button.label === 'Cancel')!;
-		await discord.press(third.original!, cancelButton.custom_id, { userId });
+		const cancelButton = buttonsOf(third.original).find((button) => button.label === 'Cancel')!;
+		await discord.press(third.original!, cancelButton.custom_id!, { userId });
 		await third.waitFor((h) => /Cancelled/.test(textOf(h.original)));
 		expect(textOf(third.original)).toContain('Your 15 s of quota were given back.');
 		await Promise.all([running.finished(20_000), second.finished(20_000)]);
