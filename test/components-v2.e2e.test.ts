@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { Routes } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buttonsOf, galleryOf, textOf, titleOf } from '../stand-ins/discord/stand-in.js';
 import { COMPONENTS_V2, componentsV2Problem } from '../stand-ins/discord/messages.js';
+import { snowflake } from '../stand-ins/discord/payloads.js';
 import { startHarness, type Harness } from './support/harness.js';
 
 /** Results as Discord's current layout: one Components V2 card per job, checked by the stand-in as Discord checks it. */
@@ -42,6 +44,22 @@ describe('the result card (Components V2)', () => {
 		const link = buttonsOf(final).find((button) => button.style === 5);
 		expect(link?.url).toMatch(/^http/);
 		expect(textOf(final)).toContain('here is a link');
+		expect(h.discord.violations).toEqual([]);
+	});
+
+	it('still answers the buttons of a result posted before the card (the old embed layout)', async () => {
+		const userId = snowflake();
+		const first = await h.discord.invoke('video', { prompt: `an old result ${marker()}` }, { userId });
+		await first.finished();
+		const again = buttonsOf(first.original).find((button) => button.label === 'Again')!.custom_id!;
+		// What the bot posted before Components V2: an embed, and the buttons in a top-level row.
+		const legacy = (await h.bot.client.rest.post(Routes.channelMessages(h.discord.world.channelId), {
+			body: { embeds: [{ title: '✅ Video ready', description: 'an old result' }], components: [{ type: 1, components: [{ type: 2, style: 2, label: 'Again', custom_id: again }] }] },
+		})) as { id: string };
+		const pressed = await h.discord.press({ id: legacy.id }, again, { userId });
+		await pressed.finished();
+		expect(titleOf(pressed.original)).toBe('✅ Video ready');
+		expect(pressed.original!.files).toHaveLength(1);
 		expect(h.discord.violations).toEqual([]);
 	});
 
