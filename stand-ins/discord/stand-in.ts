@@ -189,6 +189,8 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 	const byId = new Map<string, InteractionHandle>();
 	const cdn = new Map<string, { data: Buffer; type: string }>();
 	const violations: string[] = [];
+	/** Messages the bot deleted with its token (`DELETE /channels/{id}/messages/{id}`), as they were. */
+	const deletedMessages: SentMessage[] = [];
 	const replyExists = (channelId: string, messageId: string) =>
 		[...byId.values()].some((handle) => handle.channelId === channelId && handle.original?.id === messageId);
 	const guilds = new StandInGuilds(world);
@@ -276,7 +278,7 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 			if (answer.fault === 'stored-then-reset') return void res.socket?.resetAndDestroy();
 			return json(res, answer.status, answer.message ? messageJson(answer.message, messageContext()) : answer.body);
 		}
-		if ((method === 'GET' || method === 'PATCH') && (match = route(/^\/channels\/(\d+)\/messages\/(\d+)$/))) return channelMessage(method, match[1]!, match[2]!, body, files, res);
+		if ((method === 'GET' || method === 'PATCH' || method === 'DELETE') && (match = route(/^\/channels\/(\d+)\/messages\/(\d+)$/))) return channelMessage(method, match[1]!, match[2]!, body, files, res);
 		if (method === 'GET' && (match = route(/^\/channels\/(\d+)$/))) return getChannel(match[1]!, res);
 		if (method === 'GET' && (match = route(/^\/guilds\/(\d+)\/(members|roles)(?:\/(\d+))?$/))) return guildRead(match[1]!, match[2] as 'members' | 'roles', match[3], res);
 		if (method === 'POST' && path === '/users/@me/channels') {
@@ -372,6 +374,14 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		// Ephemeral messages are not reachable with the bot token.
 		if (!link || !message || message.channelId !== channelId || message.ephemeral) return json(res, 404, { message: 'Unknown Message', code: 10008 });
 		if (method === 'GET') return json(res, 200, messageJson(message, messageContext()));
+		if (method === 'DELETE') {
+			// The bot deletes its own messages freely; a member's would need Manage Messages, which the stand-in's bot lacks.
+			if (message.authorId) return json(res, 403, { message: 'Missing Permissions', code: 50013 });
+			link.remove();
+			deletedMessages.push(message);
+			res.writeHead(204).end();
+			return;
+		}
 		if (message.authorId) return json(res, 403, { message: 'Cannot edit a message authored by another user', code: 50005 });
 		link.replace(editMessage(message, (body ?? {}) as Record<string, unknown>, files, channelId));
 		return json(res, 200, messageJson(link.current()!, messageContext()));
@@ -941,6 +951,7 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 		/** Any bot token works; this one encodes the stand-in's application id. */
 		botToken: `${Buffer.from(world.applicationId).toString('base64')}.stand-in.${randomBytes(16).toString('hex')}`,
 		violations,
+		deletedMessages,
 		/** Messages the bot posted with its token in the world's channel (`messagesIn` for any other). */
 		channelMessages: channels.guildMessages,
 		messagesIn,
