@@ -36,6 +36,7 @@ export type UserErrorId =
 	| 'NotAllowedHere'
 	| 'PromptRefused'
 	| 'CreditExhausted'
+	| 'IntakePaused'
 	| 'StoreUnavailable'
 	| 'NotAdmin'
 	| 'BadSetting';
