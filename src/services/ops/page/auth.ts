@@ -82,7 +82,7 @@ export class OpsAuth {
 	mayAct(request: IncomingMessage, caller: Caller): Refusal | undefined {
 		if (!caller) return { status: 401, reason: 'log in first' };
 		if (caller.via === 'bearer') return undefined;
-		if (!sameOrigin(request)) return { status: 403, reason: 'this request did not come from the operator page' };
+		if (sameOrigin(request) !== true) return { status: 403, reason: 'this request did not come from the operator page' };
 		const given = Buffer.from(String(request.headers[CSRF_HEADER] ?? ''));
 		const expected = Buffer.from(caller.csrf);
 		if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { status: 403, reason: 'missing or wrong CSRF token' };
@@ -105,19 +105,25 @@ export class OpsAuth {
 }
 
 /**
- * True when the browser says the request comes from the page's own origin: `Origin` (which every
- * browser sends with a POST) names the host the request was sent to. Behind a reverse proxy that
- * rewrites `Host`, the proxy's `X-Forwarded-Host` is what the browser saw.
+ * Whether the browser says the request comes from the page's own origin: `Origin` naming the host
+ * the request was sent to (behind a reverse proxy that rewrites `Host`, the proxy's
+ * `X-Forwarded-Host` is what the browser saw), or, where the browser sends `Origin: null` (as it
+ * does for same-origin requests under `Referrer-Policy: no-referrer`), `Sec-Fetch-Site:
+ * same-origin`. Undefined when the request says neither (not a browser).
  */
-export function sameOrigin(request: IncomingMessage): boolean {
+export function sameOrigin(request: IncomingMessage): boolean | undefined {
 	const origin = request.headers.origin;
-	if (!origin || origin === 'null') return false;
-	const host = firstValue(request.headers['x-forwarded-host']) ?? request.headers.host;
-	try {
-		return new URL(origin).host === host;
-	} catch {
-		return false;
+	if (origin && origin !== 'null') {
+		const host = firstValue(request.headers['x-forwarded-host']) ?? request.headers.host;
+		try {
+			return new URL(origin).host === host;
+		} catch {
+			return false;
+		}
 	}
+	const site = request.headers['sec-fetch-site'];
+	if (site) return site === 'same-origin';
+	return origin === 'null' ? false : undefined;
 }
 
 function cookiesOf(request: IncomingMessage): Record<string, string> {

@@ -101,7 +101,7 @@ export function operatorPage(options: OperatorPageOptions): OpsHandler {
 
 	async function logIn(request: IncomingMessage, response: ServerResponse): Promise<void> {
 		// A login posted from another site would log the operator's browser in to a session of the attacker's choosing.
-		if (request.headers.origin && !sameOrigin(request)) return login(response, 403, 'This login did not come from this page.');
+		if (sameOrigin(request) === false) return login(response, 403, 'This login did not come from this page.');
 		const body = await readBody(request).catch(() => undefined);
 		const token = body === undefined ? undefined : new URLSearchParams(body).get('token');
 		if (!token || !auth.tokenMatches(token)) {
@@ -120,7 +120,7 @@ export function operatorPage(options: OperatorPageOptions): OpsHandler {
 			return refuse(response, 401, 'log in first');
 		}
 		// bull-board's own requests carry no CSRF token: its changes must at least come from this origin.
-		if (!read && caller.via === 'cookie' && !sameOrigin(request)) return refuse(response, 403, 'this request did not come from the operator page');
+		if (!read && caller.via === 'cookie' && sameOrigin(request) !== true) return refuse(response, 403, 'this request did not come from the operator page');
 		for (const [name, value] of Object.entries(QUEUES_HEADERS)) response.setHeader(name, value);
 		options.queues!(request, response);
 	}
