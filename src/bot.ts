@@ -41,6 +41,8 @@ import { BotMetrics } from './services/ops/metrics.js';
 import { InvalidRequestWindow, INVALID_REQUEST_LIMIT } from './services/ops/invalid-requests.js';
 import { startOpsServer, type OpsServer } from './services/ops/ops-server.js';
 import { DiscordAnswers } from './discord/discord-answers.js';
+import { IntakePause } from './services/ops/page/intake-pause.js';
+import { setUpOperatorPage } from './services/ops/page/setup.js';
 
 /** Where a credit pause is kept across restarts. */
 const CREDIT_KEY = 'bot:credit';
@@ -183,8 +185,11 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		},
 		callbacks: signer && { urlFor: (jobId) => signer.urlFor(jobId), waker, fallbackPollMs: config.WEBHOOK_FALLBACK_POLL_MS },
 	});
+	// The operator's pause of new requests: in the store, and on Redis announced to every process.
+	const intake = await new IntakePause(store, async (paused) => void (await signals?.intakeChanged(paused))).load();
 	signals = await cluster?.listen({
-		cancel: (jobId) => runner.cancel(jobId),
+		cancel: (jobId, by) => runner.cancel(jobId, by),
+		intake: (paused) => void intake.heard(paused),
 		creditPaused: (pausedUntil) => credit.pauseHeard({ pausedUntil }),
 		wake: (jobId) => void waker.wake(jobId),
 		settings: (key) => void guilds.refresh(key).catch((error: unknown) => logger.warn({ err: error, key }, 'could not read changed settings')),
@@ -203,6 +208,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		usage,
 		audit,
 		credit,
+		intake,
 		drafts: new DraftStore(store),
 		catalog: new ModelCatalog(() => relaydance.listModels(), config.VIDEO_MODELS, logger),
 		imageCatalog: new ModelCatalog(() => relaydance.listModels(), config.IMAGE_MODELS, logger, undefined, makesImages),
@@ -215,6 +221,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		tasks: () => ({ inFlight: taskSlots.running, waiting: taskSlots.waiting }),
 		creditPaused: () => credit.paused,
 		invalidRequests: () => invalidRequests.count(),
+		intakePaused: () => intake.paused,
 		...(cluster && { queue: () => cluster.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed') }),
 	});
 	let opsServer: OpsServer | undefined;
@@ -275,6 +282,24 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 					host: config.OPS_HOST,
 					metrics,
 					logger,
+					...(config.OPS_TOKEN && {
+						page: setUpOperatorPage({
+							token: config.OPS_TOKEN,
+							jobs,
+							dispatch: context.dispatch,
+							intake,
+							credit,
+							invalidRequests,
+							prices: config.MODEL_PRICES,
+							...(cluster && { cluster: { queue: cluster.queue, processes: () => cluster.processes() } }),
+							views,
+							tmpDir,
+							maxOutputBytes: config.MAX_OUTPUT_MB * MB,
+							outputHosts: [new URL(config.RELAYDANCE_BASE_URL).hostname],
+							role,
+							logger,
+						}),
+					}),
 					checks: {
 						store: async () => (await store.get('store:ping'), true),
 						...(cluster && { redis: () => cluster.ping() }),
@@ -338,6 +363,6 @@ function countStarts(dispatch: JobDispatch, metrics: BotMetrics | undefined): Jo
 			return dispatch.launch(job, release);
 		},
 		find: (jobId) => dispatch.find(jobId),
-		cancel: (jobId) => dispatch.cancel(jobId),
+		cancel: (jobId, by) => dispatch.cancel(jobId, by),
 	};
 }

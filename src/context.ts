@@ -39,6 +39,8 @@ export interface BotContext {
 	audit: AuditLog;
 	/** Closed while RelayDance's balance is spent. */
 	credit: CreditGate;
+	/** Closed while the bot's operator has paused new requests (the operator page). */
+	intake: { readonly paused: boolean };
 	jobs: JobStore;
 	/** Starts, finds and cancels jobs, wherever they run. */
 	dispatch: JobDispatch;

@@ -1,5 +1,6 @@
 import type { ChatInputCommandInteraction, MessageComponentInteraction, MessageContextMenuCommandInteraction, ModalSubmitInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
+import { INTAKE_PAUSED } from '../services/ops/page/intake-pause.js';
 import { userInstalledOnly } from '../discord/install-context.js';
 
 export { botAbsent, userInstalledOnly } from '../discord/install-context.js';
@@ -26,7 +27,8 @@ export function botServerId(interaction: AskingInteraction): string | null {
 /**
  * Refuses, before anything is spent, a request from where a server's admins (or the bot-wide
  * access settings) do not allow one: DMs or user installs turned off, a channel not on the
- * server's list, a member without the required role, or the bot's credit spent.
+ * server's list, a member without the required role, the bot's credit spent, or intake paused
+ * by the bot's operator.
  */
 export function assertMayGenerate(interaction: AskingInteraction, context: BotContext): void {
 	const access = context.guilds.getAccess();
@@ -47,6 +49,7 @@ export function assertMayGenerate(interaction: AskingInteraction, context: BotCo
 		}
 	}
 	if (context.credit.paused) throw new UserError('CreditExhausted', CREDIT_SPENT);
+	if (context.intake.paused) throw new UserError('IntakePaused', INTAKE_PAUSED);
 }
 
 /** Told to members while RelayDance's balance is spent. */

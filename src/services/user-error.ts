@@ -37,6 +37,7 @@ export type UserErrorId =
 	| 'NotAllowedHere'
 	| 'PromptRefused'
 	| 'CreditExhausted'
+	| 'IntakePaused'
 	| 'StoreUnavailable'
 	| 'NotAdmin'
 	| 'BadSetting';

@@ -23,6 +23,7 @@ import { FencedRecords } from './fenced-records.js';
 import { Reconciler } from './reconciler.js';
 import { EpochWatch } from './epoch.js';
 import { checkRedis } from './redis-checks.js';
+import { readQueue, readWorkers, type QueueFigures, type WorkerFigures } from './status-report.js';
 import { quotaHashPrefix } from '../quota/redis-quota.js';
 import { LOSS_ANNOUNCED_PREFIX } from './names.js';
 
@@ -121,12 +122,18 @@ export class Cluster {
 		this.redis.on('ready', onReconnect);
 	}
 
-	/** True for the one process that should tell the audit channels of this loss. */
+	/** Workers alive by their heartbeats and the shared queue, as `npm run status` reads them (for the operator page). */
+	async processes(): Promise<{ workers: WorkerFigures; queue: QueueFigures }> {
+		const [workers, queue] = await Promise.all([readWorkers(this.redis, this.queue), readQueue(this.redis, this.queue)]);
+		return { workers, queue };
+	}
+
 	/** True when Redis answers a PING (for `/readyz`). */
 	async ping(): Promise<boolean> {
 		return (await this.redis.ping()) === 'PONG';
 	}
 
+	/** True for the one process that should tell the audit channels of this loss. */
 	async firstToAnnounce(lost: string): Promise<boolean> {
 		return (await this.redis.set(LOSS_ANNOUNCED_PREFIX + lost, this.id, 'PX', 24 * 60 * 60_000, 'NX')) === 'OK';
 	}

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
-import { CANCELLED, errorFailure } from '../jobs/failure.js';
+import { cancelledBy, errorFailure, type CancelledBy } from '../jobs/failure.js';
 import { firstResponses } from '../jobs/first-responses.js';
 import type { CancelOutcome, JobDispatch } from '../jobs/job-dispatch.js';
 import { CANCELLABLE_STATES, FINAL_STATES, type Job } from '../jobs/job.js';
@@ -65,8 +65,8 @@ export class QueueDispatch implements JobDispatch {
 	 * it (still waiting in the queue): taken out, so no worker can take it any more, and failed here.
 	 * Else whichever process runs it is asked, and answers.
 	 */
-	async cancel(jobId: string): Promise<CancelOutcome> {
-		const here = this.runner.cancel(jobId);
+	async cancel(jobId: string, by: CancelledBy = 'requester'): Promise<CancelOutcome> {
+		const here = this.runner.cancel(jobId, by);
 		if (here !== 'not-running') return here;
 		const job = await this.jobs.get(jobId);
 		if (!job || FINAL_STATES.has(job.state)) return 'not-running';
@@ -76,10 +76,10 @@ export class QueueDispatch implements JobDispatch {
 		const queuedAs = (await this.queuedAs(jobId)) ?? jobId;
 		const state = await this.queue.getJobState(queuedAs);
 		if ((state === 'waiting' || state === 'delayed' || state === 'prioritized') && (await this.queue.remove(queuedAs)) === 1) {
-			await this.runner.abandon(job, CANCELLED);
+			await this.runner.abandon(job, cancelledBy(by));
 			return 'cancelled';
 		}
-		return this.signals.askCancel(jobId);
+		return this.signals.askCancel(jobId, by);
 	}
 
 	private queuedAs(jobId: string): Promise<string | null> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
+import type { CancelledBy } from '../jobs/failure.js';
 import type { CancelOutcome } from '../jobs/job-dispatch.js';
 import { SIGNALS_CHANNEL } from './names.js';
 
@@ -8,7 +9,8 @@ import { SIGNALS_CHANNEL } from './names.js';
 const ANSWER_MS = 1_500;
 
 type Signal =
-	| { type: 'cancel'; jobId: string; replyTo: string }
+	| { type: 'cancel'; jobId: string; replyTo: string; by?: CancelledBy }
+	| { type: 'intake'; paused: boolean }
 	| { type: 'wake'; jobId: string }
 	| { type: 'settings'; key: string }
 	| { type: 'credit'; pausedUntil: number };
@@ -16,13 +18,15 @@ type Signal =
 /** What this process does when asked about a job it may be running. */
 export interface SignalHandlers {
 	/** Answers `not-running` when the job is not running here: then this process stays silent. */
-	cancel(jobId: string): CancelOutcome;
+	cancel(jobId: string, by: CancelledBy): CancelOutcome;
 	/** A RelayDance callback for the job came in, maybe to another process. */
 	wake(jobId: string): void;
 	/** A process changed the settings record under `key` (a server's, or the bot-wide access). */
 	settings(key: string): void;
 	/** A process saw RelayDance's balance spent: every process pauses until then. */
 	creditPaused(pausedUntil: number): void;
+	/** The operator paused or resumed intake (the store holds it; this tells every process at once). */
+	intake?(paused: boolean): void;
 }
 
 /**
@@ -52,7 +56,7 @@ export class ClusterSignals {
 	}
 
 	/** Asks every process to cancel the job; answers what the one running it did, or `not-running` when none answered. */
-	async askCancel(jobId: string): Promise<CancelOutcome> {
+	async askCancel(jobId: string, by: CancelledBy = 'requester'): Promise<CancelOutcome> {
 		const id = randomUUID();
 		const answered = new Promise<CancelOutcome>((resolve) => {
 			const timer = setTimeout(() => finish('not-running'), ANSWER_MS);
@@ -63,7 +67,7 @@ export class ClusterSignals {
 			};
 			this.replies.set(id, finish);
 		});
-		await this.publish({ type: 'cancel', jobId, replyTo: `${this.replyChannel}|${id}` });
+		await this.publish({ type: 'cancel', jobId, by, replyTo: `${this.replyChannel}|${id}` });
 		return answered;
 	}
 
@@ -75,6 +79,11 @@ export class ClusterSignals {
 	/** Tells every process (this one too) that submissions pause until `pausedUntil`. */
 	async creditPaused(pausedUntil: number): Promise<void> {
 		await this.publish({ type: 'credit', pausedUntil });
+	}
+
+	/** Tells every process (this one too) that the operator paused or resumed intake. */
+	async intakeChanged(paused: boolean): Promise<void> {
+		await this.publish({ type: 'intake', paused });
 	}
 
 	/** Tells every process a callback came for the job. */
@@ -93,8 +102,9 @@ export class ClusterSignals {
 			if (signal.type === 'wake') return this.handlers.wake(signal.jobId);
 			if (signal.type === 'settings') return this.handlers.settings(signal.key);
 			if (signal.type === 'credit') return typeof signal.pausedUntil === 'number' ? this.handlers.creditPaused(signal.pausedUntil) : undefined;
+			if (signal.type === 'intake') return typeof signal.paused === 'boolean' ? this.handlers.intake?.(signal.paused) : undefined;
 			if (signal.type !== 'cancel' || typeof signal.replyTo !== 'string') return;
-			const outcome = this.handlers.cancel(signal.jobId);
+			const outcome = this.handlers.cancel(signal.jobId, signal.by === 'operator' ? 'operator' : 'requester');
 			if (outcome === 'not-running') return;
 			const [channel, id] = signal.replyTo.split('|');
 			void this.publisher.publish(channel!, JSON.stringify({ id, outcome })).catch((error: unknown) => this.logger.warn({ err: error }, 'could not answer a Cancel'));

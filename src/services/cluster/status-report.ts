@@ -72,7 +72,7 @@ export interface ClusterStatus {
 	};
 }
 
-async function readQueue(redis: Redis, queue: Queue): Promise<QueueFigures> {
+export async function readQueue(redis: Redis, queue: Queue): Promise<QueueFigures> {
 	const key = `${queue.opts.prefix ?? 'bull'}:${queue.name}`;
 	const [counts, stalled, paused, globalConcurrency] = await Promise.all([
 		queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'),
@@ -94,7 +94,7 @@ async function readQueue(redis: Redis, queue: Queue): Promise<QueueFigures> {
 	};
 }
 
-async function readWorkers(redis: Redis, queue: Queue): Promise<WorkerFigures> {
+export async function readWorkers(redis: Redis, queue: Queue): Promise<WorkerFigures> {
 	const keys = await scanKeys(redis, `${WORKER_HEARTBEAT_PREFIX}*`);
 	const pipeline = redis.pipeline();
 	for (const key of keys) pipeline.get(key).pttl(key);

@@ -50,6 +50,17 @@ export const NOT_SHOWN: JobFailure = { kind: 'NotShown', message: 'The images we
 /** The requester pressed Cancel before anything was sent to RelayDance. */
 export const CANCELLED: JobFailure = { kind: 'Cancelled', message: 'Cancelled before anything was sent to RelayDance.' };
 
+/** The bot's operator cancelled it from the operator page, before anything was sent to RelayDance. */
+export const CANCELLED_BY_OPERATOR: JobFailure = { kind: 'Cancelled', code: 'operator', message: "Cancelled by the bot's operator before anything was sent to RelayDance." };
+
+/** Who pressed Cancel: the member who asked (the button), or the bot's operator (the operator page). */
+export type CancelledBy = 'requester' | 'operator';
+
+/** What the member is told, by who cancelled. */
+export function cancelledBy(by: CancelledBy): JobFailure {
+	return by === 'operator' ? CANCELLED_BY_OPERATOR : CANCELLED;
+}
+
 /** RelayDance answered an image request with no image the bot could fetch. */
 export const NO_IMAGES: JobFailure = { kind: 'NoImages', message: 'RelayDance answered without any image the bot could fetch. Try again, or change the prompt.' };
 

@@ -1,3 +1,4 @@
+import type { CancelledBy } from './failure.js';
 import type { Job } from './job.js';
 import type { JobRunner } from './job-runner.js';
 
@@ -17,8 +18,8 @@ export interface JobDispatch {
 	launch(job: Job, release: () => void): Promise<void>;
 	/** The job as this process runs it now (fresher than its record), if it does. */
 	find(jobId: string): Job | undefined;
-	/** Cancels a job that has sent nothing to RelayDance, wherever it is. */
-	cancel(jobId: string): Promise<CancelOutcome>;
+	/** Cancels a job that has sent nothing to RelayDance, wherever it is; `by` picks what its member is told. */
+	cancel(jobId: string, by?: CancelledBy): Promise<CancelOutcome>;
 }
 
 /** Every job runs in this process. */
@@ -33,7 +34,7 @@ export class LocalDispatch implements JobDispatch {
 		return this.runner.find(jobId);
 	}
 
-	async cancel(jobId: string): Promise<CancelOutcome> {
-		return this.runner.cancel(jobId);
+	async cancel(jobId: string, by?: CancelledBy): Promise<CancelOutcome> {
+		return this.runner.cancel(jobId, by);
 	}
 }

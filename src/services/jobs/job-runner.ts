@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { within } from '../sleep.js';
+import { cancelledBy, type CancelledBy } from './failure.js';
 import { firstResponses } from './first-responses.js';
 import { CANCELLABLE_STATES, FINAL_STATES, type Job, type JobFailure } from './job.js';
 import { HeldTaskSlots } from './run/held-task-slots.js';
@@ -24,8 +25,8 @@ export class JobRunner {
 	private readonly running = new Map<string, Promise<void>>();
 	/** Each running job, as the runner holds it (fresher than the store), for buttons to read. */
 	private readonly held = new Map<string, Job>();
-	/** Jobs the requester cancelled, until their run ends. */
-	private readonly cancelled = new Set<string>();
+	/** Jobs cancelled (by their requester or the operator), with what the member is told, until their run ends. */
+	private readonly cancelled = new Map<string, JobFailure>();
 	/** Aborted when the bot starts stopping: waits, downloads and deliveries end, and no new submit starts. */
 	private readonly stopping = new AbortController();
 	/** Aborted at the end of the grace period: submits still in flight are cut off. */
@@ -56,7 +57,7 @@ export class JobRunner {
 		const existing = this.running.get(job.id);
 		if (existing) return existing;
 		this.held.set(job.id, job);
-		const run = firstResponses.turn().then(() => runJob(jobContext(this.parts, job), () => this.cancelled.has(job.id))).finally(() => {
+		const run = firstResponses.turn().then(() => runJob(jobContext(this.parts, job), () => this.cancelled.get(job.id))).finally(() => {
 			this.running.delete(job.id);
 			this.held.delete(job.id);
 			this.cancelled.delete(job.id);
@@ -76,15 +77,16 @@ export class JobRunner {
 	 * Cancels a running job that has sent nothing to RelayDance (`queued` or `uploading`): it ends
 	 * `failed` with its quota refunded, and its message says so. Answers what happened: `cancelled`,
 	 * `too-late` (a task may exist: it cannot be called back), or `not-running` (not in this process).
+	 * `by` picks what the member's message says.
 	 */
-	cancel(jobId: string): 'cancelled' | 'too-late' | 'not-running' {
+	cancel(jobId: string, by: CancelledBy = 'requester'): 'cancelled' | 'too-late' | 'not-running' {
 		const job = this.held.get(jobId);
 		if (!job) return 'not-running';
 		if (!CANCELLABLE_STATES.has(job.state)) return 'too-late';
 		// A job held but not yet in its submit (waiting its turn) starts its submit cancelled.
 		let controller = this.parts.inSubmit.get(jobId);
 		if (!controller) this.parts.inSubmit.set(jobId, (controller = new AbortController()));
-		this.cancelled.add(jobId);
+		this.cancelled.set(jobId, cancelledBy(by));
 		controller.abort(new CancelledError());
 		return 'cancelled';
 	}

@@ -1,5 +1,5 @@
 import { mayHaveBilled } from '../billing.js';
-import { CANCELLED, errorFailure } from '../failure.js';
+import { errorFailure } from '../failure.js';
 import { CANCELLABLE_STATES, type ImageJob, type JobFailure, type VideoJob } from '../job.js';
 import { fail } from './fail.js';
 import type { JobContext } from './job-context.js';
@@ -12,7 +12,7 @@ import { runVideo } from './run-video.js';
  * left in the store (the bot is stopping), left to the worker that holds it now, or `failed`
  * (cancelled, or an error). Never throws.
  */
-export async function runJob(ctx: JobContext, cancelled: () => boolean): Promise<void> {
+export async function runJob(ctx: JobContext, cancelled: () => JobFailure | undefined): Promise<void> {
 	const { job, deps, log, effects } = ctx;
 	try {
 		effects.attachView(deps.views.open(job));
@@ -27,9 +27,10 @@ export async function runJob(ctx: JobContext, cancelled: () => boolean): Promise
 			return;
 		}
 		if (error instanceof JobMovedError) return leftToOwner(ctx);
-		if (cancelled() && CANCELLABLE_STATES.has(job.state)) {
-			log.info('cancelled by the requester before anything was sent');
-			return await failUnlessMoved(ctx, CANCELLED);
+		const cancel = cancelled();
+		if (cancel && CANCELLABLE_STATES.has(job.state)) {
+			log.info({ by: cancel.code ?? 'requester' }, 'cancelled before anything was sent');
+			return await failUnlessMoved(ctx, cancel);
 		}
 		const billed = mayHaveBilled(job.state, error);
 		log[billed ? 'warn' : 'error']({ err: error, state: job.state, possiblyBilled: billed }, billed ? 'job failed; RelayDance may have billed it without delivery' : 'job failed');
