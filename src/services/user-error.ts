@@ -39,4 +39,9 @@ export type UserErrorId =
 	| 'CreditExhausted'
 	| 'StoreUnavailable'
 	| 'NotAdmin'
-	| 'BadSetting';
+	| 'BadSetting'
+	| 'AlreadyDeleted'
+	| 'NotAllowedToDelete'
+	| 'OwnResult'
+	| 'NotInServer'
+	| 'NotModerator';
