@@ -1,7 +1,7 @@
 import type { ButtonInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
 import { auditReport, DECISION_MARK, decisionLine, MODERATOR_ONLY, REPORT_AGAIN, REPORT_NOT_HERE, REPORT_OWN, REPORT_THANKS } from '../discord/render-moderation.js';
-import { deferReply, NO_MENTIONS, respond } from '../discord/respond.js';
+import { deferReply, NO_MENTIONS } from '../discord/respond.js';
 import { resultPlace, setResultHidden } from '../discord/result-message.js';
 import type { Decision } from '../services/moderation/reports.js';
 import { UserError } from '../services/user-error.js';
@@ -19,7 +19,7 @@ export async function pressReport(interaction: ButtonInteraction, jobId: string,
 	await deferReply(interaction, { ephemeral: true });
 	const { added, count } = await context.reports.add(job.id, interaction.user.id);
 	if (!added) {
-		await respond(interaction, { content: REPORT_AGAIN }, { ephemeral: true });
+		await interaction.editReply({ content: REPORT_AGAIN, allowedMentions: NO_MENTIONS });
 		return;
 	}
 	let hidden = false;
@@ -31,7 +31,7 @@ export async function pressReport(interaction: ButtonInteraction, jobId: string,
 	}
 	context.logger.info({ jobId, userId: interaction.user.id, count, hidden }, 'result reported');
 	context.audit.moderation(job.requester.guildId, auditReport(job, interaction.user.id, resultPlace(job)?.link, count, hidden));
-	await respond(interaction, { content: REPORT_THANKS }, { ephemeral: true });
+	await interaction.editReply({ content: REPORT_THANKS, allowedMentions: NO_MENTIONS });
 }
 
 /** **Hide**, **Delete** or **Dismiss** on a report in the audit channel: moderators only; the audit message notes who decided what. */
