@@ -55,7 +55,8 @@ export async function removeResult(job: Job, by: string, byModerator: boolean, c
 	const live = context.dispatch.find(job.id);
 	if (live) {
 		live.removed = removed;
-		await context.jobs.save(live, { now: true });
+		// On Redis the fence may belong to another worker by now: the record is then marked as stored.
+		await context.jobs.save(live, { now: true }).catch(() => context.jobs.annotate(job.id, { removed }));
 	} else await context.jobs.annotate(job.id, { removed });
 	context.logger.info({ jobId: job.id, userId: by, byModerator, outcome }, 'result deleted');
 	context.audit.moderation(job.requester.guildId, { content: auditDeleted(job, by, resultPlace(job)?.link, byModerator) });
