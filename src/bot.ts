@@ -28,6 +28,7 @@ import { CreditGate, type CreditPause } from './services/relaydance/credit-gate.
 import { GuildSettingsStore } from './services/guilds/guild-settings.js';
 import { UsageLedger } from './services/guilds/usage.js';
 import { AuditLog } from './discord/audit-log.js';
+import { StoredReports } from './services/moderation/reports.js';
 import { DEFAULT_ACCESS } from './commands/registration.js';
 import { makesImages } from './services/relaydance/image-models.js';
 import { RelayDanceClient } from './services/relaydance/client.js';
@@ -207,6 +208,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		guilds,
 		usage,
 		audit,
+		reports: cluster?.reports ?? new StoredReports(store, config.JOB_RETENTION_DAYS * 24 * 60 * 60_000),
 		credit,
 		intake,
 		drafts: new DraftStore(store),

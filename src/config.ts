@@ -107,6 +107,8 @@ export const configSchema = z.object({
 	SHUTDOWN_GRACE_MS: positiveInt(10_000),
 	/** Finished jobs' records are deleted this many days after their last change (`/jobs` shows them until then). */
 	JOB_RETENTION_DAYS: positiveInt(7),
+	/** A result reported by this many members is hidden (its media shown as a spoiler) until a moderator decides. */
+	REPORTS_TO_HIDE: positiveInt(3),
 	/**
 	 * Public base URL at which RelayDance can reach this bot (e.g. `https://bot.example.com`).
 	 * When set, tasks carry a `callback_url` and the bot waits for the callback instead of polling,

@@ -5,6 +5,7 @@ import type { JobDispatch } from './services/jobs/job-dispatch.js';
 import type { JobStore } from './services/jobs/job-store.js';
 import type { DraftStore } from './services/jobs/drafts.js';
 import type { AuditLog } from './discord/audit-log.js';
+import type { ReportBook } from './services/moderation/reports.js';
 import type { GuildSettingsStore } from './services/guilds/guild-settings.js';
 import type { UsageBook } from './services/guilds/usage.js';
 import type { CreditGate } from './services/relaydance/credit-gate.js';
@@ -37,6 +38,8 @@ export interface BotContext {
 	usage: UsageBook;
 	/** Each server's audit channel. */
 	audit: AuditLog;
+	/** Members' reports on results and moderators' decisions (Delete, Report). */
+	reports: ReportBook;
 	/** Closed while RelayDance's balance is spent. */
 	credit: CreditGate;
 	/** Closed while the bot's operator has paused new requests (the operator page). */

@@ -78,7 +78,7 @@ describe('/image', () => {
 		expect(text).toContain('1024x1024');
 		expect(text).toContain(`<@${userId}>`);
 		expect(reply.pinged).toBe(false);
-		expect(buttonsOf(reply).map((candidate) => candidate.label)).toEqual(['Animate', 'Animate', 'Again']);
+		expect(buttonsOf(reply).map((candidate) => candidate.label)).toEqual(['Animate', 'Animate', 'Again', 'Delete', 'Report']);
 		expect(imageCalls(tag)).toHaveLength(1);
 		expect(imageCalls(tag)[0]!.body).toMatchObject({ model: 'grok-imagine-image', n: 2, size: '1024x1024' });
 

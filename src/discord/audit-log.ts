@@ -1,4 +1,4 @@
-import { Routes, type REST } from 'discord.js';
+import { Routes, type APIActionRowComponent, type APIButtonComponent, type REST } from 'discord.js';
 import type { Logger } from '../logger.js';
 import type { GuildSettingsStore } from '../services/guilds/guild-settings.js';
 import { spendOf, type ModelPrices } from '../services/guilds/usage.js';
@@ -37,6 +37,12 @@ export class AuditLog {
 		if (channelId) this.post(channelId, `🚫 Refused a prompt from <@${userId}> (blocklist rule \`${clip(rule, 60)}\`)\n> ${oneLine(prompt)}`);
 	}
 
+	/** A moderation note (a deleted result; a report, with the moderators' buttons), worded in `render-moderation.ts`. */
+	moderation(guildId: string | null, message: { content: string; components?: Array<APIActionRowComponent<APIButtonComponent>> }): void {
+		const channelId = this.channelOf(guildId);
+		if (channelId) this.post(channelId, message.content, guildId ?? undefined, message.components);
+	}
+
 	/** RelayDance's balance is spent: once per server with an audit channel. */
 	creditExhausted(retryMinutes: number): void {
 		this.toEveryServer(
@@ -68,9 +74,9 @@ export class AuditLog {
 		return guildId ? this.guilds.get(guildId)?.auditChannelId : undefined;
 	}
 
-	private post(channelId: string, content: string, guildId?: string): void {
+	private post(channelId: string, content: string, guildId?: string, components?: Array<APIActionRowComponent<APIButtonComponent>>): void {
 		this.rest
-			.post(Routes.channelMessages(channelId), { body: { content: clip(content, 2000), allowed_mentions: NO_MENTIONS } })
+			.post(Routes.channelMessages(channelId), { body: { content: clip(content, 2000), allowed_mentions: NO_MENTIONS, ...(components && { components }) } })
 			.catch((error: unknown) => this.logger.warn({ err: error, channelId, guildId }, 'could not post to the audit channel'));
 	}
 }

@@ -34,3 +34,21 @@ export function parseForm(customId: string): { kind: FormKind; key: string; inde
 
 /** The text inputs and selects of the video form (Animate, Make a video). The prompt's id says "prompt". */
 export const FORM_FIELDS = { prompt: 'prompt', seconds: 'seconds', ratio: 'ratio', audio: 'audio' } as const;
+
+/**
+ * Moderation buttons: under a result (`delete`, `report`), on the ephemeral confirmation
+ * (`delete-yes`, `delete-no`) and on a report in the audit channel (`hide`, `dismiss`, `mod-delete`).
+ * Each names the job, so they keep working after a restart.
+ */
+export type ModerationAction = 'delete' | 'report' | 'delete-yes' | 'delete-no' | 'hide' | 'dismiss' | 'mod-delete';
+
+const MODERATION = /^rd:(delete|report|delete-yes|delete-no|hide|dismiss|mod-delete):([\w-]{1,64})$/;
+
+export function moderationButtonId(action: ModerationAction, jobId: string): string {
+	return `rd:${action}:${jobId}`;
+}
+
+export function parseModerationButton(customId: string): { action: ModerationAction; jobId: string } | undefined {
+	const match = MODERATION.exec(customId);
+	return match ? { action: match[1] as ModerationAction, jobId: match[2]! } : undefined;
+}

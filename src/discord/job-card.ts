@@ -25,8 +25,8 @@ const ALT_TEXT_LIMIT = 1024;
 /**
  * A job's message as one Components V2 card: a container holding the headline and what was asked
  * (a text display), the video or images themselves (a media gallery of the message's attachments,
- * the prompt as alt text), the settings and the job id (small text), and the buttons in its own
- * action row; a result sent as a link gets a Link button. A note outside the card (why the result
+ * the prompt as alt text), the settings and the job id (small text), and the buttons in action
+ * rows as rendered; a result sent as a link gets a Link button. A note outside the card (why the result
  * is in a DM, say) is a text display above it. With the flag, Discord refuses `content` and
  * `embeds`, so the body carries neither; `attachments` are set by the caller where files go.
  */
@@ -61,9 +61,14 @@ export function toCardBody(rendered: Rendered): RESTPatchAPIWebhookWithTokenMess
 		card.addSeparatorComponents(new SeparatorBuilder().setDivider(true));
 		card.addTextDisplayComponents(new TextDisplayBuilder().setContent(take(footer)));
 	}
-	const buttons = (rendered.components ?? []).flatMap((row) => row.components).map((button) => ButtonBuilder.from(button));
-	if (rendered.link) buttons.push(new ButtonBuilder().setStyle(ButtonStyle.Link).setURL(rendered.link.url).setLabel(rendered.link.label));
-	if (buttons.length > 0) card.addActionRowComponents(new ActionRowBuilder<ButtonBuilder>().addComponents(buttons.slice(0, 5)));
+	// The rendered rows as they come (the job's own buttons, then Delete and Report), the Link button after the first row's.
+	const rows = (rendered.components ?? []).map((row) => row.components.map((button) => ButtonBuilder.from(button))).filter((row) => row.length > 0);
+	if (rendered.link) {
+		const link = new ButtonBuilder().setStyle(ButtonStyle.Link).setURL(rendered.link.url).setLabel(rendered.link.label);
+		if (rows[0] && rows[0].length < 5) rows[0].push(link);
+		else rows.unshift([link]);
+	}
+	for (const buttons of rows.slice(0, 5)) card.addActionRowComponents(new ActionRowBuilder<ButtonBuilder>().addComponents(buttons.slice(0, 5)));
 	components.push(card.toJSON());
 	return { flags: MessageFlags.IsComponentsV2, components, allowed_mentions: NO_MENTIONS };
 }

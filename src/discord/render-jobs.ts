@@ -2,6 +2,7 @@ import { TimestampStyles, time } from 'discord.js';
 import type { Job, JobState } from '../services/jobs/job.js';
 import { clip } from '../services/text.js';
 import type { Rendered } from './render.js';
+import { removedNote } from './render-moderation.js';
 
 /** RelayDance deletes a finished video about a day after it is made: its link is good that long from `madeAt`. */
 export const VIDEO_LINK_LIFETIME_MS = 24 * 60 * 60_000;
@@ -33,6 +34,7 @@ export function renderJobList(jobs: Job[], now = Date.now()): Rendered {
 function detail(job: Job, now: number): string[] {
 	if (job.state === 'failed') return [clip(job.failure?.message ?? 'It could not be made.', 300)];
 	if (job.state !== 'delivered' || !job.result) return [];
+	if (job.removed) return [removedNote(job.removed)];
 	const found: string[] = [];
 	if (job.result.messageUrl) found.push(`[the message](${job.result.messageUrl})`);
 	const expires = job.result.madeAt + VIDEO_LINK_LIFETIME_MS;

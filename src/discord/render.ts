@@ -8,7 +8,8 @@ import { clip, formatBytes } from '../services/text.js';
 import { REFERENCE_KINDS } from '../services/jobs/video-request.js';
 import { missingChannelPermissions } from './reply-address.js';
 import { VIDEO_LINK_LIFETIME_MS } from './render-jobs.js';
-import { jobButtonId } from './custom-ids.js';
+import { jobButtonId, parseModerationButton } from './custom-ids.js';
+import { resultModerationRow } from './render-moderation.js';
 
 /** Everything a user sees goes through here: one place decides wording, limits and mentions. */
 export interface Rendered {
@@ -104,7 +105,7 @@ export function renderDelivered(
 	}
 	return {
 		embeds: [embed(job, COLORS.done, HEADLINES.delivered, lines)],
-		components: [row(button('again', job.id))],
+		components: [row(button('again', job.id)), resultModerationRow(job.id, { report: true })],
 		...(delivery === 'attachment' ? { media: [{ fileName: video.fileName, description: job.settings.prompt }] } : { link: { url: video.url, label: 'Open the video' } }),
 	};
 }
@@ -129,7 +130,7 @@ export function renderImages(job: ImageJob, images: Pick<GeneratedImage, 'fileNa
 	const animate = images.map((_, index) => ({ ...button('animate', job.id, ButtonStyle.Primary, index + 1), ...(images.length > 1 && { emoji: { name: NUMBER_EMOJIS[index]! } }) }));
 	return {
 		embeds: [embed(job, COLORS.done, title, lines)],
-		components: [row(...animate, button('again', job.id))],
+		components: [row(...animate, button('again', job.id)), resultModerationRow(job.id, { report: true })],
 		media: images.map((image) => ({ fileName: image.fileName, description: image.revisedPrompt ?? job.settings.prompt })),
 	};
 }
@@ -147,7 +148,9 @@ export function renderElsewhere(rendered: Rendered, where: 'channel' | 'dm', to:
 		where === 'channel'
 			? `<@${to.userId}> I could no longer update my reply to your ${command}, so here is the result.`
 			: `I couldn't post in ${to.channelId ? `<#${to.channelId}>` : 'the channel'}, so here is the result of your ${command}.`;
-	return { ...rendered, content: rendered.content ? `${lead}\n${rendered.content}` : lead };
+	// In a DM only the requester sees the result: there is no one else to report it.
+	const components = where === 'dm' ? rendered.components?.map((line) => ({ ...line, components: line.components.filter((item) => !('custom_id' in item && parseModerationButton(item.custom_id)?.action === 'report')) })) : rendered.components;
+	return { ...rendered, content: rendered.content ? `${lead}\n${rendered.content}` : lead, ...(components && { components }) };
 }
 
 export function renderFailed(job: Job): Rendered {

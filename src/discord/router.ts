@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Interaction, RepliableInteraction } from 'discord.js';
+import type { ButtonInteraction, Interaction, RepliableInteraction } from 'discord.js';
 import { pressAgain } from '../commands/again.js';
 import { pressAnimate, submitAnimate } from '../commands/animate.js';
 import { pressCancel } from '../commands/cancel.js';
+import { confirmDelete, keepResult, pressDelete } from '../commands/delete-result.js';
+import { pressDecision, pressReport } from '../commands/report-result.js';
 import type { Command, MessageCommand } from '../commands/command.js';
 import { submitMakeVideo } from '../commands/make-video.js';
 import type { BotContext } from '../context.js';
 import { isStoreUnavailable } from '../services/store/store-unavailable.js';
 import { UserError } from '../services/user-error.js';
-import { parseForm, parseJobButton } from './custom-ids.js';
+import { parseForm, parseJobButton, parseModerationButton, type ModerationAction } from './custom-ids.js';
 import { renderInternalError, renderRefusal } from './render.js';
 import { respond } from './respond.js';
 
@@ -45,6 +47,8 @@ export function routeInteractions(commands: Command[], messageCommands: MessageC
 			return command && (() => command.execute(interaction, context));
 		}
 		if (interaction.isButton()) {
+			const moderation = parseModerationButton(interaction.customId);
+			if (moderation) return () => MODERATION_HANDLERS[moderation.action](interaction, moderation.jobId, context);
 			const button = parseJobButton(interaction.customId);
 			if (!button) return undefined;
 			if (button.action === 'again') return () => pressAgain(interaction, button.jobId, context);
@@ -60,6 +64,17 @@ export function routeInteractions(commands: Command[], messageCommands: MessageC
 		return undefined;
 	}
 }
+
+/** Delete and Report under a result, their confirmation, and the moderators' buttons in the audit channel. */
+const MODERATION_HANDLERS: Record<ModerationAction, (interaction: ButtonInteraction, jobId: string, context: BotContext) => Promise<void>> = {
+	delete: pressDelete,
+	'delete-yes': confirmDelete,
+	'delete-no': (interaction) => keepResult(interaction),
+	report: pressReport,
+	hide: (interaction, jobId, context) => pressDecision(interaction, 'hide', jobId, context),
+	dismiss: (interaction, jobId, context) => pressDecision(interaction, 'dismiss', jobId, context),
+	'mod-delete': (interaction, jobId, context) => pressDecision(interaction, 'delete', jobId, context),
+};
 
 /** Shown when the shared store (Redis) does not answer: nothing was taken, and the member can simply ask again. */
 export const STORE_UNAVAILABLE = "The bot can't reach its job store right now, so nothing was started and nothing was taken from your quota. Please try again in a minute.";

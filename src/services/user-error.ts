@@ -40,4 +40,9 @@ export type UserErrorId =
 	| 'IntakePaused'
 	| 'StoreUnavailable'
 	| 'NotAdmin'
-	| 'BadSetting';
+	| 'BadSetting'
+	| 'AlreadyDeleted'
+	| 'NotAllowedToDelete'
+	| 'OwnResult'
+	| 'NotInServer'
+	| 'NotModerator';

@@ -238,11 +238,13 @@ export function buttonsOf(message: SentMessage | undefined): Array<{ label?: str
 	return allComponents(message?.components ?? []).filter((component) => component.type === 2) as never;
 }
 
-/** The files a Components V2 message shows in its media galleries, by `attachment://` name. */
-export function galleryOf(message: SentMessage | undefined): Array<{ url: string; description: string | null }> {
+/** The files a Components V2 message shows in its media galleries, by `attachment://` name, and whether each is a spoiler. */
+export function galleryOf(message: SentMessage | undefined): Array<{ url: string; description: string | null; spoiler: boolean }> {
 	return allComponents(message?.components ?? [])
 		.filter((component) => component.type === 12)
-		.flatMap((gallery) => (gallery.items as Array<{ media: { url: string }; description?: string | null }>).map((item) => ({ url: item.media.url, description: item.description ?? null })));
+		.flatMap((gallery) =>
+			(gallery.items as Array<{ media: { url: string }; description?: string | null; spoiler?: boolean }>).map((item) => ({ url: item.media.url, description: item.description ?? null, spoiler: item.spoiler ?? false })),
+		);
 }
 
 /** True when a message holds a job's final word. */

@@ -383,6 +383,11 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 			return;
 		}
 		if (message.authorId) return json(res, 403, { message: 'Cannot edit a message authored by another user', code: 50005 });
+		const v2 = componentsV2Problem(body, files, message);
+		if (v2) {
+			violations.push(`PATCH /channels/{channel_id}/messages/{message_id}: ${v2}`);
+			return json(res, 400, { message: 'Invalid Form Body', code: 50035, errors: [v2] });
+		}
 		link.replace(editMessage(message, (body ?? {}) as Record<string, unknown>, files, channelId));
 		return json(res, 200, messageJson(link.current()!, messageContext()));
 	}

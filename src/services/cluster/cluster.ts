@@ -9,6 +9,7 @@ import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { IMAGES, VIDEO_SECONDS, type QuotaBook } from '../quota/quota.js';
 import { RedisUsage } from '../guilds/redis-usage.js';
+import { RedisReports } from '../moderation/redis-reports.js';
 import { RedisActiveJobs } from '../quota/redis-active-jobs.js';
 import { RedisAdmission } from '../quota/redis-admission.js';
 import { RedisQuota } from '../quota/redis-quota.js';
@@ -55,6 +56,8 @@ export class Cluster {
 	/** The slot and the quota in one script: one round trip before a gateway defers. */
 	readonly admission: RedisAdmission;
 	readonly usage: RedisUsage;
+	/** Reports on results and moderators' decisions, shared by every process. */
+	readonly reports: RedisReports;
 	readonly queue: Queue;
 	/** Job record writes with their fences; on a connection of their own that waits out a Redis away rather than fail. */
 	readonly fences: FencedRecords;
@@ -93,6 +96,7 @@ export class Cluster {
 		this.activeJobs = new RedisActiveJobs(this.redis, config.MAX_ACTIVE_JOBS_PER_USER, 2 * config.POLL_TIMEOUT_MS + 60 * 60_000);
 		this.admission = new RedisAdmission(this.redis, this.activeJobs, quotas);
 		this.usage = new RedisUsage(this.redis, config.MODEL_PRICES, (error) => logger.error({ err: error }, 'could not record usage'));
+		this.reports = new RedisReports(this.redis, config.JOB_RETENTION_DAYS * 24 * 60 * 60_000);
 		// Adding, removing and reading jobs answer a member too: they fail while Redis is away, rather than wait.
 		this.queue = new Queue(QUEUE_NAME, { connection: { ...connection, maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_MS }, prefix: QUEUE_PREFIX });
 		this.queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));

@@ -77,6 +77,16 @@ export class JobStore {
 		return raw === undefined ? undefined : readJobRecord(raw);
 	}
 
+	/**
+	 * Adds `patch` to a final job's record as stored, outside the writer: on Redis the writer's fence
+	 * belongs to whichever worker ran the job, and a final record is not written again by it.
+	 */
+	async annotate(id: string, patch: Partial<Pick<Job, 'removed'>>): Promise<void> {
+		const key = `${JOB_KEY_PREFIX}${id}`;
+		const raw = await this.store.get<Record<string, unknown>>(key);
+		if (raw !== undefined) await this.store.set(key, { ...raw, ...patch });
+	}
+
 	/** Each job as stored (undefined where there is none), in the order asked. */
 	async getMany(ids: string[]): Promise<Array<Job | undefined>> {
 		if (ids.length === 0) return [];

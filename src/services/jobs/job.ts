@@ -92,6 +92,16 @@ interface JobCommon {
 	failure?: JobFailure;
 	/** True once the quota went back to the user. */
 	refunded?: boolean;
+	/** Set once the result's message was deleted (Delete): `/jobs` says so. The charge stays. */
+	removed?: JobRemoval;
+}
+
+/** Who deleted a job's result, and when. */
+export interface JobRemoval {
+	by: string;
+	at: number;
+	/** Deleted by a member with Manage Messages other than the requester. */
+	byModerator: boolean;
 }
 
 export interface VideoJob extends JobCommon {
