@@ -70,7 +70,7 @@ contract('reports kept in the Keyv store (SQLite)', async () => {
 
 describe.skipIf(!REDIS_URL)('on Redis', () => {
 	const connect = () => {
-		const redis = new Redis(redisDb(14));
+		const redis = new Redis(redisDb(15));
 		closers.push(() => redis.quit());
 		return redis;
 	};
