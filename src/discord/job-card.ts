@@ -26,7 +26,7 @@ const ALT_TEXT_LIMIT = 1024;
  * A job's message as one Components V2 card: a container holding the headline and what was asked
  * (a text display), the video or images themselves (a media gallery of the message's attachments,
  * the prompt as alt text), the settings and the job id (small text), and the buttons in its own
- * action row; a result sent as a link gets a Link button. A note outside the card (why the result
+ * action rows (5 a row); a result sent as a link gets a Link button. A note outside the card (why the result
  * is in a DM, say) is a text display above it. With the flag, Discord refuses `content` and
  * `embeds`, so the body carries neither; `attachments` are set by the caller where files go.
  */
@@ -63,7 +63,8 @@ export function toCardBody(rendered: Rendered): RESTPatchAPIWebhookWithTokenMess
 	}
 	const buttons = (rendered.components ?? []).flatMap((row) => row.components).map((button) => ButtonBuilder.from(button));
 	if (rendered.link) buttons.push(new ButtonBuilder().setStyle(ButtonStyle.Link).setURL(rendered.link.url).setLabel(rendered.link.label));
-	if (buttons.length > 0) card.addActionRowComponents(new ActionRowBuilder<ButtonBuilder>().addComponents(buttons.slice(0, 5)));
+	// Discord takes at most 5 buttons in a row: more go in the next one.
+	for (let start = 0; start < buttons.length; start += 5) card.addActionRowComponents(new ActionRowBuilder<ButtonBuilder>().addComponents(buttons.slice(start, start + 5)));
 	components.push(card.toJSON());
 	return { flags: MessageFlags.IsComponentsV2, components, allowed_mentions: NO_MENTIONS };
 }

@@ -4,6 +4,7 @@ import { pressAgain } from '../commands/again.js';
 import { pressAnimate, submitAnimate } from '../commands/animate.js';
 import { pressCancel } from '../commands/cancel.js';
 import type { Command, MessageCommand } from '../commands/command.js';
+import { pressEdit, submitEdit } from '../commands/edit.js';
 import { submitMakeVideo } from '../commands/make-video.js';
 import type { BotContext } from '../context.js';
 import { isStoreUnavailable } from '../services/store/store-unavailable.js';
@@ -49,12 +50,14 @@ export function routeInteractions(commands: Command[], messageCommands: MessageC
 			if (!button) return undefined;
 			if (button.action === 'again') return () => pressAgain(interaction, button.jobId, context);
 			if (button.action === 'cancel') return () => pressCancel(interaction, button.jobId, context);
+			if (button.action === 'edit') return () => pressEdit(interaction, button.jobId, context);
 			return () => pressAnimate(interaction, button.jobId, button.index ?? 1, context);
 		}
 		if (interaction.isModalSubmit()) {
 			const form = parseForm(interaction.customId);
 			if (!form) return undefined;
 			if (form.kind === 'animate') return () => submitAnimate(interaction, form.key, form.index ?? 1, context);
+			if (form.kind === 'edit') return () => submitEdit(interaction, form.key, context);
 			return () => submitMakeVideo(interaction, form.key, context);
 		}
 		return undefined;
