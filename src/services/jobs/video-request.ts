@@ -107,7 +107,7 @@ export function planVideo(options: VideoOptions, limits: ValidationLimits): Vide
 function planFrames(options: VideoOptions, prompt: string, frames: ReferenceInput[], references: ReferenceInput[], limits: ValidationLimits): VideoPlan {
 	if (references.length > 0) throw new UserError('FramesWithReferences', framesWithReferences(references.map(referenceLabel)));
 	if (!frames.some((frame) => frame.role === 'first_frame')) throw new UserError('LastFrameAlone', LAST_FRAME_ALONE);
-	for (const frame of frames) checkReference(frame, limits.maxAttachmentBytes);
+	for (const frame of frames) checkReference({ ...frame, kind: 'image' }, limits.maxAttachmentBytes); // a frame is an image, whatever it says
 	const citation = /@(image|video|audio)\d+\b/i.exec(prompt);
 	if (citation) throw new UserError('FrameCited', frameCited(citation[0]));
 	return { ...options, prompt, references: frames, apiPrompt: prompt };
