@@ -78,7 +78,7 @@ describe('/image', () => {
 		expect(text).toContain('1024x1024');
 		expect(text).toContain(`<@${userId}>`);
 		expect(reply.pinged).toBe(false);
-		expect(buttonsOf(reply).map((candidate) => candidate.label)).toEqual(['Animate', 'Animate', 'Again', 'Delete', 'Report']);
+		expect(buttonsOf(reply).map((candidate) => candidate.label)).toEqual(['Animate', 'Animate', 'Again', 'Edit', 'Delete', 'Report']);
 		expect(imageCalls(tag)).toHaveLength(1);
 		expect(imageCalls(tag)[0]!.body).toMatchObject({ model: 'grok-imagine-image', n: 2, size: '1024x1024' });
 
@@ -195,7 +195,7 @@ describe('buttons', () => {
 		await pressed.waitFor((handle) => handle.modal !== undefined);
 		const promptField = JSON.stringify(pressed.modal!.components);
 		expect(promptField).toContain('"custom_id":"prompt"');
-		const submitted = await discord.submitModal(pressed, { prompt: `@image1 flies away ${tag}`, seconds: '5' }, { userId });
+		const submitted = await discord.submitModal(pressed, { prompt: `@image1 flies away ${tag}`, seconds: '5', image_role: ['reference'] }, { userId });
 		await submitted.finished(20_000);
 		expect(textOf(submitted.original)).toContain('Video ready');
 		const [call] = videoCalls(`flies away ${tag}`);

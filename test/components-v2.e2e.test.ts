@@ -29,7 +29,7 @@ describe('the result card (Components V2)', () => {
 		expect(galleryOf(final)).toEqual([{ url: `attachment://${final.files[0]!.filename}`, description: `a paper boat ${tag}`, spoiler: false }]);
 		expect(titleOf(final)).toBe('✅ Video ready');
 		expect(textOf(final)).toContain('Model: doubao-seedance-2-0-1080p');
-		expect(buttonsOf(final).map((button) => button.label)).toEqual(['Again', 'Delete', 'Report']);
+		expect(buttonsOf(final).map((button) => button.label)).toEqual(['Again', 'Edit', 'Delete', 'Report']);
 		// Progress was a card too (the deferral, first, is Discord's own "thinking…").
 		expect(handle.history.map((message) => Boolean(message.componentsV2))).toEqual([false, ...handle.history.slice(1).map(() => true)]);
 		expect(h.discord.violations).toEqual([]);
@@ -68,7 +68,7 @@ describe('the result card (Components V2)', () => {
 		await handle.finished();
 		const final = handle.original!;
 		expect(galleryOf(final).map((item) => item.url)).toEqual(final.files.map((file) => `attachment://${file.filename}`));
-		expect(buttonsOf(final).map((button) => button.label)).toEqual(['Animate', 'Animate', 'Again', 'Delete', 'Report']);
+		expect(buttonsOf(final).map((button) => button.label)).toEqual(['Animate', 'Animate', 'Again', 'Edit', 'Delete', 'Report']);
 		expect(h.discord.violations).toEqual([]);
 	});
 });

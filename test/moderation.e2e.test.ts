@@ -109,7 +109,7 @@ describe('Delete', () => {
 		const handle = await discord.invoke('video', { prompt: `a kite ${tag}`, seconds: 5 }, { userId });
 		await handle.finished(20_000);
 		const result = handle.original!;
-		expect(buttonsOf(result).map((button) => button.label)).toEqual(['Again', 'Delete', 'Report']);
+		expect(buttonsOf(result).map((button) => button.label)).toEqual(['Again', 'Edit', 'Delete', 'Report']);
 
 		expect(await deleteConfirmed(result, userId)).toBe(DELETE_DONE);
 		expect(isDeleted(result) || handle.originalDeleted).toBe(true);
@@ -236,6 +236,8 @@ describe('after a restart', () => {
 		const moderator = snowflake();
 		await press(reportsOf(tag)[0]!, 'Delete', moderator, MODERATOR);
 		await until(() => handle.original === undefined, 'the result deleted');
+		// The record is marked after the message goes, and the audit line follows the mark.
+		await until(() => auditAbout(tag).some((message) => textOf(message).includes(`<@${moderator}> (moderator) deleted`)), 'the audit line');
 		const listing = await discord.invoke('jobs', {}, { userId });
 		expect(await answerOf(listing)).toContain('A moderator deleted the message.');
 	});

@@ -10,7 +10,8 @@ import { assertMayGenerate, botServerId } from './access.js';
 import { planLimits, videoDefaults } from './video-defaults.js';
 import { referenceFrom } from './attachment-reference.js';
 import { requestersJob } from './job-lookup.js';
-import { ratioOfSize, readVideoForm, videoForm } from './video-form.js';
+import { ratioOfSize, readVideoForm, videoForm, withImageRole } from './video-form.js';
+import { ANIMATE_PROMPT_HINT } from '../discord/render-creative.js';
 
 /** **Animate** under image N of an `/image` result: opens the video form (a modal must be the first answer). */
 export async function pressAnimate(interaction: ButtonInteraction, jobId: string, index: number, context: BotContext): Promise<void> {
@@ -18,14 +19,15 @@ export async function pressAnimate(interaction: ButtonInteraction, jobId: string
 	assertMayGenerate(interaction, context);
 	const form = videoForm(
 		formId('animate', job.id, index),
-		{ title: `Animate image ${index}`, prompt: `@image1 ${job.settings.prompt}`, promptHint: `The image is @image1.`, ratio: ratioOfSize(job.settings.size) },
+		{ title: `Animate image ${index}`, prompt: job.settings.prompt, promptHint: ANIMATE_PROMPT_HINT, ratio: ratioOfSize(job.settings.size), imageRole: 'first_frame' },
 		videoDefaults(context, botServerId(interaction)),
 	);
 	await interaction.showModal(form);
 }
 
 /**
- * The Animate form, sent: a `/video` with the image as `@image1`. The image is read from the
+ * The Animate form, sent: a `/video` from the image as its start frame, or with it as `@image1`
+ * when the form says it is a reference. The image is read from the
  * message the button is under (Discord gives a fresh link to it); RelayDance's own link is the
  * fallback when the message did not come with the form.
  */
@@ -33,9 +35,8 @@ export async function submitAnimate(interaction: ModalSubmitInteraction, jobId: 
 	const job = await imageJob(context, jobId, interaction.user.id);
 	const values = readVideoForm(interaction);
 	const defaults = videoDefaults(context, botServerId(interaction));
-	const reference = imageReference(interaction, job, index);
 	const plan = planVideo(
-		{ ...values, model: defaults.model, resolution: defaults.resolution, references: [reference] },
+		{ ...values, model: defaults.model, resolution: defaults.resolution, ...withImageRole(values, imageReference(interaction, job, index)) },
 		planLimits(context),
 	);
 	await acceptJob(interaction, context, { kind: 'video', plan });

@@ -10,7 +10,7 @@ import { assertMayGenerate, botServerId } from './access.js';
 import { planLimits, videoDefaults } from './video-defaults.js';
 import { referenceFrom, type AttachmentLike } from './attachment-reference.js';
 import type { MessageCommand } from './command.js';
-import { readVideoForm, videoForm } from './video-form.js';
+import { readVideoForm, videoForm, withImageRole } from './video-form.js';
 
 /** The command's name is fixed: scripts outside the project look for it. */
 export const MAKE_A_VIDEO = 'Make a video';
@@ -56,7 +56,7 @@ export const makeVideo = {
 		const citations = REFERENCE_KINDS.flatMap((kind) => taken.references.filter((reference) => reference.kind === kind).map((reference) => `@${kind}${reference.slot}`));
 		const form = videoForm(
 			formId('make-video', draftId),
-			{ title: MAKE_A_VIDEO, prompt: `${citations.join(' ')} `, promptHint: `Cite them as ${citations.join(', ')} (in the message's order).` },
+			{ title: MAKE_A_VIDEO, prompt: `${citations.join(' ')} `, promptHint: `Cite them as ${citations.join(', ')} (in the message's order).`, ...(oneImage(taken.references) && { imageRole: 'reference' }) },
 			videoDefaults(context, botServerId(interaction)),
 		);
 		await interaction.showModal(form);
@@ -75,8 +75,9 @@ export async function submitMakeVideo(interaction: ModalSubmitInteraction, draft
 	try {
 		const values = readVideoForm(interaction);
 		const defaults = videoDefaults(context, botServerId(interaction));
+		const media = oneImage(draft.references) ? withImageRole(values, draft.references[0]!) : { prompt: values.prompt, references: draft.references };
 		const plan = planVideo(
-			{ ...values, model: defaults.model, resolution: defaults.resolution, references: draft.references, ...(draft.leftOut.length > 0 && { leftOut: draft.leftOut }) },
+			{ ...values, ...media, model: defaults.model, resolution: defaults.resolution, ...(draft.leftOut.length > 0 && { leftOut: draft.leftOut }) },
 			planLimits(context),
 		);
 		await acceptJob(interaction, context, { kind: 'video', plan });
@@ -84,4 +85,9 @@ export async function submitMakeVideo(interaction: ModalSubmitInteraction, draft
 	} finally {
 		await claimed.done(started).catch(() => {});
 	}
+}
+
+/** A message with one image and nothing else: its form asks whether the image is the start frame or a reference. */
+function oneImage(references: ReferenceInput[]): boolean {
+	return references.length === 1 && references[0]!.kind === 'image';
 }

@@ -9,7 +9,8 @@ import {
 } from 'discord.js';
 import type { VideoDefaults } from './video-defaults.js';
 import { FORM_FIELDS } from '../discord/custom-ids.js';
-import { PROMPT_MAX_LENGTH, RATIOS } from '../services/jobs/video-request.js';
+import { PROMPT_MAX_LENGTH, RATIOS, type ReferenceInput } from '../services/jobs/video-request.js';
+import { IMAGE_ROLE_FIELD } from '../discord/render-creative.js';
 import { secondsRange } from '../services/relaydance/model-catalog.js';
 import { clip } from '../services/text.js';
 import { UserError } from '../services/user-error.js';
@@ -21,7 +22,12 @@ export interface FormDefaults {
 	/** Shown under the prompt's label, e.g. how to cite the images. */
 	promptHint?: string;
 	ratio?: string;
+	/** Set when the form is about one image: it asks whether that image is the start frame or a reference, this one chosen. */
+	imageRole?: ImageRole;
 }
+
+/** What a form's single image is: the video's start frame, or a reference cited as `@image1`. */
+export type ImageRole = 'first_frame' | 'reference';
 
 /** The settings a member chose in the form. */
 export interface FormValues {
@@ -29,6 +35,8 @@ export interface FormValues {
 	seconds: number;
 	ratio: string | undefined;
 	audio: boolean;
+	/** Only from a form that asked (one image). */
+	imageRole?: ImageRole;
 }
 
 /**
@@ -69,7 +77,22 @@ export function videoForm(customId: string, defaults: FormDefaults, video: Video
 				new StringSelectMenuOptionBuilder().setLabel('Off: silent clip').setValue('off').setDefault(!video.audio),
 			),
 	);
-	return new ModalBuilder().setCustomId(customId).setTitle(clip(defaults.title, 45)).addLabelComponents(prompt, seconds, ratio, audio);
+	const labels = [prompt, seconds, ratio, audio];
+	if (defaults.imageRole) labels.push(imageRoleField(defaults.imageRole));
+	return new ModalBuilder().setCustomId(customId).setTitle(clip(defaults.title, 45)).addLabelComponents(...labels);
+}
+
+/** The question a form about one image asks: start frame or reference (a select in a label, as the ratio is). */
+function imageRoleField(chosen: ImageRole): LabelBuilder {
+	return new LabelBuilder().setLabel(IMAGE_ROLE_FIELD.label).setStringSelectMenuComponent(
+		new StringSelectMenuBuilder()
+			.setCustomId(FORM_FIELDS.imageRole)
+			.setRequired(true)
+			.addOptions(
+				new StringSelectMenuOptionBuilder().setLabel(IMAGE_ROLE_FIELD.firstFrame).setValue('first_frame').setDefault(chosen === 'first_frame'),
+				new StringSelectMenuOptionBuilder().setLabel(IMAGE_ROLE_FIELD.reference).setValue('reference').setDefault(chosen === 'reference'),
+			),
+	);
 }
 
 /** Reads the form back; a value that is not one gets its own message. */
@@ -79,7 +102,24 @@ export function readVideoForm(interaction: ModalSubmitInteraction): FormValues {
 	if (!/^\d{1,2}$/.test(rawSeconds)) throw new UserError('BadModalValue', `Seconds must be a whole number; you wrote \`${clip(rawSeconds, 20) || 'nothing'}\`.`);
 	const ratio = fields.getStringSelectValues(FORM_FIELDS.ratio)[0];
 	const audio = fields.getStringSelectValues(FORM_FIELDS.audio)[0];
-	return { prompt: fields.getTextInputValue(FORM_FIELDS.prompt), seconds: Number(rawSeconds), ratio: ratio === 'adaptive' ? 'adaptive' : ratio, audio: audio ? audio === 'on' : true };
+	const role = fields.fields.has(FORM_FIELDS.imageRole) ? fields.getStringSelectValues(FORM_FIELDS.imageRole)[0] : undefined;
+	return {
+		prompt: fields.getTextInputValue(FORM_FIELDS.prompt),
+		seconds: Number(rawSeconds),
+		ratio: ratio === 'adaptive' ? 'adaptive' : ratio,
+		audio: audio ? audio === 'on' : true,
+		...(role && { imageRole: role === 'first_frame' ? 'first_frame' : 'reference' }),
+	};
+}
+
+/**
+ * The one image of a form, as the form says to use it: a reference as it is, or the start frame;
+ * then `@image1`, which the form's prompt may still cite, is taken out (frames are not cited).
+ */
+export function withImageRole(values: FormValues, image: ReferenceInput): { prompt: string; references: ReferenceInput[] } {
+	if (values.imageRole !== 'first_frame') return { prompt: values.prompt, references: [image] };
+	const prompt = values.prompt.replace(/\s*@image1\b\s*/gi, ' ').trim();
+	return { prompt, references: [{ ...image, slot: 1, role: 'first_frame' }] };
 }
 
 /** The ratio nearest to an image's `WxH` size, so Animate keeps the image's shape. */

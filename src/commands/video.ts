@@ -9,6 +9,7 @@ import {
 	RESOLUTIONS,
 	planVideo,
 	REFERENCE_KINDS,
+	FRAME_ROLES,
 	type ReferenceInput,
 	type VideoOptions,
 } from '../services/jobs/video-request.js';
@@ -16,6 +17,7 @@ import { acceptJob } from './accept.js';
 import { referenceFrom } from './attachment-reference.js';
 import { planLimits, videoDefaults } from './video-defaults.js';
 import type { Command } from './command.js';
+import { FRAME_OPTIONS } from '../discord/render-creative.js';
 
 
 const data = new SlashCommandBuilder()
@@ -39,6 +41,9 @@ const data = new SlashCommandBuilder()
 			.setDescription('Output resolution')
 			.addChoices(...RESOLUTIONS.map((resolution) => ({ name: resolution, value: resolution }))),
 	);
+for (const frame of Object.values(FRAME_OPTIONS)) {
+	data.addAttachmentOption((option) => option.setName(frame.name).setDescription(frame.description).setFileTypes('image'));
+}
 for (const kind of REFERENCE_KINDS) {
 	for (let slot = 1; slot <= MAX_REFERENCES[kind]; slot++) {
 		data.addAttachmentOption((option) =>
@@ -60,6 +65,10 @@ function readOptions(interaction: ChatInputCommandInteraction, context: BotConte
 			if (!attachment) continue;
 			references.push(referenceFrom(kind, slot, attachment));
 		}
+	}
+	for (const [slot, role] of FRAME_ROLES.entries()) {
+		const attachment = options.getAttachment(role);
+		if (attachment) references.push({ ...referenceFrom('image', slot + 1, attachment), role });
 	}
 	return {
 		prompt: options.getString('prompt', true),

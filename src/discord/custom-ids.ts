@@ -3,12 +3,12 @@
  * store under it), so it keeps working after a restart and for as long as the job record is kept:
  * no in-memory map, no collector. Each id stays well under Discord's 100 characters.
  */
-export type JobAction = 'again' | 'animate' | 'cancel';
+export type JobAction = 'again' | 'animate' | 'cancel' | 'edit';
 
-const BUTTON = /^rd:(again|animate|cancel):([\w-]{1,64})(?::(\d))?$/;
-const FORM = /^rd:form:(animate|make-video):([\w-]{1,64})(?::(\d))?$/;
+const BUTTON = /^rd:(again|animate|cancel|edit):([\w-]{1,64})(?::(\d))?$/;
+const FORM = /^rd:form:(animate|make-video|edit):([\w-]{1,64})(?::(\d))?$/;
 
-/** `rd:again:<job id>`, `rd:animate:<job id>:<image number>`, `rd:cancel:<job id>`. */
+/** `rd:again:<job id>`, `rd:animate:<job id>:<image number>`, `rd:cancel:<job id>`, `rd:edit:<job id>`. */
 export function jobButtonId(action: JobAction, jobId: string, index?: number): string {
 	return `rd:${action}:${jobId}${index === undefined ? '' : `:${index}`}`;
 }
@@ -19,9 +19,9 @@ export function parseJobButton(customId: string): { action: JobAction; jobId: st
 	return { action: match[1] as JobAction, jobId: match[2]!, ...(match[3] && { index: Number(match[3]) }) };
 }
 
-export type FormKind = 'animate' | 'make-video';
+export type FormKind = 'animate' | 'make-video' | 'edit';
 
-/** A modal's id: `rd:form:animate:<job id>:<image number>`, or `rd:form:make-video:<draft id>`. */
+/** A modal's id: `rd:form:animate:<job id>:<image number>`, `rd:form:make-video:<draft id>`, or `rd:form:edit:<job id>`. */
 export function formId(kind: FormKind, key: string, index?: number): string {
 	return `rd:form:${kind}:${key}${index === undefined ? '' : `:${index}`}`;
 }
@@ -32,8 +32,8 @@ export function parseForm(customId: string): { kind: FormKind; key: string; inde
 	return { kind: match[1] as FormKind, key: match[2]!, ...(match[3] && { index: Number(match[3]) }) };
 }
 
-/** The text inputs and selects of the video form (Animate, Make a video). The prompt's id says "prompt". */
-export const FORM_FIELDS = { prompt: 'prompt', seconds: 'seconds', ratio: 'ratio', audio: 'audio' } as const;
+/** The text inputs and selects of the forms (Animate, Make a video, Edit). The prompt's id says "prompt". */
+export const FORM_FIELDS = { prompt: 'prompt', seconds: 'seconds', ratio: 'ratio', audio: 'audio', imageRole: 'image_role', count: 'count', size: 'size' } as const;
 
 /**
  * Moderation buttons: under a result (`delete`, `report`), on the ephemeral confirmation

@@ -25,8 +25,8 @@ const ALT_TEXT_LIMIT = 1024;
 /**
  * A job's message as one Components V2 card: a container holding the headline and what was asked
  * (a text display), the video or images themselves (a media gallery of the message's attachments,
- * the prompt as alt text), the settings and the job id (small text), and the buttons in action
- * rows as rendered; a result sent as a link gets a Link button. A note outside the card (why the result
+ * the prompt as alt text), the settings and the job id (small text), and the buttons in its own
+ * action rows (5 a row); a result sent as a link gets a Link button. A note outside the card (why the result
  * is in a DM, say) is a text display above it. With the flag, Discord refuses `content` and
  * `embeds`, so the body carries neither; `attachments` are set by the caller where files go.
  */
@@ -61,14 +61,20 @@ export function toCardBody(rendered: Rendered): RESTPatchAPIWebhookWithTokenMess
 		card.addSeparatorComponents(new SeparatorBuilder().setDivider(true));
 		card.addTextDisplayComponents(new TextDisplayBuilder().setContent(take(footer)));
 	}
-	// The rendered rows as they come (the job's own buttons, then Delete and Report), the Link button after the first row's.
-	const rows = (rendered.components ?? []).map((row) => row.components.map((button) => ButtonBuilder.from(button))).filter((row) => row.length > 0);
+	// The rendered rows as they come (the job's own buttons, then Delete and Report), each split at
+	// Discord's 5 buttons a row; the Link button goes after the first row's when it has room.
+	const rows = (rendered.components ?? []).flatMap((row) => {
+		const buttons = row.components.map((button) => ButtonBuilder.from(button));
+		const chunks: ButtonBuilder[][] = [];
+		for (let start = 0; start < buttons.length; start += 5) chunks.push(buttons.slice(start, start + 5));
+		return chunks;
+	});
 	if (rendered.link) {
 		const link = new ButtonBuilder().setStyle(ButtonStyle.Link).setURL(rendered.link.url).setLabel(rendered.link.label);
 		if (rows[0] && rows[0].length < 5) rows[0].push(link);
 		else rows.unshift([link]);
 	}
-	for (const buttons of rows.slice(0, 5)) card.addActionRowComponents(new ActionRowBuilder<ButtonBuilder>().addComponents(buttons.slice(0, 5)));
+	for (const buttons of rows.slice(0, 5)) card.addActionRowComponents(new ActionRowBuilder<ButtonBuilder>().addComponents(buttons));
 	components.push(card.toJSON());
 	return { flags: MessageFlags.IsComponentsV2, components, allowed_mentions: NO_MENTIONS };
 }

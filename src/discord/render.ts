@@ -10,6 +10,7 @@ import { missingChannelPermissions } from './reply-address.js';
 import { VIDEO_LINK_LIFETIME_MS } from './render-jobs.js';
 import { jobButtonId, parseModerationButton } from './custom-ids.js';
 import { resultModerationRow } from './render-moderation.js';
+import { EDIT_LABEL, FRAMES_FIELD } from './render-creative.js';
 
 /** Everything a user sees goes through here: one place decides wording, limits and mentions. */
 export interface Rendered {
@@ -105,7 +106,7 @@ export function renderDelivered(
 	}
 	return {
 		embeds: [embed(job, COLORS.done, HEADLINES.delivered, lines)],
-		components: [row(button('again', job.id)), resultModerationRow(job.id, { report: true })],
+		components: [row(button('again', job.id), button('edit', job.id)), resultModerationRow(job.id, { report: true })],
 		...(delivery === 'attachment' ? { media: [{ fileName: video.fileName, description: job.settings.prompt }] } : { link: { url: video.url, label: 'Open the video' } }),
 	};
 }
@@ -130,7 +131,7 @@ export function renderImages(job: ImageJob, images: Pick<GeneratedImage, 'fileNa
 	const animate = images.map((_, index) => ({ ...button('animate', job.id, ButtonStyle.Primary, index + 1), ...(images.length > 1 && { emoji: { name: NUMBER_EMOJIS[index]! } }) }));
 	return {
 		embeds: [embed(job, COLORS.done, title, lines)],
-		components: [row(...animate, button('again', job.id)), resultModerationRow(job.id, { report: true })],
+		components: [...rows(...animate, button('again', job.id), button('edit', job.id)), resultModerationRow(job.id, { report: true })],
 		media: images.map((image) => ({ fileName: image.fileName, description: image.revisedPrompt ?? job.settings.prompt })),
 	};
 }
@@ -157,7 +158,7 @@ export function renderFailed(job: Job): Rendered {
 	const lines = [quote(job.settings.prompt), '', job.failure?.message ?? `The ${job.kind === 'image' ? 'images' : 'video'} could not be made.`];
 	if (job.refunded) lines.push(`Your ${job.kind === 'image' ? `${job.quota.amount} image${job.quota.amount === 1 ? '' : 's'}` : `${job.quota.amount} s`} of quota were given back.`);
 	const title = job.failure?.kind === 'Cancelled' ? '🚫 Cancelled' : headline(job);
-	return { embeds: [embed(job, COLORS.failed, title, lines)], components: [row(button('again', job.id))] };
+	return { embeds: [embed(job, COLORS.failed, title, lines)], components: [row(button('again', job.id), button('edit', job.id))] };
 }
 
 /** A refusal shown only to the user who asked (ephemeral). */
@@ -202,27 +203,35 @@ function videoFields(job: VideoJob): NonNullable<APIEmbed['fields']> {
 	const { settings } = job;
 	const references = REFERENCE_KINDS
 		.map((kind) => {
-			const count = settings.references.filter((reference) => reference.kind === kind).length;
+			const count = settings.references.filter((reference) => reference.kind === kind && !reference.role).length;
 			return count === 0 ? undefined : `${count} ${kind}${count > 1 ? 's' : ''}`;
 		})
 		.filter(Boolean)
 		.join(', ');
+	const frames = settings.references.flatMap((reference) => reference.role ?? []);
 	return [
 		{ name: 'Model', value: settings.model, inline: true },
 		{ name: 'Length', value: `${settings.seconds} s`, inline: true },
 		{ name: 'Audio', value: settings.audio ? 'on' : 'off', inline: true },
 		{ name: 'Ratio', value: settings.ratio ?? 'model default', inline: true },
 		{ name: 'Resolution', value: settings.resolution ?? 'model default', inline: true },
-		{ name: 'References', value: references || 'none', inline: true },
+		frames.length > 0 ? { name: FRAMES_FIELD.name, value: FRAMES_FIELD.value(frames), inline: true } : { name: 'References', value: references || 'none', inline: true },
 	];
 }
 
-function button(action: 'again' | 'animate' | 'cancel', jobId: string, style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Danger = ButtonStyle.Secondary, index?: number): APIButtonComponent {
-	return { type: ComponentType.Button, style, label: BUTTON_LABELS[action], custom_id: jobButtonId(action, jobId, index) };
+function button(action: 'again' | 'animate' | 'cancel' | 'edit', jobId: string, style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Danger = ButtonStyle.Secondary, index?: number): APIButtonComponent {
+	return { type: ComponentType.Button, style, label: action === 'edit' ? EDIT_LABEL : BUTTON_LABELS[action], custom_id: jobButtonId(action, jobId, index) };
 }
 
 function row(...buttons: APIButtonComponent[]): APIActionRowComponent<APIButtonComponent> {
 	return { type: ComponentType.ActionRow, components: buttons.slice(0, 5) };
+}
+
+/** As many rows of at most 5 as the buttons need (4 Animate, Again and Edit make 6). */
+function rows(...buttons: APIButtonComponent[]): Array<APIActionRowComponent<APIButtonComponent>> {
+	const made: Array<APIActionRowComponent<APIButtonComponent>> = [];
+	for (let start = 0; start < buttons.length; start += 5) made.push(row(...buttons.slice(start, start + 5)));
+	return made;
 }
 
 /** Said up front where `app_permissions` shows the bot could not post the video in the channel itself. */

@@ -6,6 +6,7 @@ import { pressCancel } from '../commands/cancel.js';
 import { confirmDelete, keepResult, pressDelete } from '../commands/delete-result.js';
 import { pressDecision, pressReport } from '../commands/report-result.js';
 import type { Command, MessageCommand } from '../commands/command.js';
+import { pressEdit, submitEdit } from '../commands/edit.js';
 import { submitMakeVideo } from '../commands/make-video.js';
 import type { BotContext } from '../context.js';
 import { isStoreUnavailable } from '../services/store/store-unavailable.js';
@@ -53,12 +54,14 @@ export function routeInteractions(commands: Command[], messageCommands: MessageC
 			if (!button) return undefined;
 			if (button.action === 'again') return () => pressAgain(interaction, button.jobId, context);
 			if (button.action === 'cancel') return () => pressCancel(interaction, button.jobId, context);
+			if (button.action === 'edit') return () => pressEdit(interaction, button.jobId, context);
 			return () => pressAnimate(interaction, button.jobId, button.index ?? 1, context);
 		}
 		if (interaction.isModalSubmit()) {
 			const form = parseForm(interaction.customId);
 			if (!form) return undefined;
 			if (form.kind === 'animate') return () => submitAnimate(interaction, form.key, form.index ?? 1, context);
+			if (form.kind === 'edit') return () => submitEdit(interaction, form.key, context);
 			return () => submitMakeVideo(interaction, form.key, context);
 		}
 		return undefined;

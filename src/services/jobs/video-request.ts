@@ -1,10 +1,14 @@
 import { secondsRange } from '../relaydance/model-catalog.js';
 import { clip, formatBytes, MB } from '../text.js';
 import { UserError } from '../user-error.js';
+import { frameCited, frameName, framesWithReferences, LAST_FRAME_ALONE } from '../../discord/render-creative.js';
 
 /** The kinds of reference media, in the order they go into `content[]`. */
 export const REFERENCE_KINDS = ['image', 'video', 'audio'] as const;
 export type ReferenceKind = (typeof REFERENCE_KINDS)[number];
+/** Frame mode's roles, in `content[]` order: the video starts from the first frame and ends on the last. */
+export const FRAME_ROLES = ['first_frame', 'last_frame'] as const;
+export type FrameRole = (typeof FRAME_ROLES)[number];
 
 /** Seedance reads about 500 characters of prompt and silently drops the rest: refuse instead. */
 export const PROMPT_MAX_LENGTH = 500;
@@ -40,6 +44,12 @@ export interface ReferenceInput {
 	url: string;
 	/** RelayDance's copy (`POST /v1/files`) once uploaded: a job started again (Again) cites it instead of fetching `url`, which Discord expires. */
 	hostedUrl?: string;
+	/**
+	 * Set on a start or end frame (always an image): RelayDance gets it with this role instead of
+	 * `reference_image`. Frames ride in `references` so they are fetched, uploaded, kept with their
+	 * `hostedUrl` and cited again (Again, Edit, a restart) exactly as references are.
+	 */
+	role?: FrameRole;
 }
 
 export interface VideoOptions {
@@ -57,7 +67,7 @@ export interface VideoOptions {
 export interface VideoPlan extends VideoOptions {
 	/** The prompt with `@imageN` renumbered to the reference's place in `content[]`. */
 	apiPrompt: string;
-	/** Ordered as `content[]` will be: images, then videos, then audio, each by slot. */
+	/** Ordered as `content[]` will be: the frames (first, last), else images, then videos, then audio, each by slot. */
 	references: ReferenceInput[];
 }
 
@@ -77,7 +87,9 @@ export function planVideo(options: VideoOptions, limits: ValidationLimits): Vide
 		throw new UserError('SecondsOutOfRange', `\`${options.model}\` makes clips of ${range.min}–${range.max} seconds; you asked for ${options.seconds}.`);
 	}
 
-	const references = [...options.references].sort((a, b) => kindOrder(a.kind) - kindOrder(b.kind) || a.slot - b.slot);
+	const frames = options.references.filter((reference) => reference.role).sort((a, b) => FRAME_ROLES.indexOf(a.role!) - FRAME_ROLES.indexOf(b.role!));
+	const references = options.references.filter((reference) => !reference.role).sort((a, b) => kindOrder(a.kind) - kindOrder(b.kind) || a.slot - b.slot);
+	if (frames.length > 0) return planFrames(options, prompt, frames, references, limits);
 	for (const reference of references) checkReference(reference, limits.maxAttachmentBytes);
 	for (const kind of REFERENCE_KINDS) {
 		const count = references.filter((reference) => reference.kind === kind).length;
@@ -89,6 +101,21 @@ export function planVideo(options: VideoOptions, limits: ValidationLimits): Vide
 		throw new UserError('AudioOnlyReference', 'Audio cannot be the only reference: add an image or a video for it to go with.');
 	}
 	return { ...options, prompt, references, apiPrompt: renumberCitations(prompt, references) };
+}
+
+/** Frame mode: no reference media beside the frames, a last frame only after a first, and nothing cited (the prompt goes as written). */
+function planFrames(options: VideoOptions, prompt: string, frames: ReferenceInput[], references: ReferenceInput[], limits: ValidationLimits): VideoPlan {
+	if (references.length > 0) throw new UserError('FramesWithReferences', framesWithReferences(references.map(referenceLabel)));
+	if (!frames.some((frame) => frame.role === 'first_frame')) throw new UserError('LastFrameAlone', LAST_FRAME_ALONE);
+	for (const frame of frames) checkReference({ ...frame, kind: 'image' }, limits.maxAttachmentBytes); // a frame is an image, whatever it says
+	const citation = /@(image|video|audio)\d+\b/i.exec(prompt);
+	if (citation) throw new UserError('FrameCited', frameCited(citation[0]));
+	return { ...options, prompt, references: frames, apiPrompt: prompt };
+}
+
+/** How messages name a reference: its option, `image3`, or `first_frame` for a frame. */
+export function referenceLabel(reference: Pick<ReferenceInput, 'kind' | 'slot' | 'role'>): string {
+	return reference.role ? frameName(reference.role) : `\`${reference.kind}${reference.slot}\``;
 }
 
 /** The prompt trimmed, or a refusal when it is blank or longer than the model reads. */
@@ -103,7 +130,7 @@ export function checkPrompt(raw: string, what: string): string {
 
 /** Refuses a reference whose type is not its kind's, or that is over its kind's size. */
 export function checkReference(reference: ReferenceInput, hardCap: number): void {
-	const label = `\`${reference.kind}${reference.slot}\` (${clip(reference.name, 60)})`;
+	const label = `${referenceLabel(reference)} (${clip(reference.name, 60)})`;
 	const extension = reference.name.split('.').pop()?.toLowerCase() ?? '';
 	const type = reference.contentType?.split(';')[0]?.trim().toLowerCase();
 	const typeMatches = type ? type.startsWith(`${reference.kind}/`) : KIND_EXTENSIONS[reference.kind].includes(extension);

@@ -2,7 +2,7 @@ import { DownloadError, downloadBytes } from './http-download.js';
 import { sniffKind } from './media-sniff.js';
 import { hostAllowed } from './url-guard.js';
 import type { ContentItem } from '../relaydance/schemas.js';
-import type { ReferenceInput, ReferenceKind } from '../jobs/video-request.js';
+import type { FrameRole, ReferenceInput, ReferenceKind } from '../jobs/video-request.js';
 
 /** A reference attachment, downloaded and checked, ready to hand to RelayDance. */
 export interface FetchedReference {
@@ -54,7 +54,7 @@ export async function fetchReferences(references: ReferenceInput[], maxBytes: nu
 		const sniffed = sniffKind(file.data);
 		if (sniffed && sniffed.kind !== reference.kind) {
 			const expected = { image: 'an image', video: 'a video', audio: 'audio' }[reference.kind];
-			throw new DownloadError(`${reference.kind}${reference.slot} (${reference.name}) holds ${sniffed.mime}, not ${expected}`, 'wrong-type');
+			throw new DownloadError(`${reference.role ?? `${reference.kind}${reference.slot}`} (${reference.name}) holds ${sniffed.mime}, not ${expected}`, 'wrong-type');
 		}
 		fetched.push({ reference, data: file.data, contentType: file.contentType ?? reference.contentType ?? 'application/octet-stream' });
 	}
@@ -62,7 +62,7 @@ export async function fetchReferences(references: ReferenceInput[], maxBytes: nu
 }
 
 function checkReferenceUrl(reference: ReferenceInput, trusted: readonly string[]): void {
-	const label = `${reference.kind}${reference.slot}`;
+	const label = reference.role ?? `${reference.kind}${reference.slot}`;
 	let url: URL;
 	try {
 		url = new URL(reference.url);
@@ -73,8 +73,9 @@ function checkReferenceUrl(reference: ReferenceInput, trusted: readonly string[]
 	if (!hostAllowed(url.hostname, trusted)) throw new DownloadError(`${label} is on ${url.hostname}, not Discord's CDN`, 'forbidden-host');
 }
 
-/** The `metadata.content[]` entry citing an uploaded reference. */
-export function contentItem(kind: ReferenceKind, url: string): ContentItem {
+/** The `metadata.content[]` entry citing an uploaded reference, or a start or end frame with its role. */
+export function contentItem(kind: ReferenceKind, url: string, role?: FrameRole): ContentItem {
+	if (role) return { type: 'image_url', image_url: { url }, role };
 	if (kind === 'image') return { type: 'image_url', image_url: { url }, role: 'reference_image' };
 	if (kind === 'video') return { type: 'video_url', video_url: { url }, role: 'reference_video' };
 	return { type: 'audio_url', audio_url: { url }, role: 'reference_audio' };

@@ -104,7 +104,7 @@ export const errorBodySchema = z.looseObject({
 export const gatewayErrorSchema = z.looseObject({ code: z.union([z.string(), z.number()]), message: z.string() });
 
 export type ContentItem =
-	| { type: 'image_url'; image_url: { url: string }; role: 'reference_image' }
+	| { type: 'image_url'; image_url: { url: string }; role: 'reference_image' | 'first_frame' | 'last_frame' }
 	| { type: 'video_url'; video_url: { url: string }; role: 'reference_video' }
 	| { type: 'audio_url'; audio_url: { url: string }; role: 'reference_audio' };
 

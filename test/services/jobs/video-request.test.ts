@@ -66,3 +66,22 @@ describe('planVideo', () => {
 		expect(() => planVideo(options({ model: 'nope' }), { ...limits, isKnownModel: () => false })).toThrow(/not a RelayDance video model/);
 	});
 });
+
+describe('planVideo with start and end frames', () => {
+	const first = ref('image', 1, { role: 'first_frame' });
+	const last = ref('image', 2, { role: 'last_frame' });
+
+	it('puts the first frame before the last, and sends the prompt as written', () => {
+		const plan = planVideo(options({ prompt: 'a door opens', references: [last, first] }), limits);
+		expect(plan.references.map((reference) => reference.role)).toEqual(['first_frame', 'last_frame']);
+		expect(plan.apiPrompt).toBe('a door opens');
+	});
+
+	it('refuses frames with any reference media, a last frame alone, and a cited image', () => {
+		expect(refusalOf({ references: [first, ref('image', 1)] })).toBe('FramesWithReferences');
+		expect(refusalOf({ references: [first, ref('audio', 1)] })).toBe('FramesWithReferences');
+		expect(refusalOf({ references: [last] })).toBe('LastFrameAlone');
+		expect(refusalOf({ prompt: '@image1 opens', references: [first] })).toBe('FrameCited');
+		expect(refusalOf({ references: [ref('video', 1, { role: 'first_frame', contentType: 'video/mp4' })] })).toBe('AttachmentWrongType');
+	});
+});

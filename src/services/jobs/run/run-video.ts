@@ -21,7 +21,7 @@ export async function runVideo(ctx: JobContext<VideoJob>): Promise<void> {
 		}
 		if (!job.taskId) {
 			await submit(ctx, async (uploaded) => {
-				const content = job.settings.references.map((reference, index) => contentItem(reference.kind, uploaded[index]!));
+				const content = job.settings.references.map((reference, index) => contentItem(reference.kind, uploaded[index]!, reference.role));
 				const submitted = await deps.client.createVideo(requestBody(job.settings, content, callbacks?.urlFor(job.id)), ctx.halting);
 				job.taskId = submitted.taskId;
 				job.submittedAt = Date.now();

@@ -1,0 +1,85 @@
+import {
+	LabelBuilder,
+	ModalBuilder,
+	StringSelectMenuBuilder,
+	StringSelectMenuOptionBuilder,
+	TextInputBuilder,
+	TextInputStyle,
+	type ButtonInteraction,
+	type ModalSubmitInteraction,
+} from 'discord.js';
+import type { BotContext } from '../context.js';
+import { FORM_FIELDS, formId } from '../discord/custom-ids.js';
+import { EDIT_FORM, EDIT_LABEL } from '../discord/render-creative.js';
+import { planImages } from '../services/jobs/image-request.js';
+import type { ImageJob, VideoJob } from '../services/jobs/job.js';
+import { planVideo, PROMPT_MAX_LENGTH } from '../services/jobs/video-request.js';
+import { imageSizes, MAX_IMAGES } from '../services/relaydance/image-models.js';
+import { clip } from '../services/text.js';
+import { acceptJob } from './accept.js';
+import { assertMayGenerate } from './access.js';
+import { requestersJob } from './job-lookup.js';
+import { planLimits } from './video-defaults.js';
+import { readVideoForm, videoForm } from './video-form.js';
+
+/**
+ * **Edit** under a result: the form of the job the button is under, filled with its prompt and
+ * settings (read from the store, so it works after a restart); only its requester may open it.
+ */
+export async function pressEdit(interaction: ButtonInteraction, jobId: string, context: BotContext): Promise<void> {
+	const job = await requestersJob(context, jobId, interaction.user.id, `press ${EDIT_LABEL}`);
+	assertMayGenerate(interaction, context);
+	await interaction.showModal(job.kind === 'image' ? imageEditForm(job) : videoEditForm(job));
+}
+
+/**
+ * The Edit form, sent: a new job with the form's prompt and settings and the old job's model and
+ * references (frames too), which RelayDance's copies cite as Again does; through the checks and quota of any request.
+ */
+export async function submitEdit(interaction: ModalSubmitInteraction, jobId: string, context: BotContext): Promise<void> {
+	const job = await requestersJob(context, jobId, interaction.user.id, `press ${EDIT_LABEL}`);
+	if (job.kind === 'image') {
+		const { fields } = interaction;
+		const count = Number(fields.getStringSelectValues(FORM_FIELDS.count)[0] ?? job.settings.count);
+		const size = fields.getStringSelectValues(FORM_FIELDS.size)[0] ?? job.settings.size;
+		const plan = planImages({ ...structuredClone(job.settings), prompt: fields.getTextInputValue(FORM_FIELDS.prompt), count, size }, planLimits(context, context.imageCatalog));
+		return acceptJob(interaction, context, { kind: 'image', plan });
+	}
+	const { prompt, seconds, ratio, audio } = readVideoForm(interaction);
+	const plan = planVideo({ ...structuredClone(job.settings), prompt, seconds, ratio, audio }, planLimits(context));
+	await acceptJob(interaction, context, { kind: 'video', plan });
+}
+
+function videoEditForm(job: VideoJob): ModalBuilder {
+	const { settings } = job;
+	return videoForm(formId('edit', job.id), { title: EDIT_FORM.videoTitle, prompt: settings.prompt, ...(settings.ratio && { ratio: settings.ratio }) }, settings);
+}
+
+/** The image form: the prompt, how many images, and the sizes the job's model makes. */
+function imageEditForm(job: ImageJob): ModalBuilder {
+	const { settings } = job;
+	const prompt = new LabelBuilder()
+		.setLabel(EDIT_FORM.prompt)
+		.setTextInputComponent(
+			new TextInputBuilder()
+				.setCustomId(FORM_FIELDS.prompt)
+				.setStyle(TextInputStyle.Paragraph)
+				.setRequired(true)
+				.setMaxLength(PROMPT_MAX_LENGTH)
+				.setValue(clip(settings.prompt, PROMPT_MAX_LENGTH)),
+		);
+	const counts = Array.from({ length: MAX_IMAGES }, (_, index) => index + 1);
+	const count = new LabelBuilder().setLabel(EDIT_FORM.count).setStringSelectMenuComponent(
+		new StringSelectMenuBuilder()
+			.setCustomId(FORM_FIELDS.count)
+			.setRequired(true)
+			.addOptions(counts.map((value) => new StringSelectMenuOptionBuilder().setLabel(EDIT_FORM.countOption(value)).setValue(String(value)).setDefault(value === settings.count))),
+	);
+	const size = new LabelBuilder().setLabel(EDIT_FORM.size).setStringSelectMenuComponent(
+		new StringSelectMenuBuilder()
+			.setCustomId(FORM_FIELDS.size)
+			.setRequired(true)
+			.addOptions(imageSizes(settings.model).map((value) => new StringSelectMenuOptionBuilder().setLabel(value).setValue(value).setDefault(value === settings.size))),
+	);
+	return new ModalBuilder().setCustomId(formId('edit', job.id)).setTitle(EDIT_FORM.imageTitle).addLabelComponents(prompt, count, size);
+}
