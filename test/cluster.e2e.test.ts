@@ -164,7 +164,7 @@ describe.skipIf(!REDIS_URL)('several processes on one Redis', () => {
 		await target.waitFor((handle) => /Cancelled/.test(textOf(handle.original)));
 		expect(textOf(target.original)).toContain('Your 4 s of quota were given back.');
 		// The worker holding it ended it: the gateway that took the press asked, over Redis.
-		expect(workers.some((run) => run.logs().some((line) => line.userId === asker.userId && line.msg === 'cancelled by the requester before anything was sent'))).toBe(true);
+		expect(workers.some((run) => run.logs().some((line) => line.userId === asker.userId && line.msg === 'cancelled before anything was sent' && line.by === 'requester'))).toBe(true);
 		await Promise.all(handles.filter((handle) => handle !== target).map((handle) => handle.finished(20_000)));
 		expect(submissions(`held ${handles.indexOf(target)} sim:submitdelay=2500 ${tag}`)).toHaveLength(0);
 		expect(submissions(tag)).toHaveLength(3);
