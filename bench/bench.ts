@@ -23,7 +23,8 @@ import { freePort } from '../stand-ins/free-port.js';
 import { fmt, MB, percentile, root, startBot, startFloor, startPlain, startSimulatorProcess } from './harness.js';
 import { chaos } from './chaos.js';
 import { scaleParts } from './scale.js';
-import { counterSum, opsCost, scrapeEvery, scrapeSummary } from './ops-cost.js';
+import { opsCost, scrapeEvery, scrapeSummary } from './ops-cost.js';
+import { seriesSum } from '../scripts/metrics-text.js';
 
 const lines: string[] = [];
 function print(line = ''): void {
@@ -123,7 +124,7 @@ async function capacity(): Promise<void> {
 		const peak = Math.max(burstStats.rssPeak, rampStats.rssPeak, steadyStats.rssPeak);
 		const scraped = await scraper?.stop();
 		if (scraped) {
-			const counted = counterSum(scraped.last, 'relaydance_bot_jobs_started_total');
+			const counted = seriesSum(scraped.last, 'relaydance_bot_jobs_started_total');
 			scrapes.push(`${size} jobs, ops on: ${scrapeSummary(scraped)}; the last scrape counted ${counted} jobs started (${accepted} accepted).`);
 		}
 		rows.push([

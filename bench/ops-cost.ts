@@ -56,17 +56,6 @@ export function scrapeEvery(opsUrl: string, intervalMs = 1_000): { stop(): Promi
 	};
 }
 
-/** The sum of a Prometheus counter's series whose labels include every `key="value"` in `match`. */
-export function counterSum(text: string, name: string, match: Record<string, string> = {}): number {
-	let total = 0;
-	for (const line of text.split('\n')) {
-		if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-		if (!Object.entries(match).every(([key, value]) => line.includes(`${key}="${value}"`))) continue;
-		total += Number(line.slice(line.lastIndexOf(' ') + 1));
-	}
-	return total;
-}
-
 /** One line of scrape figures for a report. */
 export function scrapeSummary(tally: ScrapeTally): string {
 	const kb = (bytes: number) => `${fmt(bytes / 1024, 1)} KB`;
@@ -103,7 +92,7 @@ interface Side {
  */
 export async function opsCost({ print, table }: Report): Promise<void> {
 	print('## 7. The ops server and its metrics (issue 14): first response and memory, OPS_PORT unset vs set');
-	print('Two bot processes against the same RelayDance simulator (its own process), each with its own Discord stand-in: one with `OPS_PORT` unset (no metrics are kept), one with `OPS_PORT` set (prom-client\'s default metrics and every `relaydance_bot_*` series kept). Each round sends the same burst to the plain one-file discord.js bot, then off, then on, and waits for every job to be delivered before the next. Nothing scrapes during this part: the capacity part scrapes once a second during its 5,000-job run.');
+	print('Two bot processes against the same RelayDance simulator (its own process), each with its own Discord stand-in: one with `OPS_PORT` unset (no metrics are kept), one with `OPS_PORT` set (prom-client\'s default metrics and every `relaydance_bot_*` series kept). Each round sends the same burst to the plain one-file discord.js bot, then to off and on (off first in even rounds, on first in odd ones), and waits for every job to be delivered before the next. Nothing scrapes during this part: the capacity part scrapes once a second during its 5,000-job run.');
 	print();
 	const relaydance = await startSimulatorProcess({ SIM_QUEUED_MS: '100', SIM_DURATION_MS: '400' });
 	const env = { POLL_INTERVAL_MS: '500', EDIT_INTERVAL_MS: '4000' };
@@ -125,7 +114,8 @@ export async function opsCost({ print, table }: Report): Promise<void> {
 		const rounds = size === 1 ? 30 : size === 100 ? 5 : 3;
 		for (let round = 0; round < rounds; round++) {
 			plainResponses.set(size, [...(plainResponses.get(size) ?? []), ...(await measure(plainDiscord, size, 'a lighthouse at dusk, plain'))]);
-			for (const side of sides) side.firstResponse.set(size, [...(side.firstResponse.get(size) ?? []), ...(await measure(side.discord, size, `a lighthouse at dusk, ${side.label}`))]);
+			// Off first in even rounds, on first in odd ones: neither always follows the other's burst.
+			for (const side of round % 2 === 0 ? sides : [...sides].reverse()) side.firstResponse.set(size, [...(side.firstResponse.get(size) ?? []), ...(await measure(side.discord, size, `a lighthouse at dusk, ${side.label}`))]);
 		}
 	}
 	const ended: ProbeStats[] = [];
