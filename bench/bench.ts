@@ -118,6 +118,7 @@ async function capacity(): Promise<void> {
 		const rampStats = await bot.ask('reset');
 		// Every task started at once, so their polls stay in phase: measure over whole 15 s intervals.
 		const steadyStart = relaydance.stats.requests;
+		const steadyFrom = performance.now();
 		await sleep(STEADY_WINDOW_MS);
 		const steadyRate = (relaydance.stats.requests - steadyStart) / (STEADY_WINDOW_MS / 1000);
 		const steadyStats = await bot.ask('stats');
@@ -125,7 +126,7 @@ async function capacity(): Promise<void> {
 		const scraped = await scraper?.stop();
 		if (scraped) {
 			const counted = seriesSum(scraped.last, 'relaydance_bot_jobs_started_total');
-			scrapes.push(`${size} jobs, ops on: ${scrapeSummary(scraped)}; the last scrape counted ${counted} jobs started (${accepted} accepted).`);
+			scrapes.push(`${size} jobs, ops on: ${scrapeSummary(scraped, steadyFrom)}; the last scrape counted ${counted} jobs started (${accepted} accepted).`);
 		}
 		rows.push([
 			size,

@@ -17,6 +17,8 @@ export interface ScrapeTally {
 	count: number;
 	failed: number;
 	ms: number[];
+	/** When each timed scrape was sent (`performance.now()`), to split them by phase. */
+	at: number[];
 	bytes: number[];
 	/** The last body read, for the counters it holds. */
 	last: string;
@@ -27,7 +29,7 @@ export interface ScrapeTally {
  * second is the harsh case) until `stop()`, one scrape at a time, as a Prometheus server does.
  */
 export function scrapeEvery(opsUrl: string, intervalMs = 1_000): { stop(): Promise<ScrapeTally> } {
-	const tally: ScrapeTally = { count: 0, failed: 0, ms: [], bytes: [], last: '' };
+	const tally: ScrapeTally = { count: 0, failed: 0, ms: [], at: [], bytes: [], last: '' };
 	let running = true;
 	const loop = (async () => {
 		while (running) {
@@ -38,6 +40,7 @@ export function scrapeEvery(opsUrl: string, intervalMs = 1_000): { stop(): Promi
 				const body = await response.body.text();
 				if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
 				tally.ms.push(performance.now() - started);
+				tally.at.push(started);
 				tally.bytes.push(Buffer.byteLength(body));
 				tally.last = body;
 			} catch {
@@ -56,10 +59,13 @@ export function scrapeEvery(opsUrl: string, intervalMs = 1_000): { stop(): Promi
 	};
 }
 
-/** One line of scrape figures for a report. */
-export function scrapeSummary(tally: ScrapeTally): string {
+/** One line of scrape figures for a report; with `steadyFrom`, the scrapes from then on again on their own. */
+export function scrapeSummary(tally: ScrapeTally, steadyFrom?: number): string {
 	const kb = (bytes: number) => `${fmt(bytes / 1024, 1)} KB`;
-	return `${tally.count} scrapes of /metrics (${tally.failed} failed), one a second: p50 ${fmt(percentile(tally.ms, 50))} ms, p99 ${fmt(percentile(tally.ms, 99))} ms, max ${fmt(Math.max(...tally.ms))} ms; body ${kb(Math.min(...tally.bytes))} → ${kb(Math.max(...tally.bytes))}`;
+	const times = (ms: number[]) => `p50 ${fmt(percentile(ms, 50))} ms, p99 ${fmt(percentile(ms, 99))} ms, max ${fmt(Math.max(...ms))} ms`;
+	const steady = steadyFrom === undefined ? [] : tally.ms.filter((_, index) => tally.at[index]! >= steadyFrom);
+	const split = steady.length > 0 ? ` (the ${steady.length} once all were in flight: ${times(steady)})` : '';
+	return `${tally.count} scrapes of /metrics (${tally.failed} failed), one a second: ${times(tally.ms)}${split}; body ${kb(Math.min(...tally.bytes))} → ${kb(Math.max(...tally.bytes))}`;
 }
 
 async function burst(discord: DiscordStandIn, count: number, prompt: string): Promise<InteractionHandle[]> {
