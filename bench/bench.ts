@@ -104,7 +104,9 @@ async function capacity(): Promise<void> {
 		const opsPort = ops ? await freePort() : undefined;
 		const { bot, discord } = await startBot(relaydance, { MAX_ACTIVE_JOBS_PER_USER: '1', ...(opsPort && { OPS_PORT: String(opsPort) }) });
 		const idle = await bot.ask('reset');
-		const scraper = opsPort ? scrapeEvery(`http://127.0.0.1:${opsPort}`) : undefined;
+		// BENCH_CAPACITY_SCRAPE_MS=0: metrics kept, nobody reads them, to tell keeping from reading.
+		const scrapeMs = Number(process.env.BENCH_CAPACITY_SCRAPE_MS ?? 1_000);
+		const scraper = opsPort && scrapeMs > 0 ? scrapeEvery(`http://127.0.0.1:${opsPort}`, scrapeMs) : undefined;
 		const started = performance.now();
 		const handles = await burst(discord, size, 'an endless waterfall sim:stuck');
 		const accepted = handles.filter((handle) => handle.callback?.type === 5).length;
@@ -126,11 +128,11 @@ async function capacity(): Promise<void> {
 		const scraped = await scraper?.stop();
 		if (scraped) {
 			const counted = seriesSum(scraped.last, 'relaydance_bot_jobs_started_total');
-			scrapes.push(`${size} jobs, ops on: ${scrapeSummary(scraped, steadyFrom)}; the last scrape counted ${counted} jobs started (${accepted} accepted).`);
+			scrapes.push(`${size} jobs, ops on, /metrics read every ${fmt(scrapeMs / 1000, 0)} s: ${scrapeSummary(scraped, steadyFrom)}; the last scrape counted ${counted} jobs started (${accepted} accepted).`);
 		}
 		rows.push([
 			size,
-			ops ? 'on, /metrics read every second' : 'off',
+			!ops ? 'off' : scraper ? `on, /metrics read every ${fmt(scrapeMs / 1000, 0)} s` : 'on, /metrics not read',
 			`${accepted} in ${fmt(acceptMs / 1000)} s`,
 			`${fmt(idle.rssNow / MB, 0)} → ${fmt(peak / MB, 0)} MB (${fmt(((peak - idle.rssNow) / Math.max(1, accepted)) / 1024, 1)} KB per accepted job)`,
 			`${fmt(steadyStats.rssNow / MB, 0)} MB / ${fmt(steadyStats.heapUsed / MB, 0)} MB`,

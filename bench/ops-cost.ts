@@ -65,7 +65,7 @@ export function scrapeSummary(tally: ScrapeTally, steadyFrom?: number): string {
 	const times = (ms: number[]) => `p50 ${fmt(percentile(ms, 50))} ms, p99 ${fmt(percentile(ms, 99))} ms, max ${fmt(Math.max(...ms))} ms`;
 	const steady = steadyFrom === undefined ? [] : tally.ms.filter((_, index) => tally.at[index]! >= steadyFrom);
 	const split = steady.length > 0 ? ` (the ${steady.length} once all were in flight: ${times(steady)})` : '';
-	return `${tally.count} scrapes of /metrics (${tally.failed} failed), one a second: ${times(tally.ms)}${split}; body ${kb(Math.min(...tally.bytes))} → ${kb(Math.max(...tally.bytes))}`;
+	return `${tally.count} scrapes of /metrics (${tally.failed} failed): ${times(tally.ms)}${split}; body ${kb(Math.min(...tally.bytes))} → ${kb(Math.max(...tally.bytes))}`;
 }
 
 async function burst(discord: DiscordStandIn, count: number, prompt: string): Promise<InteractionHandle[]> {
@@ -114,10 +114,12 @@ export async function opsCost({ print, table }: Report): Promise<void> {
 		await side.bot.ask('gc');
 		side.idle = await side.bot.ask('reset');
 	}
-	const sizes = [1, 100, 500];
+	// BENCH_OPS_SIZES=500 BENCH_OPS_ROUNDS=3: only bursts of 500, three times the rounds, to settle a p99.
+	const sizes = process.env.BENCH_OPS_SIZES?.split(',').map(Number) ?? [1, 100, 500];
+	const repeat = Number(process.env.BENCH_OPS_ROUNDS ?? 1);
 	const plainResponses = new Map<number, number[]>();
 	for (const size of sizes) {
-		const rounds = size === 1 ? 30 : size === 100 ? 5 : 3;
+		const rounds = (size === 1 ? 30 : size === 100 ? 5 : 3) * repeat;
 		for (let round = 0; round < rounds; round++) {
 			plainResponses.set(size, [...(plainResponses.get(size) ?? []), ...(await measure(plainDiscord, size, 'a lighthouse at dusk, plain'))]);
 			// Off first in even rounds, on first in odd ones: neither always follows the other's burst.
