@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: runs the real bot process against the two stand-ins and prints what it
  * measured. Figures, not pass/fail: bench/RESULTS.md records a run and reads it against targets.
- * `npm run bench -- first-response capacity economy delivery quota` picks parts (default: all).
+ * `npm run bench -- first-response capacity economy delivery quota references ops` picks parts (default: all).
+ * `ops` (bench/ops-cost.ts) runs first responses and memory with the ops server off and on; the
+ * capacity part runs its largest size once more with the ops server on, reading /metrics each second.
  * The scale parts (`scale-quota`, `scale-jobs`, `scale-first-response`: bench/scale.ts) run on Redis.
  * `chaos` (bench/chaos.ts) is the fault soak on a redis-server it starts itself; it sets a non-zero
  * exit code when a job is lost, delivered twice or charged wrong.
@@ -21,6 +23,8 @@ import { freePort } from '../stand-ins/free-port.js';
 import { fmt, MB, percentile, root, startBot, startFloor, startPlain, startSimulatorProcess } from './harness.js';
 import { chaos } from './chaos.js';
 import { scaleParts } from './scale.js';
+import { opsCost, scrapeEvery, scrapeSummary } from './ops-cost.js';
+import { seriesSum } from '../scripts/metrics-text.js';
 
 const lines: string[] = [];
 function print(line = ''): void {
@@ -91,10 +95,18 @@ async function capacity(): Promise<void> {
 	print('## 2. Tracking capacity (tasks kept running at the simulator; production poll settings)');
 	const rows: Array<Array<string | number>> = [];
 	const sizes = process.env.BENCH_CAPACITY_SIZES?.split(',').map(Number) ?? [1000, 5000];
-	for (const size of sizes) {
+	// Issue 14: the largest size again with the ops server on and /metrics read every second throughout.
+	const opsSizes = process.env.BENCH_CAPACITY_OPS_SIZES?.split(',').filter(Boolean).map(Number) ?? [Math.max(...sizes)];
+	const runs = [...sizes.map((size) => ({ size, ops: false })), ...opsSizes.map((size) => ({ size, ops: true }))];
+	const scrapes: string[] = [];
+	for (const { size, ops } of runs) {
 		const relaydance = await startRelayDanceSimulator({ queuedMs: 0, durationMs: 0, record: false });
-		const { bot, discord } = await startBot(relaydance, { MAX_ACTIVE_JOBS_PER_USER: '1' });
+		const opsPort = ops ? await freePort() : undefined;
+		const { bot, discord } = await startBot(relaydance, { MAX_ACTIVE_JOBS_PER_USER: '1', ...(opsPort && { OPS_PORT: String(opsPort) }) });
 		const idle = await bot.ask('reset');
+		// BENCH_CAPACITY_SCRAPE_MS=0: metrics kept, nobody reads them, to tell keeping from reading.
+		const scrapeMs = Number(process.env.BENCH_CAPACITY_SCRAPE_MS ?? 1_000);
+		const scraper = opsPort && scrapeMs > 0 ? scrapeEvery(`http://127.0.0.1:${opsPort}`, scrapeMs) : undefined;
 		const started = performance.now();
 		const handles = await burst(discord, size, 'an endless waterfall sim:stuck');
 		const accepted = handles.filter((handle) => handle.callback?.type === 5).length;
@@ -108,12 +120,19 @@ async function capacity(): Promise<void> {
 		const rampStats = await bot.ask('reset');
 		// Every task started at once, so their polls stay in phase: measure over whole 15 s intervals.
 		const steadyStart = relaydance.stats.requests;
+		const steadyFrom = performance.now();
 		await sleep(STEADY_WINDOW_MS);
 		const steadyRate = (relaydance.stats.requests - steadyStart) / (STEADY_WINDOW_MS / 1000);
 		const steadyStats = await bot.ask('stats');
 		const peak = Math.max(burstStats.rssPeak, rampStats.rssPeak, steadyStats.rssPeak);
+		const scraped = await scraper?.stop();
+		if (scraped) {
+			const counted = seriesSum(scraped.last, 'relaydance_bot_jobs_started_total');
+			scrapes.push(`${size} jobs, ops on, /metrics read every ${fmt(scrapeMs / 1000, 0)} s: ${scrapeSummary(scraped, steadyFrom)}; the last scrape counted ${counted} jobs started (${accepted} accepted).`);
+		}
 		rows.push([
 			size,
+			!ops ? 'off' : scraper ? `on, /metrics read every ${fmt(scrapeMs / 1000, 0)} s` : 'on, /metrics not read',
 			`${accepted} in ${fmt(acceptMs / 1000)} s`,
 			`${fmt(idle.rssNow / MB, 0)} → ${fmt(peak / MB, 0)} MB (${fmt(((peak - idle.rssNow) / Math.max(1, accepted)) / 1024, 1)} KB per accepted job)`,
 			`${fmt(steadyStats.rssNow / MB, 0)} MB / ${fmt(steadyStats.heapUsed / MB, 0)} MB`,
@@ -125,7 +144,9 @@ async function capacity(): Promise<void> {
 		await bot.stop();
 		await Promise.all([discord.close(), relaydance.close()]);
 	}
-	table(['jobs', 'accepted', 'RSS idle → peak', 'RSS / JS heap used at the end', 'peak / 300 MB', 'event-loop p99 ms (accept / ramp / steady)', 'RelayDance req/s (first min → steady)', 'steady polls per task'], rows);
+	table(['jobs', 'ops server', 'accepted', 'RSS idle → peak', 'RSS / JS heap used at the end', 'peak / 300 MB', 'event-loop p99 ms (accept / ramp / steady)', 'RelayDance req/s (first min → steady)', 'steady polls per task'], rows);
+	for (const line of scrapes) print(`- ${line}`);
+	if (scrapes.length > 0) print();
 }
 
 async function economy(): Promise<void> {
@@ -252,7 +273,7 @@ async function references(): Promise<void> {
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-const parts = { 'first-response': firstResponse, capacity, economy, delivery, quota, references, ...scaleParts({ print, table }), chaos: () => chaos({ print, table }) } as const;
+const parts = { 'first-response': firstResponse, capacity, economy, delivery, quota, references, ops: () => opsCost({ print, table }), ...scaleParts({ print, table }), chaos: () => chaos({ print, table }) } as const;
 const chosen = process.argv.slice(2).filter((name): name is keyof typeof parts => name in parts);
 print(`# relaydance-bot benchmark, ${new Date().toISOString()}`);
 print(`Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${fmt(totalmem() / 1024 / MB, 0)} GiB, Node ${process.version}. Stand-ins run in this process; the bot (and the floor client) in their own.`);

@@ -4,15 +4,20 @@
  * `npm start` runs) against them,
  * plays a `/video` with a reference image and audio on, then an `/image` of two and Animate on one
  * of them, then a `/video` through a restart of the bot process, then `/jobs`, and prints what a
- * Discord user would see.
+ * Discord user would see, then what the bot's `/metrics` counted.
+ * The bot runs with its ops server on (OPS_PORT=0, a generated OPS_TOKEN). `npm run demo -- --ops`
+ * in a terminal then leaves everything up and prints where to look, until Ctrl-C; without a
+ * terminal (CI, a pipe) it ends as usual, since nobody could press Ctrl-C.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDiscordStandIn, textOf, type InteractionHandle, type SentMessage } from '../stand-ins/discord/stand-in.js';
 import { startRelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
+import { metricsHighlights } from './metrics-text.js';
 import { startFlags } from './start-flags.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -43,6 +48,10 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv) {
 	return spawn(command, args, { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** `--ops` in a terminal: leave the bot and both stand-ins up at the end, for the ops server and its page. */
+const stayUp = process.argv.includes('--ops') && process.stdout.isTTY === true;
+const opsToken = randomBytes(24).toString('hex');
+
 const discord = await startDiscordStandIn();
 const relaydance = await startRelayDanceSimulator({ queuedMs: 1_500, durationMs: 5_000, imageMs: 2_500 });
 const env = {
@@ -55,7 +64,10 @@ const env = {
 	POLL_INTERVAL_MS: '1000',
 	POLL_MAX_INTERVAL_MS: '2000',
 	EDIT_INTERVAL_MS: '1500',
-	LOG_LEVEL: 'warn',
+	// Info, to read the ops server's address from its log line; only warnings and worse are shown.
+	LOG_LEVEL: 'info',
+	OPS_PORT: '0',
+	OPS_TOKEN: opsToken,
 };
 console.log('relaydance-bot demo: everything runs on this machine; no Discord or RelayDance account is used.');
 console.log(`  Discord stand-in      ${discord.apiUrl}`);
@@ -73,7 +85,17 @@ if (registered !== 0) process.exit(1);
 async function startBot(label: string) {
 	const child = run(process.execPath, [...startFlags(), 'dist/index.js'], env);
 	let errors = '';
-	child.stdout.on('data', (chunk: Buffer) => process.stdout.write(`  [bot] ${chunk}`));
+	let opsUrl: string | undefined;
+	let partial = '';
+	child.stdout.on('data', (chunk: Buffer) => {
+		const lines = (partial + chunk).split('\n');
+		partial = lines.pop()!;
+		for (const line of lines) {
+			const entry = parseLogLine(line);
+			if (entry?.msg === 'ops server listening') opsUrl = String(entry.url);
+			if (!entry || entry.level >= 40) process.stdout.write(`  [bot] ${line}\n`);
+		}
+	});
 	child.stderr.on('data', (chunk: Buffer) => (errors += chunk));
 	const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 	const ready = await Promise.race([discord.whenBotConnected().then(() => true), exited.then(() => false)]);
@@ -81,8 +103,31 @@ async function startBot(label: string) {
 		console.error(`The bot process exited before connecting:\n${errors}`);
 		process.exit(1);
 	}
-	console.log(`${label} → bot process ${child.pid} connected to the gateway.\n`);
-	return { child, exited, errors: () => errors };
+	console.log(`${label} → bot process ${child.pid} connected to the gateway${opsUrl ? `; its ops server is on ${opsUrl}` : ''}.\n`);
+	return { child, exited, errors: () => errors, opsUrl: () => opsUrl };
+}
+
+/** A pino JSON line, or undefined for anything else the process printed. */
+function parseLogLine(line: string): { level: number; msg: string; [key: string]: unknown } | undefined {
+	if (!line.startsWith('{')) return undefined;
+	try {
+		return JSON.parse(line) as { level: number; msg: string };
+	} catch {
+		return undefined;
+	}
+}
+
+/** Prints what one bot process's `/metrics` counted; its counters start again with each process. */
+async function showMetrics(label: string, opsUrl: string | undefined): Promise<void> {
+	if (!opsUrl) return;
+	try {
+		const response = await fetch(`${opsUrl}/metrics`);
+		const text = await response.text();
+		console.log(`${since()}  ${label} (${opsUrl}/metrics, ${(Buffer.byteLength(text) / 1024).toFixed(0)} KB):`);
+		for (const line of metricsHighlights(text)) console.log(`           │ ${line}`);
+	} catch (error) {
+		console.error(`Could not read ${opsUrl}/metrics: ${(error as Error).message}`);
+	}
 }
 
 /** Prints every state of one interaction's reply as a Discord user would see it. */
@@ -158,6 +203,7 @@ console.log('\nA deploy in the middle of a video: the member asks again, and the
 const second = await discord.invoke('video', { prompt: 'a paper boat sails across a puddle', seconds: 5, audio: false }, { userId: interaction.userId });
 follow(second);
 await second.waitFor((handle) => /Generating your video/.test(textOf(handle.original)), 60_000);
+await showMetrics('before the restart, the first bot process\'s /metrics counted', bot.opsUrl());
 bot.child.kill('SIGTERM');
 const code = await bot.exited;
 console.log(`${since()}  bot process stopped (exit ${code}); the job is left in the store, the member's reply untouched.`);
@@ -175,6 +221,28 @@ const jobs = await discord.invoke('jobs', {}, { userId: interaction.userId });
 await jobs.waitFor((handle) => handle.original !== undefined);
 for (const line of showTimestamps(textOf(jobs.original)).split('\n')) console.log(`           │ ${line}`);
 
-bot.child.kill('SIGTERM');
-await bot.exited;
-await Promise.all([discord.close(), relaydance.close()]);
+console.log('');
+await showMetrics('the second bot process\'s /metrics counted (the resumed job was counted started by the first)', bot.opsUrl());
+
+/** Stops the bot (SIGTERM, as a deploy would) and both stand-ins. */
+async function stopAll(): Promise<void> {
+	bot.child.kill('SIGTERM');
+	await bot.exited;
+	await Promise.all([discord.close(), relaydance.close()]);
+}
+
+if (stayUp && bot.opsUrl()) {
+	const url = bot.opsUrl()!;
+	const page = await fetch(`${url}/`).then((response) => response.status, () => 0);
+	console.log(`\nEverything stays up until Ctrl-C. The bot's ops server:`);
+	console.log(`  Operator page  ${url}/${page === 404 ? '  (not in this build yet: it answers 404)' : ''}`);
+	console.log(`  Log in with    ${opsToken}`);
+	console.log(`  Metrics        ${url}/metrics`);
+	console.log(`  Readiness      ${url}/readyz   (liveness: ${url}/livez)`);
+	await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+	console.log('\nCtrl-C: stopping the bot and the stand-ins.');
+	await stopAll();
+	process.exit(process.exitCode ?? 0);
+}
+if (process.argv.includes('--ops') && !stayUp) console.log('\n--ops leaves everything up only in a terminal (stdout is not one here): ending as usual.');
+await stopAll();
