@@ -86,5 +86,5 @@ function assertPromptAllowed(interaction: StartingInteraction, context: BotConte
 	const broken = brokenRule(prompt, rules);
 	if (broken === -1) return;
 	context.audit.promptRefused(interaction.guildId!, interaction.user.id, prompt, rules[broken]!);
-	throw new UserError('PromptRefused', "This prompt can't be used in this server. Please rephrase it.");
+	throw new UserError('PromptRefused', 'refusal.promptRefused');
 }

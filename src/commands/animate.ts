@@ -1,7 +1,6 @@
 import type { ButtonInteraction, ModalSubmitInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
 import { formId } from '../discord/custom-ids.js';
-import { BUTTON_LABELS } from '../discord/render.js';
 import type { ImageJob } from '../services/jobs/job.js';
 import { planVideo, type ReferenceInput } from '../services/jobs/video-request.js';
 import { UserError } from '../services/user-error.js';
@@ -42,8 +41,8 @@ export async function submitAnimate(interaction: ModalSubmitInteraction, jobId: 
 }
 
 async function imageJob(context: BotContext, jobId: string, userId: string): Promise<ImageJob> {
-	const job = await requestersJob(context, jobId, userId, `press ${BUTTON_LABELS.animate}`);
-	if (job.kind !== 'image') throw new UserError('JobGone', 'This button belongs to a video, which cannot be animated.');
+	const job = await requestersJob(context, jobId, userId, 'animate');
+	if (job.kind !== 'image') throw new UserError('JobGone', 'refusal.notAnimatable');
 	return job;
 }
 
@@ -53,6 +52,6 @@ function imageReference(interaction: ModalSubmitInteraction, job: ImageJob, inde
 		return referenceFrom('image', 1, { ...attachment, contentType: attachment.contentType ?? 'image/png' });
 	}
 	const saved = job.images?.[index - 1];
-	if (!saved?.url) throw new UserError('JobGone', `Image ${index} of this message can no longer be found. Run \`/image\` again.`);
+	if (!saved?.url) throw new UserError('JobGone', 'refusal.imageGone', { index });
 	return { kind: 'image', slot: 1, name: saved.fileName, contentType: 'image/png', size: saved.bytes ?? 0, url: saved.url, hostedUrl: saved.url };
 }

@@ -49,8 +49,8 @@ export const makeVideo = {
 		assertMayGenerate(interaction, context);
 		const taken = takeAttachments([...interaction.targetMessage.attachments.values()]);
 		if (taken.references.length === 0) {
-			const why = taken.leftOut.length > 0 ? ` (${taken.leftOut.join(', ')})` : '';
-			throw new UserError('NoUsableAttachments', `That message has no image, video or audio attachment to make a video from${why}.`);
+			if (taken.leftOut.length === 0) throw new UserError('NoUsableAttachments', 'refusal.noAttachments');
+			throw new UserError('NoUsableAttachments', 'refusal.noAttachmentsLeftOut', { leftOut: taken.leftOut.join(', ') });
 		}
 		const draftId = await context.drafts.put({ userId: interaction.user.id, ...taken });
 		const citations = REFERENCE_KINDS.flatMap((kind) => taken.references.filter((reference) => reference.kind === kind).map((reference) => `@${kind}${reference.slot}`));
@@ -68,7 +68,7 @@ export async function submitMakeVideo(interaction: ModalSubmitInteraction, draft
 	const claimed = await context.drafts.claim(draftId);
 	if (!claimed || claimed.draft.userId !== interaction.user.id) {
 		await claimed?.done(false);
-		throw new UserError('FormExpired', 'This form has expired. Right-click the message and choose Apps → Make a video again.');
+		throw new UserError('FormExpired', 'refusal.formExpired');
 	}
 	const { draft } = claimed;
 	let started = false;

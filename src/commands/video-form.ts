@@ -13,6 +13,7 @@ import { PROMPT_MAX_LENGTH, RATIOS } from '../services/jobs/video-request.js';
 import { secondsRange } from '../services/relaydance/model-catalog.js';
 import { clip } from '../services/text.js';
 import { UserError } from '../services/user-error.js';
+import { text } from '../i18n/index.js';
 
 /** What the form starts with: the prompt written so far, and a hint on citing the references. */
 export interface FormDefaults {
@@ -76,7 +77,7 @@ export function videoForm(customId: string, defaults: FormDefaults, video: Video
 export function readVideoForm(interaction: ModalSubmitInteraction): FormValues {
 	const { fields } = interaction;
 	const rawSeconds = fields.getTextInputValue(FORM_FIELDS.seconds).trim();
-	if (!/^\d{1,2}$/.test(rawSeconds)) throw new UserError('BadModalValue', `Seconds must be a whole number; you wrote \`${clip(rawSeconds, 20) || 'nothing'}\`.`);
+	if (!/^\d{1,2}$/.test(rawSeconds)) throw new UserError('BadModalValue', 'refusal.secondsNotNumber', { value: rawSeconds ? `\`${clip(rawSeconds, 20)}\`` : text('word.nothing') });
 	const ratio = fields.getStringSelectValues(FORM_FIELDS.ratio)[0];
 	const audio = fields.getStringSelectValues(FORM_FIELDS.audio)[0];
 	return { prompt: fields.getTextInputValue(FORM_FIELDS.prompt), seconds: Number(rawSeconds), ratio: ratio === 'adaptive' ? 'adaptive' : ratio, audio: audio ? audio === 'on' : true };

@@ -1,0 +1,5 @@
+import type { Messages } from '../messages.js';
+import { enUS } from './en-US.js';
+
+// TODO translate
+export const ptBR: Messages = enUS;
