@@ -10,15 +10,18 @@ import { planLimits, videoDefaults } from './video-defaults.js';
 import { referenceFrom } from './attachment-reference.js';
 import { requestersJob } from './job-lookup.js';
 import { ratioOfSize, readVideoForm, videoForm } from './video-form.js';
+import { resolveLocale, t } from '../i18n/index.js';
 
 /** **Animate** under image N of an `/image` result: opens the video form (a modal must be the first answer). */
 export async function pressAnimate(interaction: ButtonInteraction, jobId: string, index: number, context: BotContext): Promise<void> {
 	const job = await imageJob(context, jobId, interaction.user.id);
 	assertMayGenerate(interaction, context);
+	const locale = resolveLocale(interaction.locale);
 	const form = videoForm(
 		formId('animate', job.id, index),
-		{ title: `Animate image ${index}`, prompt: `@image1 ${job.settings.prompt}`, promptHint: `The image is @image1.`, ratio: ratioOfSize(job.settings.size) },
+		{ title: t(locale, 'form.animateTitle', { index }), prompt: `@image1 ${job.settings.prompt}`, promptHint: t(locale, 'form.animateHint'), ratio: ratioOfSize(job.settings.size) },
 		videoDefaults(context, interaction.guildId),
+		locale,
 	);
 	await interaction.showModal(form);
 }

@@ -11,6 +11,7 @@ import { planLimits, videoDefaults } from './video-defaults.js';
 import { referenceFrom, type AttachmentLike } from './attachment-reference.js';
 import type { MessageCommand } from './command.js';
 import { readVideoForm, videoForm } from './video-form.js';
+import { resolveLocale, t } from '../i18n/index.js';
 
 /** The command's name is fixed: scripts outside the project look for it. */
 export const MAKE_A_VIDEO = 'Make a video';
@@ -54,10 +55,12 @@ export const makeVideo = {
 		}
 		const draftId = await context.drafts.put({ userId: interaction.user.id, ...taken });
 		const citations = REFERENCE_KINDS.flatMap((kind) => taken.references.filter((reference) => reference.kind === kind).map((reference) => `@${kind}${reference.slot}`));
+		const locale = resolveLocale(interaction.locale);
 		const form = videoForm(
 			formId('make-video', draftId),
-			{ title: MAKE_A_VIDEO, prompt: `${citations.join(' ')} `, promptHint: `Cite them as ${citations.join(', ')} (in the message's order).` },
+			{ title: t(locale, 'form.makeVideoTitle'), prompt: `${citations.join(' ')} `, promptHint: t(locale, 'form.citeHint', { citations: citations.join(', ') }) },
 			videoDefaults(context, interaction.guildId),
+			locale,
 		);
 		await interaction.showModal(form);
 	},

@@ -13,7 +13,7 @@ import { PROMPT_MAX_LENGTH, RATIOS } from '../services/jobs/video-request.js';
 import { secondsRange } from '../services/relaydance/model-catalog.js';
 import { clip } from '../services/text.js';
 import { UserError } from '../services/user-error.js';
-import { text } from '../i18n/index.js';
+import { SOURCE_LOCALE, formatNumber, text, translator, type Locale } from '../i18n/index.js';
 
 /** What the form starts with: the prompt written so far, and a hint on citing the references. */
 export interface FormDefaults {
@@ -37,10 +37,11 @@ export interface FormValues {
  * video settings that matter there (seconds, ratio, audio). The model, resolution and the rest
  * come from the server's defaults, else the bot's.
  */
-export function videoForm(customId: string, defaults: FormDefaults, video: VideoDefaults): ModalBuilder {
+export function videoForm(customId: string, defaults: FormDefaults, video: VideoDefaults, locale: Locale = SOURCE_LOCALE): ModalBuilder {
+	const tr = translator(locale);
 	const range = secondsRange(video.model);
 	const prompt = new LabelBuilder()
-		.setLabel('Prompt')
+		.setLabel(tr('form.prompt'))
 		.setTextInputComponent(
 			new TextInputBuilder()
 				.setCustomId(FORM_FIELDS.prompt)
@@ -51,23 +52,23 @@ export function videoForm(customId: string, defaults: FormDefaults, video: Video
 		);
 	if (defaults.promptHint) prompt.setDescription(clip(defaults.promptHint, 100));
 	const seconds = new LabelBuilder()
-		.setLabel('Seconds')
-		.setDescription(`${range.min}–${range.max}`)
+		.setLabel(tr('form.seconds'))
+		.setDescription(`${formatNumber(locale, range.min)}–${formatNumber(locale, range.max)}`)
 		.setTextInputComponent(new TextInputBuilder().setCustomId(FORM_FIELDS.seconds).setStyle(TextInputStyle.Short).setRequired(true).setMaxLength(2).setValue(String(video.seconds)));
 	const chosenRatio = defaults.ratio ?? video.ratio ?? 'adaptive';
-	const ratio = new LabelBuilder().setLabel('Aspect ratio').setStringSelectMenuComponent(
+	const ratio = new LabelBuilder().setLabel(tr('form.ratio')).setStringSelectMenuComponent(
 		new StringSelectMenuBuilder()
 			.setCustomId(FORM_FIELDS.ratio)
 			.setRequired(true)
 			.addOptions(RATIOS.map((value) => new StringSelectMenuOptionBuilder().setLabel(value).setValue(value).setDefault(value === chosenRatio))),
 	);
-	const audio = new LabelBuilder().setLabel('Audio').setStringSelectMenuComponent(
+	const audio = new LabelBuilder().setLabel(tr('form.audio')).setStringSelectMenuComponent(
 		new StringSelectMenuBuilder()
 			.setCustomId(FORM_FIELDS.audio)
 			.setRequired(true)
 			.addOptions(
-				new StringSelectMenuOptionBuilder().setLabel('On: generate a soundtrack').setValue('on').setDefault(video.audio),
-				new StringSelectMenuOptionBuilder().setLabel('Off: silent clip').setValue('off').setDefault(!video.audio),
+				new StringSelectMenuOptionBuilder().setLabel(tr('form.audioOn')).setValue('on').setDefault(video.audio),
+				new StringSelectMenuOptionBuilder().setLabel(tr('form.audioOff')).setValue('off').setDefault(!video.audio),
 			),
 	);
 	return new ModalBuilder().setCustomId(customId).setTitle(clip(defaults.title, 45)).addLabelComponents(prompt, seconds, ratio, audio);
