@@ -210,7 +210,7 @@ function cannotPostNote(tr: Translator, job: Job): string | undefined {
 	const missing = missingChannelPermissions({ appPermissions });
 	if (missing.length === 0) return undefined;
 	// Permission names stay as Discord's English names: admins look them up by these.
-	return tr('progress.cannotPost', { permissions: { list: missing } });
+	return tr('progress.cannotPost', { permissions: missing.join(', ') });
 }
 
 /** `next in line`, `2nd in line`; past the tenth, the rounded place the runner shows (`among the first 40 in line`). */

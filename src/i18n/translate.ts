@@ -56,11 +56,13 @@ function isText(value: object): value is Text {
 
 function formatParam(locale: Locale, value: Param): string {
 	if (typeof value === 'string') return value;
+	if (value === null || typeof value !== 'object') return String(value);
 	if (typeof value === 'number') return formatNumber(locale, value);
 	if (isText(value)) return t(locale, value.key, value.params);
 	if ('seconds' in value) return formatSeconds(locale, value.seconds);
 	if ('bytes' in value) return formatSize(locale, value.bytes);
 	if ('duration' in value) return formatDuration(locale, value.duration);
+	if (!('list' in value)) return String(value);
 	return formatList(locale, value.list.map((item) => formatParam(locale, item)), value.type);
 }
 
