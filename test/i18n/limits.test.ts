@@ -1,4 +1,4 @@
-import type { APIEmbed, RESTPostAPIApplicationCommandsJSONBody } from 'discord.js';
+import type { APIEmbed } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { registrable } from '../../src/commands/index.js';
 import { DEFAULT_ACCESS, registrationBodies } from '../../src/commands/registration.js';
@@ -171,7 +171,7 @@ describe('command descriptions', () => {
 		const own: Array<[string, typeof node]> = node.description ? [[path, node]] : [];
 		return [...own, ...((node.options ?? []) as Array<typeof node & { name: string }>).flatMap((option) => describedNodes(option, `${path} ${option.name}`))];
 	}
-	const nodes = bodies.flatMap((body) => describedNodes(body as RESTPostAPIApplicationCommandsJSONBody & { description?: string }, `/${body.name}`));
+	const nodes = bodies.flatMap((body) => describedNodes(body as never, `/${body.name}`));
 
 	it('every command, subcommand and option has a description in every kept locale, each at most 100 characters', () => {
 		expect(nodes.length).toBeGreaterThan(50);
