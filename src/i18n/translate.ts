@@ -56,8 +56,8 @@ function isText(value: object): value is Text {
 
 function formatParam(locale: Locale, value: Param): string {
 	if (typeof value === 'string') return value;
-	if (value === null || typeof value !== 'object') return String(value);
 	if (typeof value === 'number') return formatNumber(locale, value);
+	if (value === null || typeof value !== 'object') return String(value);
 	if (isText(value)) return t(locale, value.key, value.params);
 	if ('seconds' in value) return formatSeconds(locale, value.seconds);
 	if ('bytes' in value) return formatSize(locale, value.bytes);

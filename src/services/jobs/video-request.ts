@@ -130,7 +130,7 @@ function renumberCitations(prompt: string, references: ReferenceInput[]): string
 		if (position === -1) {
 			const option = `\`${kind}${slot}\``;
 			if (sameKind.length === 0) throw new UserError('CitationMissing', 'refusal.citationNoneAttached', { citation, kind: text(`kind.${kind}`), option });
-			const attached = { list: sameKind.map((reference) => `${kind}${reference.slot}`) };
+			const attached = sameKind.map((reference) => `${kind}${reference.slot}`).join(', ');
 			throw new UserError('CitationMissing', 'refusal.citationOthersAttached', { citation, attached, count: sameKind.length, option });
 		}
 		return `@${kind}${position + 1}`;
