@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordStandIn, textOf, type DiscordStandIn } from '../stand-ins/discord/stand-in.js';
 import { startRelayDanceSimulator, type RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
+import { LOCALES } from '../src/i18n/index.js';
 import { runScript } from './support/bot-process.js';
 import { fixtures } from './support/harness.js';
 
@@ -106,6 +107,24 @@ describe('npm run register', () => {
 		expect(image.options![0]).toMatchObject({ name: 'prompt', required: true });
 		expect(image.options!.find((option) => option.name === 'count')).toMatchObject({ min_value: 1, max_value: 4 });
 		expect(commands.find((command) => command.name === 'Make a video')!.type).toBe(3);
+		expect(discord.violations).toEqual([]);
+	});
+
+	it('sends every description of every command, subcommand and option in every kept locale, names left English', async () => {
+		const run = runScript('dist/register.js', { DISCORD_TOKEN: discord.botToken, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.world.guildId });
+		expect(await run.exit).toBe(0);
+		type Node = { name: string; description?: string; description_localizations?: Record<string, string>; name_localizations?: unknown; options?: Node[] };
+		const walk = (node: Node, path: string): Array<[string, Node]> => [...(node.description ? [[path, node] as [string, Node]] : []), ...(node.options ?? []).flatMap((option) => walk(option, `${path} ${option.name}`))];
+		const described = (discord.registered.guild as Node[]).flatMap((command) => walk(command, `/${command.name}`));
+		expect(described.length).toBeGreaterThan(50);
+		const kept = LOCALES.filter((locale) => locale !== 'en-US').sort();
+		for (const [path, node] of described) {
+			expect(Object.keys(node.description_localizations ?? {}).sort(), path).toEqual(kept);
+			expect(node.name_localizations ?? null, path).toBeNull();
+		}
+		const video = (discord.registered.guild as Node[]).find((command) => command.name === 'video')!;
+		expect(video.description_localizations!.de).toBe('Erstell mit RelayDance ein Video aus einem Prompt und optionalen Referenzmedien');
+		expect(video.description_localizations!.ja).toBe('プロンプトと任意の参照メディアから RelayDance で動画を生成');
 		expect(discord.violations).toEqual([]);
 	});
 });

@@ -91,7 +91,7 @@ function assertPromptAllowed(interaction: StartingInteraction, context: BotConte
 	const broken = brokenRule(prompt, rules);
 	if (broken === -1) return;
 	context.audit.promptRefused(guildId!, interaction.user.id, prompt, rules[broken]!);
-	throw new UserError('PromptRefused', "This prompt can't be used in this server. Please rephrase it.");
+	throw new UserError('PromptRefused', 'refusal.promptRefused');
 }
 
 /**
@@ -103,9 +103,5 @@ async function assertDeliverableInTime(context: BotContext, request: Request): P
 	const typical = context.timings.typicalMs(request.kind, request.plan.model);
 	const expected = expectedMs(typical, await context.lineAhead(), context.config.MAX_CONCURRENT_TASKS);
 	if (expected <= TOKEN_LIFETIME_MS) return;
-	const minutes = Math.ceil(expected / 60_000);
-	throw new UserError(
-		'TooSlowHere',
-		`The bot isn't in this server, so it can only answer in this reply, within 15 minutes. Right now this would take about ${minutes} minutes, so nothing was started and nothing was taken from your quota. Please try again later, or in a server that has added the bot.`,
-	);
+	throw new UserError('TooSlowHere', 'refusal.tooSlowHere', { time: { duration: Math.ceil(expected / 60_000) * 60_000 } });
 }

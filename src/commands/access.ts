@@ -1,6 +1,5 @@
 import type { ChatInputCommandInteraction, MessageComponentInteraction, MessageContextMenuCommandInteraction, ModalSubmitInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
-import { INTAKE_PAUSED } from '../services/ops/page/intake-pause.js';
 import { userInstalledOnly } from '../discord/install-context.js';
 
 export { botAbsent, userInstalledOnly } from '../discord/install-context.js';
@@ -33,24 +32,20 @@ export function botServerId(interaction: AskingInteraction): string | null {
 export function assertMayGenerate(interaction: AskingInteraction, context: BotContext): void {
 	const access = context.guilds.getAccess();
 	if (!interaction.guildId) {
-		if (!access.dms) throw new UserError('NotAllowedHere', 'The bot does not take requests in DMs. Use it in a server channel.');
+		if (!access.dms) throw new UserError('NotAllowedHere', 'refusal.noDms');
 	} else if (userInstalledOnly(interaction)) {
-		if (!access.userInstall) throw new UserError('NotAllowedHere', 'The bot can be used here only once this server adds it.');
+		if (!access.userInstall) throw new UserError('NotAllowedHere', 'refusal.notAdded');
 	} else {
 		const settings = context.guilds.get(interaction.guildId)!;
 		const channelId = interaction.channelId ?? '';
 		const parentId = interaction.channel && 'parentId' in interaction.channel ? interaction.channel.parentId : null;
 		if (settings.channels.length > 0 && !settings.channels.includes(channelId) && !(parentId && settings.channels.includes(parentId))) {
-			const where = settings.channels.map((id) => `<#${id}>`).join(', ');
-			throw new UserError('NotAllowedHere', `In this server the bot takes requests only in ${where}.`);
+			throw new UserError('NotAllowedHere', 'refusal.channelsOnly', { channels: { list: settings.channels.map((id) => `<#${id}>`), type: 'or' } });
 		}
 		if (settings.requiredRole && !roleIdsOf(interaction).includes(settings.requiredRole)) {
-			throw new UserError('NotAllowedHere', `In this server you need the <@&${settings.requiredRole}> role to use the bot.`);
+			throw new UserError('NotAllowedHere', 'refusal.roleNeeded', { role: `<@&${settings.requiredRole}>` });
 		}
 	}
-	if (context.credit.paused) throw new UserError('CreditExhausted', CREDIT_SPENT);
-	if (context.intake.paused) throw new UserError('IntakePaused', INTAKE_PAUSED);
+	if (context.credit.paused) throw new UserError('CreditExhausted', 'refusal.creditSpent');
+	if (context.intake.paused) throw new UserError('IntakePaused', 'refusal.intakePaused');
 }
-
-/** Told to members while RelayDance's balance is spent. */
-export const CREDIT_SPENT = "The bot's RelayDance credit has run out; the server's admins have been told. Please try again later.";

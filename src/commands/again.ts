@@ -1,6 +1,5 @@
 import type { ButtonInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
-import { BUTTON_LABELS } from '../discord/render.js';
 import { acceptJob, type Request } from './accept.js';
 import { requestersJob } from './job-lookup.js';
 
@@ -10,7 +9,7 @@ import { requestersJob } from './job-lookup.js';
  * RelayDance already holds are cited again without a new download from Discord.
  */
 export async function pressAgain(interaction: ButtonInteraction, jobId: string, context: BotContext): Promise<void> {
-	const job = await requestersJob(context, jobId, interaction.user.id, `press ${BUTTON_LABELS.again}`);
+	const job = await requestersJob(context, jobId, interaction.user.id, 'again');
 	const request: Request = job.kind === 'image' ? { kind: 'image', plan: structuredClone(job.settings) } : { kind: 'video', plan: structuredClone(job.settings) };
 	await acceptJob(interaction, context, request);
 }

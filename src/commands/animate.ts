@@ -1,7 +1,6 @@
 import type { ButtonInteraction, ModalSubmitInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
 import { formId } from '../discord/custom-ids.js';
-import { BUTTON_LABELS } from '../discord/render.js';
 import type { ImageJob } from '../services/jobs/job.js';
 import { planVideo, type ReferenceInput } from '../services/jobs/video-request.js';
 import { UserError } from '../services/user-error.js';
@@ -12,15 +11,18 @@ import { referenceFrom } from './attachment-reference.js';
 import { requestersJob } from './job-lookup.js';
 import { ratioOfSize, readVideoForm, videoForm, withImageRole } from './video-form.js';
 import { ANIMATE_PROMPT_HINT } from '../discord/render-creative.js';
+import { resolveLocale, t } from '../i18n/index.js';
 
 /** **Animate** under image N of an `/image` result: opens the video form (a modal must be the first answer). */
 export async function pressAnimate(interaction: ButtonInteraction, jobId: string, index: number, context: BotContext): Promise<void> {
 	const job = await imageJob(context, jobId, interaction.user.id);
 	assertMayGenerate(interaction, context);
+	const locale = resolveLocale(interaction.locale);
 	const form = videoForm(
 		formId('animate', job.id, index),
-		{ title: `Animate image ${index}`, prompt: job.settings.prompt, promptHint: ANIMATE_PROMPT_HINT, ratio: ratioOfSize(job.settings.size), imageRole: 'first_frame' },
+		{ title: t(locale, 'form.animateTitle', { index }), prompt: job.settings.prompt, promptHint: ANIMATE_PROMPT_HINT, ratio: ratioOfSize(job.settings.size), imageRole: 'first_frame' },
 		videoDefaults(context, botServerId(interaction)),
+		locale,
 	);
 	await interaction.showModal(form);
 }
@@ -43,8 +45,8 @@ export async function submitAnimate(interaction: ModalSubmitInteraction, jobId: 
 }
 
 async function imageJob(context: BotContext, jobId: string, userId: string): Promise<ImageJob> {
-	const job = await requestersJob(context, jobId, userId, `press ${BUTTON_LABELS.animate}`);
-	if (job.kind !== 'image') throw new UserError('JobGone', 'This button belongs to a video, which cannot be animated.');
+	const job = await requestersJob(context, jobId, userId, 'animate');
+	if (job.kind !== 'image') throw new UserError('JobGone', 'refusal.notAnimatable');
 	return job;
 }
 
@@ -54,6 +56,6 @@ function imageReference(interaction: ModalSubmitInteraction, job: ImageJob, inde
 		return referenceFrom('image', 1, { ...attachment, contentType: attachment.contentType ?? 'image/png' });
 	}
 	const saved = job.images?.[index - 1];
-	if (!saved?.url) throw new UserError('JobGone', `Image ${index} of this message can no longer be found. Run \`/image\` again.`);
+	if (!saved?.url) throw new UserError('JobGone', 'refusal.imageGone', { index });
 	return { kind: 'image', slot: 1, name: saved.fileName, contentType: 'image/png', size: saved.bytes ?? 0, url: saved.url, hostedUrl: saved.url };
 }

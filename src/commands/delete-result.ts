@@ -1,6 +1,6 @@
 import { MessageFlags, PermissionFlagsBits, type ButtonInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
-import { ALREADY_DELETED, auditDeleted, DELETE_DONE, DELETE_KEPT, DELETE_REFUSED, DELETE_UNREACHABLE, deleteConfirmation, JOB_GONE } from '../discord/render-moderation.js';
+import { auditDeleted, DELETE_DONE, DELETE_KEPT, DELETE_UNREACHABLE, deleteConfirmation } from '../discord/render-moderation.js';
 import { NO_MENTIONS } from '../discord/respond.js';
 import { deleteResultMessage, resultPlace } from '../discord/result-message.js';
 import type { Job } from '../services/jobs/job.js';
@@ -9,7 +9,7 @@ import { UserError } from '../services/user-error.js';
 /** The job a moderation button names: as this process runs it (with its token), else as stored. */
 export async function resultJob(context: BotContext, jobId: string): Promise<Job> {
 	const job = context.dispatch.find(jobId) ?? (await context.jobs.get(jobId));
-	if (!job) throw new UserError('JobGone', JOB_GONE);
+	if (!job) throw new UserError('JobGone', 'refusal.resultGone');
 	return job;
 }
 
@@ -19,8 +19,8 @@ export function isModerator(interaction: ButtonInteraction): boolean {
 }
 
 function assertMayDelete(interaction: ButtonInteraction, job: Job): void {
-	if (job.removed) throw new UserError('AlreadyDeleted', ALREADY_DELETED);
-	if (job.requester.userId !== interaction.user.id && !isModerator(interaction)) throw new UserError('NotAllowedToDelete', DELETE_REFUSED);
+	if (job.removed) throw new UserError('AlreadyDeleted', 'refusal.alreadyDeleted');
+	if (job.requester.userId !== interaction.user.id && !isModerator(interaction)) throw new UserError('NotAllowedToDelete', 'refusal.deleteRefused');
 }
 
 /** **Delete** under a result: the requester or a moderator is asked, ephemerally, to confirm. */

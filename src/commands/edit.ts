@@ -1,16 +1,7 @@
-import {
-	LabelBuilder,
-	ModalBuilder,
-	StringSelectMenuBuilder,
-	StringSelectMenuOptionBuilder,
-	TextInputBuilder,
-	TextInputStyle,
-	type ButtonInteraction,
-	type ModalSubmitInteraction,
-} from 'discord.js';
+import { LabelBuilder, ModalBuilder, StringSelectMenuBuilder, StringSelectMenuOptionBuilder, TextInputBuilder, TextInputStyle, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
 import { FORM_FIELDS, formId } from '../discord/custom-ids.js';
-import { EDIT_FORM, EDIT_LABEL } from '../discord/render-creative.js';
+import { EDIT_FORM } from '../discord/render-creative.js';
 import { planImages } from '../services/jobs/image-request.js';
 import type { ImageJob, VideoJob } from '../services/jobs/job.js';
 import { planVideo, PROMPT_MAX_LENGTH } from '../services/jobs/video-request.js';
@@ -27,7 +18,7 @@ import { readVideoForm, videoForm } from './video-form.js';
  * settings (read from the store, so it works after a restart); only its requester may open it.
  */
 export async function pressEdit(interaction: ButtonInteraction, jobId: string, context: BotContext): Promise<void> {
-	const job = await requestersJob(context, jobId, interaction.user.id, `press ${EDIT_LABEL}`);
+	const job = await requestersJob(context, jobId, interaction.user.id, 'edit');
 	assertMayGenerate(interaction, context);
 	await interaction.showModal(job.kind === 'image' ? imageEditForm(job) : videoEditForm(job));
 }
@@ -37,7 +28,7 @@ export async function pressEdit(interaction: ButtonInteraction, jobId: string, c
  * references (frames too), which RelayDance's copies cite as Again does; through the checks and quota of any request.
  */
 export async function submitEdit(interaction: ModalSubmitInteraction, jobId: string, context: BotContext): Promise<void> {
-	const job = await requestersJob(context, jobId, interaction.user.id, `press ${EDIT_LABEL}`);
+	const job = await requestersJob(context, jobId, interaction.user.id, 'edit');
 	if (job.kind === 'image') {
 		const { fields } = interaction;
 		const count = Number(fields.getStringSelectValues(FORM_FIELDS.count)[0] ?? job.settings.count);

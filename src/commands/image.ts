@@ -7,17 +7,21 @@ import { acceptJob } from './accept.js';
 import { referenceFrom } from './attachment-reference.js';
 import { planLimits } from './video-defaults.js';
 import type { Command } from './command.js';
+import { localizations, SOURCE_LOCALE, t, type MessageKey, type Params } from '../i18n/index.js';
+
+/** A description in the source locale (the one Discord shows where it has no localization). */
+const en = (key: MessageKey, params?: Params) => t(SOURCE_LOCALE, key, params);
 
 // `prompt` (required) and `count` are fixed names: scripts outside the project use them.
 const data = new SlashCommandBuilder()
 	.setName('image')
-	.setDescription('Generate images with RelayDance from a prompt and optional reference images')
-	.addStringOption((option) => option.setName('prompt').setDescription('What the image shows').setRequired(true).setMaxLength(PROMPT_MAX_LENGTH))
-	.addStringOption((option) => option.setName('model').setDescription('Image model').setAutocomplete(true))
-	.addIntegerOption((option) => option.setName('count').setDescription(`How many images (1–${MAX_IMAGES})`).setMinValue(1).setMaxValue(MAX_IMAGES))
-	.addStringOption((option) => option.setName('size').setDescription('Image size (the sizes the chosen model takes)').setAutocomplete(true));
+	.setDescription(en('cmd.image')).setDescriptionLocalizations(localizations('cmd.image'))
+	.addStringOption((option) => option.setName('prompt').setDescription(en('cmd.image.prompt')).setDescriptionLocalizations(localizations('cmd.image.prompt')).setRequired(true).setMaxLength(PROMPT_MAX_LENGTH))
+	.addStringOption((option) => option.setName('model').setDescription(en('cmd.image.model')).setDescriptionLocalizations(localizations('cmd.image.model')).setAutocomplete(true))
+	.addIntegerOption((option) => option.setName('count').setDescription(en('cmd.image.count', { max: MAX_IMAGES })).setDescriptionLocalizations(localizations('cmd.image.count', { max: MAX_IMAGES })).setMinValue(1).setMaxValue(MAX_IMAGES))
+	.addStringOption((option) => option.setName('size').setDescription(en('cmd.image.size')).setDescriptionLocalizations(localizations('cmd.image.size')).setAutocomplete(true));
 for (let slot = 1; slot <= MAX_IMAGE_REFERENCES; slot++) {
-	data.addAttachmentOption((option) => option.setName(`image${slot}`).setDescription(`Reference image ${slot}`).setFileTypes('image'));
+	data.addAttachmentOption((option) => option.setName(`image${slot}`).setDescription(en('cmd.image.image', { slot: String(slot) })).setDescriptionLocalizations(localizations('cmd.image.image', { slot: String(slot) })).setFileTypes('image'));
 }
 
 function readOptions(interaction: ChatInputCommandInteraction, { config }: BotContext): ImageOptions {

@@ -11,6 +11,7 @@ import { planLimits, videoDefaults } from './video-defaults.js';
 import { referenceFrom, type AttachmentLike } from './attachment-reference.js';
 import type { MessageCommand } from './command.js';
 import { readVideoForm, videoForm, withImageRole } from './video-form.js';
+import { resolveLocale, t } from '../i18n/index.js';
 
 /** The command's name is fixed: scripts outside the project look for it. */
 export const MAKE_A_VIDEO = 'Make a video';
@@ -49,15 +50,17 @@ export const makeVideo = {
 		assertMayGenerate(interaction, context);
 		const taken = takeAttachments([...interaction.targetMessage.attachments.values()]);
 		if (taken.references.length === 0) {
-			const why = taken.leftOut.length > 0 ? ` (${taken.leftOut.join(', ')})` : '';
-			throw new UserError('NoUsableAttachments', `That message has no image, video or audio attachment to make a video from${why}.`);
+			if (taken.leftOut.length === 0) throw new UserError('NoUsableAttachments', 'refusal.noAttachments');
+			throw new UserError('NoUsableAttachments', 'refusal.noAttachmentsLeftOut', { leftOut: taken.leftOut.join(', ') });
 		}
 		const draftId = await context.drafts.put({ userId: interaction.user.id, ...taken });
 		const citations = REFERENCE_KINDS.flatMap((kind) => taken.references.filter((reference) => reference.kind === kind).map((reference) => `@${kind}${reference.slot}`));
+		const locale = resolveLocale(interaction.locale);
 		const form = videoForm(
 			formId('make-video', draftId),
-			{ title: MAKE_A_VIDEO, prompt: `${citations.join(' ')} `, promptHint: `Cite them as ${citations.join(', ')} (in the message's order).`, ...(oneImage(taken.references) && { imageRole: 'reference' }) },
+			{ title: t(locale, 'form.makeVideoTitle'), prompt: `${citations.join(' ')} `, promptHint: t(locale, 'form.citeHint', { citations: citations.join(', ') }), ...(oneImage(taken.references) && { imageRole: 'reference' }) },
 			videoDefaults(context, botServerId(interaction)),
+			locale,
 		);
 		await interaction.showModal(form);
 	},
@@ -68,7 +71,7 @@ export async function submitMakeVideo(interaction: ModalSubmitInteraction, draft
 	const claimed = await context.drafts.claim(draftId);
 	if (!claimed || claimed.draft.userId !== interaction.user.id) {
 		await claimed?.done(false);
-		throw new UserError('FormExpired', 'This form has expired. Right-click the message and choose Apps → Make a video again.');
+		throw new UserError('FormExpired', 'refusal.formExpired');
 	}
 	const { draft } = claimed;
 	let started = false;

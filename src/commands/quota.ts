@@ -1,3 +1,4 @@
+import { resolveLocale } from '../i18n/index.js';
 import { SlashCommandBuilder } from 'discord.js';
 import type { BotContext } from '../context.js';
 import { renderQuota, type QuotaLine, type QuotaView } from '../discord/render-quota.js';
@@ -8,15 +9,19 @@ import type { Claim } from '../services/quota/quota.js';
 import { claimsFor, type StartingInteraction } from './accept.js';
 import { roleIdsOf, botServerId } from './access.js';
 import type { Command } from './command.js';
+import { localizations, SOURCE_LOCALE, t, type MessageKey, type Params } from '../i18n/index.js';
+
+/** A description in the source locale (the one Discord shows where it has no localization). */
+const en = (key: MessageKey, params?: Params) => t(SOURCE_LOCALE, key, params);
 
 /**
  * `/quota`: what the member has left here (their own limit, and the server's and the bot's budgets
  * that cap it too), when each resets, and what of theirs is running or waiting. Only they see it.
  */
 export const quota = {
-	data: new SlashCommandBuilder().setName('quota').setDescription('What you have left here of video and images, when it resets, and what is running'),
+	data: new SlashCommandBuilder().setName('quota').setDescription(en('cmd.quota')).setDescriptionLocalizations(localizations('cmd.quota')),
 	async execute(interaction, context) {
-		await respond(interaction, renderQuota(await quotaView(interaction, context)), { ephemeral: true });
+		await respond(interaction, renderQuota(await quotaView(interaction, context), resolveLocale(interaction.locale)), { ephemeral: true });
 	},
 } satisfies Command;
 

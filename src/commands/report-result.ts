@@ -1,6 +1,6 @@
 import type { ButtonInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
-import { auditReport, DECISION_MARK, decisionLine, MODERATOR_ONLY, REPORT_AGAIN, REPORT_NOT_HERE, REPORT_OWN, REPORT_THANKS } from '../discord/render-moderation.js';
+import { auditReport, DECISION_MARK, decisionLine, REPORT_AGAIN, REPORT_THANKS } from '../discord/render-moderation.js';
 import { deferReply, NO_MENTIONS } from '../discord/respond.js';
 import { resultPlace, setResultHidden } from '../discord/result-message.js';
 import type { Decision } from '../services/moderation/reports.js';
@@ -14,8 +14,8 @@ import { isModerator, removeResult, resultJob } from './delete-result.js';
  */
 export async function pressReport(interaction: ButtonInteraction, jobId: string, context: BotContext): Promise<void> {
 	const job = await resultJob(context, jobId);
-	if (job.requester.userId === interaction.user.id) throw new UserError('OwnResult', REPORT_OWN);
-	if (!interaction.inGuild()) throw new UserError('NotInServer', REPORT_NOT_HERE);
+	if (job.requester.userId === interaction.user.id) throw new UserError('OwnResult', 'refusal.reportOwn');
+	if (!interaction.inGuild()) throw new UserError('NotInServer', 'refusal.reportNotHere');
 	await deferReply(interaction, { ephemeral: true });
 	const { added, count } = await context.reports.add(job.id, interaction.user.id);
 	if (!added) {
@@ -36,7 +36,7 @@ export async function pressReport(interaction: ButtonInteraction, jobId: string,
 
 /** **Hide**, **Delete** or **Dismiss** on a report in the audit channel: moderators only; the audit message notes who decided what. */
 export async function pressDecision(interaction: ButtonInteraction, kind: Decision, jobId: string, context: BotContext): Promise<void> {
-	if (!isModerator(interaction)) throw new UserError('NotModerator', MODERATOR_ONLY);
+	if (!isModerator(interaction)) throw new UserError('NotModerator', 'refusal.moderatorOnly');
 	const job = await resultJob(context, jobId);
 	await interaction.deferUpdate();
 	if (kind === 'delete') {

@@ -14,6 +14,7 @@ import { IMAGE_ROLE_FIELD } from '../discord/render-creative.js';
 import { secondsRange } from '../services/relaydance/model-catalog.js';
 import { clip } from '../services/text.js';
 import { UserError } from '../services/user-error.js';
+import { SOURCE_LOCALE, formatNumber, text, translator, type Locale } from '../i18n/index.js';
 
 /** What the form starts with: the prompt written so far, and a hint on citing the references. */
 export interface FormDefaults {
@@ -44,10 +45,11 @@ export interface FormValues {
  * video settings that matter there (seconds, ratio, audio). The model, resolution and the rest
  * come from the server's defaults, else the bot's.
  */
-export function videoForm(customId: string, defaults: FormDefaults, video: VideoDefaults): ModalBuilder {
+export function videoForm(customId: string, defaults: FormDefaults, video: VideoDefaults, locale: Locale = SOURCE_LOCALE): ModalBuilder {
+	const tr = translator(locale);
 	const range = secondsRange(video.model);
 	const prompt = new LabelBuilder()
-		.setLabel('Prompt')
+		.setLabel(tr('form.prompt'))
 		.setTextInputComponent(
 			new TextInputBuilder()
 				.setCustomId(FORM_FIELDS.prompt)
@@ -58,23 +60,23 @@ export function videoForm(customId: string, defaults: FormDefaults, video: Video
 		);
 	if (defaults.promptHint) prompt.setDescription(clip(defaults.promptHint, 100));
 	const seconds = new LabelBuilder()
-		.setLabel('Seconds')
-		.setDescription(`${range.min}–${range.max}`)
+		.setLabel(tr('form.seconds'))
+		.setDescription(`${formatNumber(locale, range.min)}–${formatNumber(locale, range.max)}`)
 		.setTextInputComponent(new TextInputBuilder().setCustomId(FORM_FIELDS.seconds).setStyle(TextInputStyle.Short).setRequired(true).setMaxLength(2).setValue(String(video.seconds)));
 	const chosenRatio = defaults.ratio ?? video.ratio ?? 'adaptive';
-	const ratio = new LabelBuilder().setLabel('Aspect ratio').setStringSelectMenuComponent(
+	const ratio = new LabelBuilder().setLabel(tr('form.ratio')).setStringSelectMenuComponent(
 		new StringSelectMenuBuilder()
 			.setCustomId(FORM_FIELDS.ratio)
 			.setRequired(true)
 			.addOptions(RATIOS.map((value) => new StringSelectMenuOptionBuilder().setLabel(value).setValue(value).setDefault(value === chosenRatio))),
 	);
-	const audio = new LabelBuilder().setLabel('Audio').setStringSelectMenuComponent(
+	const audio = new LabelBuilder().setLabel(tr('form.audio')).setStringSelectMenuComponent(
 		new StringSelectMenuBuilder()
 			.setCustomId(FORM_FIELDS.audio)
 			.setRequired(true)
 			.addOptions(
-				new StringSelectMenuOptionBuilder().setLabel('On: generate a soundtrack').setValue('on').setDefault(video.audio),
-				new StringSelectMenuOptionBuilder().setLabel('Off: silent clip').setValue('off').setDefault(!video.audio),
+				new StringSelectMenuOptionBuilder().setLabel(tr('form.audioOn')).setValue('on').setDefault(video.audio),
+				new StringSelectMenuOptionBuilder().setLabel(tr('form.audioOff')).setValue('off').setDefault(!video.audio),
 			),
 	);
 	const labels = [prompt, seconds, ratio, audio];
@@ -99,7 +101,7 @@ function imageRoleField(chosen: ImageRole): LabelBuilder {
 export function readVideoForm(interaction: ModalSubmitInteraction): FormValues {
 	const { fields } = interaction;
 	const rawSeconds = fields.getTextInputValue(FORM_FIELDS.seconds).trim();
-	if (!/^\d{1,2}$/.test(rawSeconds)) throw new UserError('BadModalValue', `Seconds must be a whole number; you wrote \`${clip(rawSeconds, 20) || 'nothing'}\`.`);
+	if (!/^\d{1,2}$/.test(rawSeconds)) throw new UserError('BadModalValue', 'refusal.secondsNotNumber', { value: rawSeconds ? `\`${clip(rawSeconds, 20)}\`` : text('word.nothing') });
 	const ratio = fields.getStringSelectValues(FORM_FIELDS.ratio)[0];
 	const audio = fields.getStringSelectValues(FORM_FIELDS.audio)[0];
 	const role = fields.fields.has(FORM_FIELDS.imageRole) ? fields.getStringSelectValues(FORM_FIELDS.imageRole)[0] : undefined;

@@ -17,39 +17,45 @@ import { acceptJob } from './accept.js';
 import { referenceFrom } from './attachment-reference.js';
 import { planLimits, videoDefaults } from './video-defaults.js';
 import type { Command } from './command.js';
-import { FRAME_OPTIONS } from '../discord/render-creative.js';
+import { localizations, SOURCE_LOCALE, t, type MessageKey, type Params } from '../i18n/index.js';
+
+/** A description in the source locale (the one Discord shows where it has no localization). */
+const en = (key: MessageKey, params?: Params) => t(SOURCE_LOCALE, key, params);
 
 
 const data = new SlashCommandBuilder()
 	.setName('video')
-	.setDescription('Generate a video with RelayDance from a prompt and optional reference media')
+	.setDescription(en('cmd.video')).setDescriptionLocalizations(localizations('cmd.video'))
 	.addStringOption((option) =>
-		option.setName('prompt').setDescription('What happens; cite references as @image1, @video1, @audio1').setRequired(true).setMaxLength(PROMPT_MAX_LENGTH),
+		option.setName('prompt').setDescription(en('cmd.video.prompt')).setDescriptionLocalizations(localizations('cmd.video.prompt')).setRequired(true).setMaxLength(PROMPT_MAX_LENGTH),
 	)
-	.addStringOption((option) => option.setName('model').setDescription('Video model').setAutocomplete(true))
-	.addIntegerOption((option) => option.setName('seconds').setDescription('Length of the clip in seconds').setMinValue(1).setMaxValue(API_MAX_SECONDS))
-	.addBooleanOption((option) => option.setName('audio').setDescription('Generate a soundtrack (on unless the server says otherwise)'))
+	.addStringOption((option) => option.setName('model').setDescription(en('cmd.video.model')).setDescriptionLocalizations(localizations('cmd.video.model')).setAutocomplete(true))
+	.addIntegerOption((option) => option.setName('seconds').setDescription(en('cmd.video.seconds')).setDescriptionLocalizations(localizations('cmd.video.seconds')).setMinValue(1).setMaxValue(API_MAX_SECONDS))
+	.addBooleanOption((option) => option.setName('audio').setDescription(en('cmd.video.audio')).setDescriptionLocalizations(localizations('cmd.video.audio')))
 	.addStringOption((option) =>
 		option
 			.setName('ratio')
-			.setDescription('Aspect ratio')
+			.setDescription(en('cmd.video.ratio')).setDescriptionLocalizations(localizations('cmd.video.ratio'))
 			.addChoices(...RATIOS.map((ratio) => ({ name: ratio, value: ratio }))),
 	)
 	.addStringOption((option) =>
 		option
 			.setName('resolution')
-			.setDescription('Output resolution')
+			.setDescription(en('cmd.video.resolution')).setDescriptionLocalizations(localizations('cmd.video.resolution'))
 			.addChoices(...RESOLUTIONS.map((resolution) => ({ name: resolution, value: resolution }))),
 	);
-for (const frame of Object.values(FRAME_OPTIONS)) {
-	data.addAttachmentOption((option) => option.setName(frame.name).setDescription(frame.description).setFileTypes('image'));
+const FRAME_KEYS = { first_frame: 'cmd.video.firstFrame', last_frame: 'cmd.video.lastFrame' } as const;
+for (const role of FRAME_ROLES) {
+	data.addAttachmentOption((option) => option.setName(role).setDescription(en(FRAME_KEYS[role])).setDescriptionLocalizations(localizations(FRAME_KEYS[role])).setFileTypes('image'));
 }
+const REFERENCE_KEYS = { image: 'cmd.video.image', video: 'cmd.video.video', audio: 'cmd.video.audioRef' } as const;
 for (const kind of REFERENCE_KINDS) {
 	for (let slot = 1; slot <= MAX_REFERENCES[kind]; slot++) {
 		data.addAttachmentOption((option) =>
 			option
 				.setName(`${kind}${slot}`)
-				.setDescription(`Reference ${kind} cited in the prompt as @${kind}${slot}`)
+				.setDescription(en(REFERENCE_KEYS[kind], { slot: String(slot) }))
+				.setDescriptionLocalizations(localizations(REFERENCE_KEYS[kind], { slot: String(slot) }))
 				.setFileTypes(kind),
 		);
 	}

@@ -6,7 +6,7 @@ import type { FinishedVideo } from '../services/media/finished-video.js';
 import type { GeneratedImage, ImageSource } from '../services/media/generated-images.js';
 import type { Delivered, JobView } from '../services/jobs/job-view.js';
 import { isRateLimited, isRetryableUpload, uploadMessage, UploadRejectedError, withUploadRetries, type PostedMessage } from './multipart-upload.js';
-import { DEFAULT_UPLOAD_LIMIT, messageLink, TOKEN_LIFETIME_MS, tokenAlive, type InteractionAddress } from './reply-address.js';
+import { DEFAULT_UPLOAD_LIMIT, jobLocale, messageLink, TOKEN_LIFETIME_MS, tokenAlive, type InteractionAddress } from './reply-address.js';
 import { renderDelivered, renderElsewhere, renderFailed, renderImages, renderProgress, type LinkReason, type Rendered } from './render.js';
 import { toCardBody } from './job-card.js';
 import { ThrottledEditor } from './throttled-editor.js';
@@ -274,10 +274,10 @@ export class InteractionReplyView implements JobView {
 		const to = { userId: this.origin.userId, channelId: this.origin.channelId, command: this.command };
 		if (place.kind === 'reply') return toCardBody(rendered);
 		const once = { nonce, enforce_nonce: true };
-		if (place.kind === 'dm') return { ...toCardBody(renderElsewhere(rendered, 'dm', to)), ...once };
+		if (place.kind === 'dm') return { ...toCardBody(renderElsewhere(rendered, 'dm', to, jobLocale(this.origin))), ...once };
 		const { messageId } = this.origin;
 		return {
-			...toCardBody(renderElsewhere(rendered, 'channel', to)),
+			...toCardBody(renderElsewhere(rendered, 'channel', to, jobLocale(this.origin))),
 			...once,
 			allowed_mentions: { parse: [], users: [this.origin.userId] },
 			...(messageId && { message_reference: { message_id: messageId, fail_if_not_exists: false } }),

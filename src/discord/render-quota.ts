@@ -1,7 +1,9 @@
-import { JOB_STATE_LABELS } from './render-jobs.js';
+import { jobAmount, jobStateLabel } from './render-jobs.js';
+import { inLine as placeInLine } from './render.js';
+import { SOURCE_LOCALE, text, translator, type Locale, type MessageKey, type Param, type Translator } from '../i18n/index.js';
 import { TimestampStyles, time } from 'discord.js';
 import type { LimitSource } from '../services/guilds/member-limits.js';
-import { EXACT_PLACES, type Job } from '../services/jobs/job.js';
+import type { Job } from '../services/jobs/job.js';
 import type { QuotaStatus } from '../services/quota/quota.js';
 import { clip } from '../services/text.js';
 import type { Rendered } from './render.js';
@@ -25,59 +27,49 @@ export interface QuotaView {
 	paused?: boolean;
 }
 
-const SOURCES: Record<LimitSource, string> = {
-	grant: 'granted to you',
-	role: 'from your best role',
-	server: "this server's default",
-	bot: "the bot's default",
-};
-
+const SOURCES = { grant: 'quota.sourceGrant', role: 'quota.sourceRole', server: 'quota.sourceServer', bot: 'quota.sourceBot' } as const satisfies Record<LimitSource, MessageKey>;
 
 type Unit = 'video' | 'image';
-const amount = (unit: Unit, n: number) => (unit === 'video' ? `${n.toLocaleString('en-US')} s` : `${n.toLocaleString('en-US')} image${n === 1 ? '' : 's'}`);
+const amount = (unit: Unit, n: number): Param => (unit === 'video' ? { seconds: n } : text('unit.images', { count: n }));
 
 /**
  * `/quota`: what the member has left here of each unit, where their limit comes from, the shared
- * budgets that also cap them, when each resets, and their jobs running or waiting.
+ * budgets that also cap them, when each resets, and their jobs running or waiting (in the member's language).
  */
-export function renderQuota(view: QuotaView): Rendered {
-	const lines = [`**Your quota ${view.inServer ? 'in this server' : 'in DMs with the bot'}**`];
-	lines.push(own('🎬 Video', 'video', view.video), own('🖼️ Images', 'image', view.image));
+export function renderQuota(view: QuotaView, locale: Locale = SOURCE_LOCALE): Rendered {
+	const tr = translator(locale);
+	const lines = [tr(view.inServer ? 'quota.titleServer' : 'quota.titleDm')];
+	lines.push(own(tr, tr('quota.video'), 'video', view.video), own(tr, tr('quota.images'), 'image', view.image));
 	const shared: string[] = [];
-	const server = [budget('video', view.video.server), budget('image', view.image.server)].filter(Boolean);
-	if (server.length > 0) shared.push(`Server budget (all members together): ${server.join(' · ')}`);
-	const bot = [budget('video', view.video.bot), budget('image', view.image.bot)].filter(Boolean);
-	if (bot.length > 0) shared.push(`Bot budget (every server together): ${bot.join(' · ')}`);
+	const server = [budget(tr, 'video', view.video.server), budget(tr, 'image', view.image.server)].filter(Boolean);
+	if (server.length > 0) shared.push(tr('quota.serverBudget', { budgets: server.join(' · ') }));
+	const bot = [budget(tr, 'video', view.video.bot), budget(tr, 'image', view.image.bot)].filter(Boolean);
+	if (bot.length > 0) shared.push(tr('quota.botBudget', { budgets: bot.join(' · ') }));
 	if (shared.length > 0) lines.push('', ...shared);
-	if (view.paused) lines.push('', "⏸ The bot's RelayDance credit has run out; the server's admins have been told. New requests wait until it is topped up.");
-	lines.push('', '**Running and queued**');
-	if (view.jobs.length === 0) lines.push('Nothing of yours is running or waiting.');
+	if (view.paused) lines.push('', tr('quota.paused'));
+	lines.push('', tr('quota.runningTitle'));
+	if (view.jobs.length === 0) lines.push(tr('quota.nothingRunning'));
 	for (const { job, place } of view.jobs) {
-		const what = job.kind === 'image' ? amount('image', job.settings.count) : amount('video', job.settings.seconds);
-		const where = job.state === 'queued' && place !== undefined ? ` · ${inLine(place)}` : '';
-		lines.push(`${JOB_STATE_LABELS[job.state]}${where} · ${job.settings.model}, ${what} · started ${time(new Date(job.createdAt), TimestampStyles.RelativeTime)}`);
+		const values = { state: jobStateLabel(locale, job.state), model: job.settings.model, what: jobAmount(locale, job), time: time(new Date(job.createdAt), TimestampStyles.RelativeTime) };
+		lines.push(job.state === 'queued' && place !== undefined ? tr('quota.jobLineWaiting', { ...values, place: inLine(place, locale) }) : tr('quota.jobLine', values));
 		lines.push(`> ${clip(job.settings.prompt.replace(/\s+/g, ' '), 100)}`);
 	}
 	return { content: clip(lines.join('\n'), 2000) };
 }
 
-function own(label: string, unit: Unit, line: QuotaLine): string {
+function own(tr: Translator, label: string, unit: Unit, line: QuotaLine): string {
 	const { status } = line;
-	const reset = status.used > 0 ? `resets ${time(status.resetsAt, TimestampStyles.RelativeTime)}` : 'your window starts with your next request';
-	return `${label}: **${amount(unit, status.remaining)}** left of ${amount(unit, status.limit)} (${SOURCES[line.source]}) · ${reset}`;
+	const reset = status.used > 0 ? tr('quota.resets', { time: time(status.resetsAt, TimestampStyles.RelativeTime) }) : tr('quota.windowStarts');
+	return tr('quota.own', { label, left: amount(unit, status.remaining), limit: amount(unit, status.limit), source: tr(SOURCES[line.source]), reset });
 }
 
-function budget(unit: Unit, status: QuotaStatus | undefined): string {
+function budget(tr: Translator, unit: Unit, status: QuotaStatus | undefined): string {
 	if (!status) return '';
-	const reset = status.used > 0 ? ` (resets ${time(status.resetsAt, TimestampStyles.RelativeTime)})` : '';
-	return `${amount(unit, status.remaining)} of ${amount(unit, status.limit)} left${reset}`;
+	const values = { left: amount(unit, status.remaining), limit: amount(unit, status.limit) };
+	return status.used > 0 ? tr('quota.budgetResets', { ...values, time: time(status.resetsAt, TimestampStyles.RelativeTime) }) : tr('quota.budget', values);
 }
 
 /** `next in line`, `3rd in line`, `among the first 100 in line` (the place a waiting job shows). */
-export function inLine(position: number): string {
-	if (position <= 1) return 'next in line';
-	if (position > EXACT_PLACES) return `among the first ${position.toLocaleString('en-US')} in line`;
-	const suffixes = ['th', 'st', 'nd', 'rd'];
-	const tens = position % 100;
-	return `${position}${suffixes[(tens - 20) % 10] ?? suffixes[tens] ?? 'th'} in line`;
+export function inLine(position: number, locale: Locale = SOURCE_LOCALE): string {
+	return placeInLine(locale, position);
 }

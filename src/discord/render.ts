@@ -4,13 +4,13 @@ import type { FinishedVideo } from '../services/media/finished-video.js';
 import type { GeneratedImage, ImageSource } from '../services/media/generated-images.js';
 import { BudgetExceededError, QuotaExceededError } from '../services/quota/quota.js';
 import { UserError } from '../services/user-error.js';
-import { clip, formatBytes } from '../services/text.js';
+import { clip } from '../services/text.js';
+import { SOURCE_LOCALE, formatList, formatNumber, formatSeconds, render, t, text, translator, type Locale, type Translator } from '../i18n/index.js';
 import { REFERENCE_KINDS } from '../services/jobs/video-request.js';
-import { missingChannelPermissions } from './reply-address.js';
+import { jobLocale, missingChannelPermissions } from './reply-address.js';
 import { VIDEO_LINK_LIFETIME_MS } from './render-jobs.js';
 import { jobButtonId, parseModerationButton } from './custom-ids.js';
 import { resultModerationRow } from './render-moderation.js';
-import { EDIT_LABEL, FRAMES_FIELD } from './render-creative.js';
 
 /** Everything a user sees goes through here: one place decides wording, limits and mentions. */
 export interface Rendered {
@@ -24,36 +24,17 @@ export interface Rendered {
 	link?: { url: string; label: string };
 }
 
-/** Button labels are fixed (scripts and tests outside the project look for them). */
-export const BUTTON_LABELS = { again: 'Again', animate: 'Animate', cancel: 'Cancel' } as const;
-/** Told instead of a Cancel button once a job has reached RelayDance. */
-export const CANNOT_CANCEL = 'Sent to RelayDance: a submitted request cannot be cancelled.';
-/** Shown on a waiting job while RelayDance's balance is spent. */
-export const PAUSED_NOTE = "⏸ The bot's RelayDance credit has run out; the server's admins have been told. Your request waits and goes ahead on its own once it is topped up.";
+/** The buttons' labels in the source locale (a job's message shows them in its own language; custom ids never change). */
+export const BUTTON_LABELS = { again: t(SOURCE_LOCALE, 'button.again'), animate: t(SOURCE_LOCALE, 'button.animate'), cancel: t(SOURCE_LOCALE, 'button.cancel') } as const;
 /** Tells apart the Animate buttons of a message with several images (the label itself stays `Animate`). */
 const NUMBER_EMOJIS = ['1️⃣', '2️⃣', '3️⃣', '4️⃣'];
 
 const COLORS = { working: 0x5865f2, done: 0x57f287, failed: 0xed4245 } as const;
 
-const HEADLINES: Record<JobState, string> = {
-	queued: '⏳ Queued',
-	uploading: '📤 Sending your references to RelayDance',
-	submitting: '📤 Sending your request to RelayDance',
-	submitted: '🕒 Waiting for RelayDance to start',
-	running: '🎬 Generating your video',
-	delivering: '📥 Fetching the finished video',
-	delivered: '✅ Video ready',
-	failed: '❌ Video failed',
-};
-const IMAGE_HEADLINES: Partial<Record<JobState, string>> = {
-	submitting: '🎨 Making your images',
-	delivering: '📥 Fetching your images',
-	delivered: '✅ Images ready',
-	failed: '❌ Images failed',
-};
+const IMAGE_STATES: ReadonlySet<JobState> = new Set(['submitting', 'delivering', 'delivered', 'failed']);
 
-function headline(job: Job): string {
-	return (job.kind === 'image' ? IMAGE_HEADLINES[job.state] : undefined) ?? HEADLINES[job.state];
+function headline(tr: Translator, job: Job): string {
+	return job.kind === 'image' && IMAGE_STATES.has(job.state) ? tr(`imageState.${job.state as 'submitting' | 'delivering' | 'delivered' | 'failed'}`) : tr(`state.${job.state}`);
 }
 
 /**
@@ -61,18 +42,19 @@ function headline(job: Job): string {
  * as a live Discord timestamp, settings; and, where the bot could not post in the channel by
  * itself, a plain note that the video can only arrive in this reply.
  */
-export function renderProgress(job: Job): Rendered {
-	const progress = job.kind === 'video' && job.state === 'running' && job.progress !== undefined ? ` · ${Math.round(job.progress)}%` : '';
-	const place = job.state === 'queued' && job.queuePosition !== undefined ? ` · ${inLine(job.queuePosition)}` : '';
-	const lines = [quote(job.settings.prompt), '', `Started ${time(new Date(job.createdAt), TimestampStyles.RelativeTime)}`];
+export function renderProgress(job: Job, locale: Locale = jobLocale(job.reply)): Rendered {
+	const tr = translator(locale);
+	const progress = job.kind === 'video' && job.state === 'running' && job.progress !== undefined ? ` · ${formatNumber(locale, Math.round(job.progress) / 100, { style: 'percent' })}` : '';
+	const place = job.state === 'queued' && job.queuePosition !== undefined ? ` · ${inLine(locale, job.queuePosition)}` : '';
+	const lines = [quote(job.settings.prompt), '', tr('progress.started', { time: time(new Date(job.createdAt), TimestampStyles.RelativeTime) })];
 	const cancellable = CANCELLABLE_STATES.has(job.state);
-	if (!cancellable) lines.push(CANNOT_CANCEL);
-	if (job.paused) lines.push(PAUSED_NOTE);
-	const note = cannotPostNote(job);
+	if (!cancellable) lines.push(tr('progress.cannotCancel'));
+	if (job.paused) lines.push(tr('progress.paused'));
+	const note = cannotPostNote(tr, job);
 	return {
 		...(note && { content: note }),
-		embeds: [embed(job, COLORS.working, `${headline(job)}${place}${progress}`, lines)],
-		components: cancellable ? [row(button('cancel', job.id, ButtonStyle.Danger))] : [],
+		embeds: [embed(tr, job, COLORS.working, `${headline(tr, job)}${place}${progress}`, lines)],
+		components: cancellable ? [row(button(tr, 'cancel', job.id, ButtonStyle.Danger))] : [],
 	};
 }
 
@@ -87,27 +69,25 @@ export function renderDelivered(
 	delivery: 'attachment' | 'link',
 	sizeLimit: number,
 	linkReason: LinkReason = 'too-large',
+	locale: Locale = jobLocale(job.reply),
 ): Rendered {
+	const tr = translator(locale);
 	const took = Math.max(1, Math.round((Date.now() - job.createdAt) / 1000));
-	const lines = [quote(job.settings.prompt), '', `Made in ${took} s · ${formatBytes(video.bytes)}`];
+	const lines = [quote(job.settings.prompt), '', tr('delivered.madeIn', { seconds: { seconds: took }, size: { bytes: video.bytes } })];
 	if (delivery === 'link') {
 		// A job resumed after a restart may be delivered well after the video was made.
 		const expires = new Date((job.result?.madeAt ?? Date.now()) + VIDEO_LINK_LIFETIME_MS);
-		const why = {
-			'too-large': `The file is larger than this channel's ${formatBytes(sizeLimit)} upload limit`,
-			'upload-failed': 'Discord would not take the upload just now',
-			'not-downloaded': 'The file is larger than this bot downloads',
-		}[linkReason];
+		const why = ({ 'too-large': 'delivered.tooLarge', 'upload-failed': 'delivered.uploadFailed', 'not-downloaded': 'delivered.notDownloaded' } as const)[linkReason];
 		lines.push(
 			'',
-			`${why}, so here is a link: [${video.fileName}](${video.url})`,
-			`The link expires ${time(expires, TimestampStyles.RelativeTime)}: save the video before then.`,
+			tr(why, { limit: { bytes: sizeLimit }, link: `[${video.fileName}](${video.url})` }),
+			tr('delivered.linkExpires', { time: time(expires, TimestampStyles.RelativeTime) }),
 		);
 	}
 	return {
-		embeds: [embed(job, COLORS.done, HEADLINES.delivered, lines)],
-		components: [row(button('again', job.id), button('edit', job.id)), resultModerationRow(job.id, { report: true })],
-		...(delivery === 'attachment' ? { media: [{ fileName: video.fileName, description: job.settings.prompt }] } : { link: { url: video.url, label: 'Open the video' } }),
+		embeds: [embed(tr, job, COLORS.done, tr('state.delivered'), lines)],
+		components: [row(button(tr, 'again', job.id), button(tr, 'edit', job.id)), resultModerationRow(job.id, { report: true })],
+		...(delivery === 'attachment' ? { media: [{ fileName: video.fileName, description: job.settings.prompt }] } : { link: { url: video.url, label: tr('result.openVideo') } }),
 	};
 }
 
@@ -116,22 +96,29 @@ export function renderDelivered(
  * rewrite of it when it differs), any image that could only be linked, and under it one Animate
  * button per attached image, then Again.
  */
-export function renderImages(job: ImageJob, images: Pick<GeneratedImage, 'fileName' | 'revisedPrompt'>[], linked: Pick<ImageSource, 'fileName' | 'url'>[] = []): Rendered {
+export function renderImages(
+	job: ImageJob,
+	images: Pick<GeneratedImage, 'fileName' | 'revisedPrompt'>[],
+	linked: Pick<ImageSource, 'fileName' | 'url'>[] = [],
+	locale: Locale = jobLocale(job.reply),
+): Rendered {
+	const tr = translator(locale);
 	const made = images.length + linked.length;
-	const title = made < job.settings.count ? `✅ ${made} of ${job.settings.count} images ready` : IMAGE_HEADLINES.delivered!;
+	const asked = { made, count: job.settings.count };
+	const title = made < job.settings.count ? tr('images.someReady', asked) : tr('imageState.delivered');
 	const lines = [quote(job.settings.prompt)];
 	const revised = images.find((image) => image.revisedPrompt)?.revisedPrompt;
-	if (revised && revised.trim() !== job.settings.prompt.trim()) lines.push('', 'The model rewrote the prompt as:', quote(revised));
+	if (revised && revised.trim() !== job.settings.prompt.trim()) lines.push('', tr('images.revised'), quote(revised));
 	if (linked.length > 0) {
 		const expires = new Date((job.result?.madeAt ?? Date.now()) + IMAGE_LINK_LIFETIME_MS);
-		const what = linked.length === 1 ? 'One image' : `${linked.length} images`;
-		lines.push('', `${what} could not be attached, so here ${linked.length === 1 ? 'is its link' : 'are their links'} (expiring ${time(expires, TimestampStyles.RelativeTime)}): ${linked.map((item) => `[${item.fileName}](${item.url})`).join(' · ')}`);
+		const links = linked.map((item) => `[${item.fileName}](${item.url})`).join(' · ');
+		lines.push('', tr('images.linked', { count: linked.length, time: time(expires, TimestampStyles.RelativeTime), links }));
 	}
-	if (made < job.settings.count) lines.push('', `RelayDance made ${made} of the ${job.settings.count} images asked for: you were charged for ${made}.`);
-	const animate = images.map((_, index) => ({ ...button('animate', job.id, ButtonStyle.Primary, index + 1), ...(images.length > 1 && { emoji: { name: NUMBER_EMOJIS[index]! } }) }));
+	if (made < job.settings.count) lines.push('', tr('images.partial', asked));
+	const animate = images.map((_, index) => ({ ...button(tr, 'animate', job.id, ButtonStyle.Primary, index + 1), ...(images.length > 1 && { emoji: { name: NUMBER_EMOJIS[index]! } }) }));
 	return {
-		embeds: [embed(job, COLORS.done, title, lines)],
-		components: [...rows(...animate, button('again', job.id), button('edit', job.id)), resultModerationRow(job.id, { report: true })],
+		embeds: [embed(tr, job, COLORS.done, title, lines)],
+		components: [...rows(...animate, button(tr, 'again', job.id), button(tr, 'edit', job.id)), resultModerationRow(job.id, { report: true })],
 		media: images.map((image) => ({ fileName: image.fileName, description: image.revisedPrompt ?? job.settings.prompt })),
 	};
 }
@@ -143,84 +130,91 @@ export const IMAGE_LINK_LIFETIME_MS = 60 * 60_000;
  * A final message posted outside the reply, with a first line that says why: in the channel it
  * mentions the requester (the caller lets only that mention ping), in a DM it names the channel.
  */
-export function renderElsewhere(rendered: Rendered, where: 'channel' | 'dm', to: { userId: string; channelId: string | null; command?: string }): Rendered {
+export function renderElsewhere(
+	rendered: Rendered,
+	where: 'channel' | 'dm',
+	to: { userId: string; channelId: string | null; command?: string },
+	locale: Locale = SOURCE_LOCALE,
+): Rendered {
 	const command = to.command ?? '/video';
 	const lead =
 		where === 'channel'
-			? `<@${to.userId}> I could no longer update my reply to your ${command}, so here is the result.`
-			: `I couldn't post in ${to.channelId ? `<#${to.channelId}>` : 'the channel'}, so here is the result of your ${command}.`;
+			? t(locale, 'elsewhere.channel', { user: `<@${to.userId}>`, command })
+			: t(locale, 'elsewhere.dm', { channel: to.channelId ? `<#${to.channelId}>` : text('elsewhere.theChannel'), command });
 	// In a DM only the requester sees the result: there is no one else to report it.
 	const components = where === 'dm' ? rendered.components?.map((line) => ({ ...line, components: line.components.filter((item) => !('custom_id' in item && parseModerationButton(item.custom_id)?.action === 'report')) })) : rendered.components;
 	return { ...rendered, content: rendered.content ? `${lead}\n${rendered.content}` : lead, ...(components && { components }) };
 }
 
-export function renderFailed(job: Job): Rendered {
-	const lines = [quote(job.settings.prompt), '', job.failure?.message ?? `The ${job.kind === 'image' ? 'images' : 'video'} could not be made.`];
-	if (job.refunded) lines.push(`Your ${job.kind === 'image' ? `${job.quota.amount} image${job.quota.amount === 1 ? '' : 's'}` : `${job.quota.amount} s`} of quota were given back.`);
-	const title = job.failure?.kind === 'Cancelled' ? '🚫 Cancelled' : headline(job);
-	return { embeds: [embed(job, COLORS.failed, title, lines)], components: [row(button('again', job.id), button('edit', job.id))] };
+export function renderFailed(job: Job, locale: Locale = jobLocale(job.reply)): Rendered {
+	const tr = translator(locale);
+	const failure = job.failure && (job.failure.text ? render(locale, job.failure.text) : job.failure.message);
+	const lines = [quote(job.settings.prompt), '', failure ?? tr(job.kind === 'image' ? 'failed.images' : 'failed.video')];
+	if (job.refunded) lines.push(tr('failed.refunded', { amount: job.kind === 'image' ? text('unit.images', { count: job.quota.amount }) : { seconds: job.quota.amount } }));
+	const title = job.failure?.kind === 'Cancelled' ? tr('failed.cancelledTitle') : headline(tr, job);
+	return { embeds: [embed(tr, job, COLORS.failed, title, lines)], components: [row(button(tr, 'again', job.id), button(tr, 'edit', job.id))] };
 }
 
-/** A refusal shown only to the user who asked (ephemeral). */
-export function renderRefusal(error: UserError): Rendered {
-	if (error instanceof QuotaExceededError) {
+/** A refusal shown only to the user who asked (ephemeral), in their own language. */
+export function renderRefusal(error: UserError, locale: Locale = SOURCE_LOCALE): Rendered {
+	const message = render(locale, error.text);
+	if (error instanceof QuotaExceededError || error instanceof BudgetExceededError) {
 		const resets = time(error.status.resetsAt, TimestampStyles.RelativeTime);
-		return { content: `🚫 ${error.message} Your quota resets ${resets}.` };
+		return { content: t(locale, error instanceof QuotaExceededError ? 'refusal.quotaResets' : 'refusal.budgetResets', { message, time: resets }) };
 	}
-	if (error instanceof BudgetExceededError) {
-		const resets = time(error.status.resetsAt, TimestampStyles.RelativeTime);
-		return { content: `🚫 ${error.message} It resets ${resets}.` };
-	}
-	return { content: `🚫 ${error.message}` };
+	return { content: t(locale, 'refusal.plain', { message }) };
 }
 
-export function renderInternalError(referenceId: string): Rendered {
-	return { content: `Something went wrong on the bot's side. If it keeps happening, give a server admin this reference: \`${referenceId}\`.` };
+export function renderInternalError(referenceId: string, locale: Locale = SOURCE_LOCALE): Rendered {
+	return { content: t(locale, 'refusal.internal', { ref: `\`${referenceId}\`` }) };
 }
 
-function embed(job: Job, color: number, title: string, lines: string[]): APIEmbed {
-	const leftOut = job.kind === 'video' && job.settings.leftOut?.length ? ['', `Left out: ${job.settings.leftOut.join(', ')}`] : [];
+function embed(tr: Translator, job: Job, color: number, title: string, lines: string[]): APIEmbed {
+	const leftOut = job.kind === 'video' && job.settings.leftOut?.length ? ['', tr('embed.leftOut', { list: job.settings.leftOut.join(', ') })] : [];
 	return {
 		title,
 		color,
-		description: clip([...lines, ...leftOut, '', `Requested by <@${job.requester.userId}>`].join('\n'), 4096),
-		fields: job.kind === 'image' ? imageFields(job) : videoFields(job),
-		footer: { text: `job ${job.id.slice(0, 8)}` },
+		description: clip([...lines, ...leftOut, '', tr('embed.requestedBy', { user: `<@${job.requester.userId}>` })].join('\n'), 4096),
+		fields: job.kind === 'image' ? imageFields(tr, job) : videoFields(tr, job),
+		footer: { text: tr('embed.footer', { id: job.id.slice(0, 8) }) },
 	};
 }
 
-function imageFields(job: ImageJob): NonNullable<APIEmbed['fields']> {
+function imageFields(tr: Translator, job: ImageJob): NonNullable<APIEmbed['fields']> {
 	const { settings } = job;
 	return [
-		{ name: 'Model', value: settings.model, inline: true },
-		{ name: 'Size', value: settings.size, inline: true },
-		{ name: 'Images', value: String(settings.count), inline: true },
-		{ name: 'References', value: settings.references.length > 0 ? `${settings.references.length} image${settings.references.length > 1 ? 's' : ''}` : 'none', inline: true },
+		{ name: tr('field.model'), value: settings.model, inline: true },
+		{ name: tr('field.size'), value: settings.size, inline: true },
+		{ name: tr('field.images'), value: formatNumber(tr.locale, settings.count), inline: true },
+		{ name: tr('field.references'), value: settings.references.length > 0 ? tr('unit.images', { count: settings.references.length }) : tr('word.none'), inline: true },
 	];
 }
 
-function videoFields(job: VideoJob): NonNullable<APIEmbed['fields']> {
+const REFERENCE_UNITS = { image: 'unit.images', video: 'unit.videos', audio: 'unit.audios' } as const;
+
+function videoFields(tr: Translator, job: VideoJob): NonNullable<APIEmbed['fields']> {
 	const { settings } = job;
 	const references = REFERENCE_KINDS
 		.map((kind) => {
 			const count = settings.references.filter((reference) => reference.kind === kind && !reference.role).length;
-			return count === 0 ? undefined : `${count} ${kind}${count > 1 ? 's' : ''}`;
+			return count === 0 ? undefined : tr(REFERENCE_UNITS[kind], { count });
 		})
-		.filter(Boolean)
-		.join(', ');
+		.filter((part) => part !== undefined);
 	const frames = settings.references.flatMap((reference) => reference.role ?? []);
 	return [
-		{ name: 'Model', value: settings.model, inline: true },
-		{ name: 'Length', value: `${settings.seconds} s`, inline: true },
-		{ name: 'Audio', value: settings.audio ? 'on' : 'off', inline: true },
-		{ name: 'Ratio', value: settings.ratio ?? 'model default', inline: true },
-		{ name: 'Resolution', value: settings.resolution ?? 'model default', inline: true },
-		frames.length > 0 ? { name: FRAMES_FIELD.name, value: FRAMES_FIELD.value(frames), inline: true } : { name: 'References', value: references || 'none', inline: true },
+		{ name: tr('field.model'), value: settings.model, inline: true },
+		{ name: tr('field.length'), value: formatSeconds(tr.locale, settings.seconds), inline: true },
+		{ name: tr('field.audio'), value: tr(settings.audio ? 'word.on' : 'word.off'), inline: true },
+		{ name: tr('field.ratio'), value: settings.ratio ?? tr('field.modelDefault'), inline: true },
+		{ name: tr('field.resolution'), value: settings.resolution ?? tr('field.modelDefault'), inline: true },
+		frames.length > 0
+			? { name: tr('field.frames'), value: formatList(tr.locale, frames.map((role) => tr(role === 'first_frame' ? 'frames.start' : 'frames.end'))), inline: true }
+			: { name: tr('field.references'), value: references.length > 0 ? references.join(', ') : tr('word.none'), inline: true },
 	];
 }
 
-function button(action: 'again' | 'animate' | 'cancel' | 'edit', jobId: string, style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Danger = ButtonStyle.Secondary, index?: number): APIButtonComponent {
-	return { type: ComponentType.Button, style, label: action === 'edit' ? EDIT_LABEL : BUTTON_LABELS[action], custom_id: jobButtonId(action, jobId, index) };
+function button(tr: Translator, action: 'again' | 'animate' | 'cancel' | 'edit', jobId: string, style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Danger = ButtonStyle.Secondary, index?: number): APIButtonComponent {
+	return { type: ComponentType.Button, style, label: tr(`button.${action}`), custom_id: jobButtonId(action, jobId, index) };
 }
 
 function row(...buttons: APIButtonComponent[]): APIActionRowComponent<APIButtonComponent> {
@@ -235,24 +229,20 @@ function rows(...buttons: APIButtonComponent[]): Array<APIActionRowComponent<API
 }
 
 /** Said up front where `app_permissions` shows the bot could not post the video in the channel itself. */
-function cannotPostNote(job: Job): string | undefined {
+function cannotPostNote(tr: Translator, job: Job): string | undefined {
 	const { appPermissions } = job.reply;
 	if (typeof appPermissions !== 'string') return undefined;
 	const missing = missingChannelPermissions({ appPermissions });
 	if (missing.length === 0) return undefined;
-	return (
-		`⚠️ I can't post in this channel (missing ${missing.join(', ')}), so your video can only arrive in this reply, ` +
-		"within 15 minutes of your command. After that I'll send it to your DMs."
-	);
+	// Permission names stay as Discord's English names: admins look them up by these.
+	return tr('progress.cannotPost', { permissions: missing.join(', ') });
 }
 
 /** `next in line`, `2nd in line`; past the tenth, the rounded place the runner shows (`among the first 40 in line`). */
-function inLine(position: number): string {
-	if (position <= 1) return 'next in line';
-	if (position > EXACT_PLACES) return `among the first ${position.toLocaleString('en-US')} in line`;
-	const suffixes = ['th', 'st', 'nd', 'rd'];
-	const tens = position % 100;
-	return `${position}${suffixes[(tens - 20) % 10] ?? suffixes[tens] ?? 'th'} in line`;
+export function inLine(locale: Locale, position: number): string {
+	if (position <= 1) return t(locale, 'place.next');
+	if (position > EXACT_PLACES) return t(locale, 'place.among', { count: position });
+	return t(locale, 'place.nth', { count: position });
 }
 
 function quote(text: string): string {

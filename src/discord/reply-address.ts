@@ -2,6 +2,7 @@ import { PermissionFlagsBits, type ChatInputCommandInteraction, type MessageComp
 import type { ReplyAddress } from '../services/jobs/job.js';
 import { MB } from '../services/text.js';
 import { botAbsent } from './install-context.js';
+import { audienceLocale, type Locale } from '../i18n/index.js';
 
 /** Discord's default upload limit: for the rare interaction that does not state its own, and for DMs. */
 export const DEFAULT_UPLOAD_LIMIT = 10 * MB;
@@ -32,6 +33,10 @@ export interface InteractionAddress extends ReplyAddress {
 	messageId?: string;
 	/** The bot is not in this place (a user install, a DM between users): its own token cannot post there, only the interaction can. */
 	botAbsent?: boolean;
+	/** The member's client language (`locale`), as Discord gave it: refusals and answers only they see. */
+	locale?: string;
+	/** The server's language (`guild_locale`), as Discord gave it: what others see (progress, the result). Absent outside servers. */
+	guildLocale?: string;
 }
 
 type RepliedInteraction = ChatInputCommandInteraction | ModalSubmitInteraction | MessageComponentInteraction;
@@ -48,7 +53,17 @@ export function replyAddressOf(interaction: RepliedInteraction): InteractionAddr
 		attachmentSizeLimit: interaction.attachmentSizeLimit ?? DEFAULT_UPLOAD_LIMIT,
 		appPermissions: interaction.appPermissions.bitfield.toString(),
 		...(botAbsent(interaction) && { botAbsent: true }),
+		locale: interaction.locale,
+		...(interaction.guildLocale && { guildLocale: interaction.guildLocale }),
 	};
+}
+
+/**
+ * The language of a job's messages, read from its record (a job is shown later, often by another
+ * process): the server's, else the member's; a record from before languages reads the source.
+ */
+export function jobLocale(reply: ReplyAddress): Locale {
+	return audienceLocale({ locale: typeof reply.locale === 'string' ? reply.locale : undefined, guildLocale: typeof reply.guildLocale === 'string' ? reply.guildLocale : undefined });
 }
 
 /** True while the reply can still be edited with the interaction token. */

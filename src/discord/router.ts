@@ -14,6 +14,7 @@ import { UserError } from '../services/user-error.js';
 import { parseForm, parseJobButton, parseModerationButton, type ModerationAction } from './custom-ids.js';
 import { renderInternalError, renderRefusal } from './render.js';
 import { respond } from './respond.js';
+import { resolveLocale } from '../i18n/index.js';
 
 /**
  * Sends each interaction to its handler: slash commands and message commands by name, buttons and
@@ -79,21 +80,18 @@ const MODERATION_HANDLERS: Record<ModerationAction, (interaction: ButtonInteract
 	'mod-delete': (interaction, jobId, context) => pressDecision(interaction, 'delete', jobId, context),
 };
 
-/** Shown when the shared store (Redis) does not answer: nothing was taken, and the member can simply ask again. */
-export const STORE_UNAVAILABLE = "The bot can't reach its job store right now, so nothing was started and nothing was taken from your quota. Please try again in a minute.";
-
 async function answerError(interaction: RepliableInteraction, error: unknown, context: BotContext): Promise<void> {
 	const what = interaction.isCommand() ? interaction.commandName : 'customId' in interaction ? interaction.customId : 'interaction';
 	if (isStoreUnavailable(error)) {
 		context.logger.warn({ err: error, command: what, userId: interaction.user.id }, 'the store did not answer; the member was asked to try again in a minute');
-		error = new UserError('StoreUnavailable', STORE_UNAVAILABLE);
+		error = new UserError('StoreUnavailable', 'refusal.storeUnavailable');
 	}
 	if (error instanceof UserError) {
 		context.logger.info({ userId: interaction.user.id, command: what, refusal: error.identifier }, 'request refused');
-		await respond(interaction, renderRefusal(error), { ephemeral: true }).catch((replyError: unknown) => context.logger.warn({ err: replyError }, 'could not deliver a refusal'));
+		await respond(interaction, renderRefusal(error, resolveLocale(interaction.locale)), { ephemeral: true }).catch((replyError: unknown) => context.logger.warn({ err: replyError }, 'could not deliver a refusal'));
 		return;
 	}
 	const referenceId = randomUUID().slice(0, 8);
 	context.logger.error({ err: error, referenceId, command: what, userId: interaction.user.id }, 'command failed');
-	await respond(interaction, renderInternalError(referenceId), { ephemeral: true }).catch(() => {});
+	await respond(interaction, renderInternalError(referenceId, resolveLocale(interaction.locale)), { ephemeral: true }).catch(() => {});
 }

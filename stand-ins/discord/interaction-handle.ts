@@ -247,9 +247,9 @@ export function galleryOf(message: SentMessage | undefined): Array<{ url: string
 		);
 }
 
-/** True when a message holds a job's final word. */
+/** True when a message holds a job's final word: its English headline, or in any language the Again button every final message carries. */
 export function isFinal(message: SentMessage | undefined): boolean {
-	return /Video ready|Video failed|Images ready|images ready|Images failed|Cancelled/.test(textOf(message));
+	return /Video ready|Video failed|Images ready|images ready|Images failed|Cancelled/.test(textOf(message)) || (message !== undefined && JSON.stringify(message.components).includes('"rd:again:'));
 }
 
 /** Resolves once `check` holds, re-checking on each `change` event of `emitter`. */

@@ -61,14 +61,14 @@ export interface InteractionPlace {
  */
 export function interactionPayload(
 	world: StandInWorld,
-	interaction: { id: string; token: string; type: number; data: object; userId: string; permissions: string; attachmentSizeLimit: number; place: InteractionPlace; message?: object },
+	interaction: { id: string; token: string; type: number; data: object; userId: string; permissions: string; attachmentSizeLimit: number; place: InteractionPlace; message?: object; locale?: string; guildLocale?: string },
 ) {
 	const { place } = interaction;
 	const user = memberUser(interaction.userId);
 	const where = place.guildId
 		? {
 				guild_id: place.guildId,
-				guild: { id: place.guildId, locale: 'en-US', features: [] },
+				guild: { id: place.guildId, locale: interaction.guildLocale ?? 'en-US', features: [] },
 				channel_id: place.channel.id,
 				channel: { ...place.channel, permissions: interaction.permissions },
 				member: {
@@ -85,7 +85,7 @@ export function interactionPayload(
 					premium_since: null,
 					communication_disabled_until: null,
 				},
-				guild_locale: 'en-US',
+				guild_locale: interaction.guildLocale ?? 'en-US',
 			}
 		: {
 				channel_id: place.channel.id,
@@ -104,7 +104,7 @@ export function interactionPayload(
 		context: place.context,
 		...(interaction.message && { message: interaction.message }),
 		app_permissions: interaction.permissions,
-		locale: 'en-US',
+		locale: interaction.locale ?? 'en-US',
 		entitlements: [],
 		attachment_size_limit: interaction.attachmentSizeLimit,
 	};

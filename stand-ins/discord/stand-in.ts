@@ -68,6 +68,10 @@ export const numberOption = (value: number): NumberOptionValue => ({ number: val
 
 export interface InvokeOptions {
 	userId?: string;
+	/** The member's client language (`locale`, one of Discord's locale codes). Default `en-US`. */
+	locale?: string;
+	/** The server's language (`guild_locale`, its preferred locale; also `guild.locale`); only in a guild. Default `en-US`. */
+	guildLocale?: string;
 	/** `attachment_size_limit` of the interaction (boost tier / Nitro). Default 10 MiB. */
 	attachmentSizeLimit?: number;
 	/** Autocomplete: the option being typed. */
@@ -735,6 +739,8 @@ export async function startDiscordStandIn(options: { port?: number; keepFiles?: 
 			permissions: String(invokeOptions.appPermissions ?? appPermissions),
 			attachmentSizeLimit: limit,
 			place,
+			locale: invokeOptions.locale ?? 'en-US',
+			guildLocale: invokeOptions.guildLocale ?? 'en-US',
 			...(interaction.message && { message: messageJson(interaction.message, messageContext()) }),
 		});
 		checkPayload(payload);

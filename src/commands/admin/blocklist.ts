@@ -16,22 +16,22 @@ export const MAX_RULES = 200;
  */
 export function validateTerm(raw: string): string {
 	const term = raw.trim();
-	if (!term) throw new UserError('BadSetting', 'Give a word, a phrase or a `/pattern/` to block.');
+	if (!term) throw new UserError('BadSetting', 'refusal.blockTermMissing');
 	let pattern: RegExp | undefined;
 	try {
 		pattern = asPattern(term);
 	} catch (error) {
 		const reason = clip((error as Error).message.replace(/^Invalid regular expression: /, ''), 200);
-		throw new UserError('BadSetting', `${code(term)} is not a valid pattern (${reason}). Write a plain word or phrase, or a JavaScript regular expression between slashes, like \`/c[a@]t/\`.`);
+		throw new UserError('BadSetting', 'refusal.badPattern', { term: code(term), reason });
 	}
 	if (pattern) {
 		if (!isSafePattern(pattern)) {
-			throw new UserError('BadSetting', `${code(term)} could take the bot minutes on some prompts (a quantifier inside a repeated group, like \`(a+)+\`, or too many quantifiers). Write it without nested repetition.`);
+			throw new UserError('BadSetting', 'refusal.slowPattern', { term: code(term) });
 		}
-		if (pattern.test('') || pattern.test(' ')) throw new UserError('BadSetting', `${code(term)} matches an empty prompt, so it would refuse every prompt. Make it match at least one character.`);
+		if (pattern.test('') || pattern.test(' ')) throw new UserError('BadSetting', 'refusal.emptyPattern', { term: code(term) });
 		return term;
 	}
-	if (!normalizeForMatching(term).trim()) throw new UserError('BadSetting', 'That term has no visible text to match.');
+	if (!normalizeForMatching(term).trim()) throw new UserError('BadSetting', 'refusal.invisibleTerm');
 	return term;
 }
 
@@ -47,7 +47,7 @@ const add: AdminHandler = async ({ interaction, context, guildId }) => {
 	const rules = context.guilds.get(guildId)!.blocklist;
 	const existing = rules.find((rule) => sameRule(rule, term));
 	if (existing !== undefined) return renderAdminNote(`${code(existing)} is already on the blocklist.`);
-	if (rules.length >= MAX_RULES) throw new UserError('BadSetting', `The blocklist holds at most ${MAX_RULES} terms. Remove some, or combine them into one \`/pattern/\`.`);
+	if (rules.length >= MAX_RULES) throw new UserError('BadSetting', 'refusal.blocklistFull', { max: MAX_RULES });
 	const saved = await context.guilds.update(guildId, (settings) => {
 		settings.blocklist.push(term);
 	});

@@ -35,14 +35,16 @@ export const defaults: AdminHandler = async ({ interaction, context, guildId }) 
 	const next: JobDefaults = { ...(reset ? {} : current), ...given };
 	if (given.model && !context.catalog.has(given.model)) {
 		const known = context.catalog.search(given.model, 5);
-		throw new UserError('UnknownModel', `\`${given.model}\` is not a video model the bot knows.${known.length > 0 ? ` Did you mean ${known.map((id) => `\`${id}\``).join(', ')}?` : ' Pick one from the list as you type.'}`);
+		const model = `\`${given.model}\``;
+		if (known.length === 0) throw new UserError('UnknownModel', 'refusal.unknownDefaultModel', { model });
+		throw new UserError('UnknownModel', 'refusal.unknownDefaultModelHint', { model, models: { list: known.map((id) => `\`${id}\``), type: 'or' } });
 	}
 	if (next.seconds !== undefined) {
 		const effectiveModel = next.model ?? botDefaults(context).model;
 		const range = secondsRange(effectiveModel);
 		if (next.seconds < range.min || next.seconds > range.max) {
-			const hint = given.seconds === undefined ? ` (this server's default is ${next.seconds} s: give \`seconds\` too, or \`reset:true\`)` : '';
-			throw new UserError('SecondsOutOfRange', `\`${effectiveModel}\` makes clips of ${range.min}–${range.max} s; ${next.seconds} s does not fit${hint}.`);
+			const key = given.seconds === undefined ? 'refusal.defaultSecondsOutOfRangeKept' : 'refusal.defaultSecondsOutOfRange';
+			throw new UserError('SecondsOutOfRange', key, { model: `\`${effectiveModel}\``, min: range.min, max: range.max, seconds: { seconds: next.seconds } });
 		}
 	}
 	const saved = await context.guilds.update(guildId, (settings) => {

@@ -1,6 +1,10 @@
 import { ChannelType, PermissionFlagsBits, SlashCommandBuilder, type SlashCommandSubcommandBuilder } from 'discord.js';
 import { RATIOS, RESOLUTIONS } from '../../services/jobs/video-request.js';
 import { API_MAX_SECONDS } from '../../services/relaydance/model-catalog.js';
+import { localizations, SOURCE_LOCALE, t, type MessageKey, type Params } from '../../i18n/index.js';
+
+/** A description in the source locale (the one Discord shows where it has no localization). */
+const en = (key: MessageKey, params?: Params) => t(SOURCE_LOCALE, key, params);
 
 /** The admin command's name (fixed: scripts and tests outside the project use it). */
 export const ADMIN_COMMAND = 'relaydance-admin';
@@ -15,14 +19,16 @@ const REQUEST_CHANNELS = [ChannelType.GuildText, ChannelType.GuildAnnouncement, 
 /** Channels the bot can post its audit lines in. */
 const AUDIT_CHANNELS = [ChannelType.GuildText, ChannelType.GuildAnnouncement] as const;
 
-function amounts(sub: SlashCommandSubcommandBuilder, what: string): SlashCommandSubcommandBuilder {
+type Whose = 'member' | 'role' | 'grant' | 'server';
+
+function amounts(sub: SlashCommandSubcommandBuilder, what: Whose): SlashCommandSubcommandBuilder {
 	return sub
-		.addIntegerOption((option) => option.setName('video_seconds').setDescription(`Seconds of video per window ${what}`).setMinValue(0).setMaxValue(MAX_AMOUNT))
-		.addIntegerOption((option) => option.setName('images').setDescription(`Images per window ${what}`).setMinValue(0).setMaxValue(MAX_AMOUNT));
+		.addIntegerOption((option) => option.setName('video_seconds').setDescription(en(`cmd.admin.seconds.${what}`)).setDescriptionLocalizations(localizations(`cmd.admin.seconds.${what}`)).setMinValue(0).setMaxValue(MAX_AMOUNT))
+		.addIntegerOption((option) => option.setName('images').setDescription(en(`cmd.admin.images.${what}`)).setDescriptionLocalizations(localizations(`cmd.admin.images.${what}`)).setMinValue(0).setMaxValue(MAX_AMOUNT));
 }
 
-function clearOption(sub: SlashCommandSubcommandBuilder, what: string): SlashCommandSubcommandBuilder {
-	return sub.addBooleanOption((option) => option.setName('clear').setDescription(`Remove ${what} first (then set what else you give)`));
+function clearOption(sub: SlashCommandSubcommandBuilder, what: 'default' | 'role' | 'budget'): SlashCommandSubcommandBuilder {
+	return sub.addBooleanOption((option) => option.setName('clear').setDescription(en(`cmd.admin.clear.${what}`)).setDescriptionLocalizations(localizations(`cmd.admin.clear.${what}`)));
 }
 
 /**
@@ -31,125 +37,125 @@ function clearOption(sub: SlashCommandSubcommandBuilder, what: string): SlashCom
  */
 export const adminData = new SlashCommandBuilder()
 	.setName(ADMIN_COMMAND)
-	.setDescription('Server settings for RelayDance: limits, usage, where it works, defaults, blocklist, audit')
+	.setDescription(en('cmd.admin')).setDescriptionLocalizations(localizations('cmd.admin'))
 	.setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
 	.addSubcommandGroup((group) =>
 		group
 			.setName('limits')
-			.setDescription("Members' limits per window: server default, per role, per member; the server's budget")
-			.addSubcommand((sub) => sub.setName('show').setDescription('Show the server default, per-role limits, grants and the server budget'))
-			.addSubcommand((sub) => clearOption(amounts(sub.setName('set-default').setDescription("Each member's limit here unless a role or grant says otherwise"), 'for each member'), 'the server default'))
+			.setDescription(en('cmd.admin.limits')).setDescriptionLocalizations(localizations('cmd.admin.limits'))
+			.addSubcommand((sub) => sub.setName('show').setDescription(en('cmd.admin.limits.show')).setDescriptionLocalizations(localizations('cmd.admin.limits.show')))
+			.addSubcommand((sub) => clearOption(amounts(sub.setName('set-default').setDescription(en('cmd.admin.limits.setDefault')).setDescriptionLocalizations(localizations('cmd.admin.limits.setDefault')), 'member'), 'default'))
 			.addSubcommand((sub) =>
 				clearOption(
 					amounts(
 						sub
 							.setName('set-role')
-							.setDescription("A role's limit (a member gets the best of their roles')")
-							.addRoleOption((option) => option.setName('role').setDescription('The role').setRequired(true)),
-						'for members with this role',
+							.setDescription(en('cmd.admin.limits.setRole')).setDescriptionLocalizations(localizations('cmd.admin.limits.setRole'))
+							.addRoleOption((option) => option.setName('role').setDescription(en('cmd.admin.role')).setDescriptionLocalizations(localizations('cmd.admin.role')).setRequired(true)),
+						'role',
 					),
-					"this role's limits",
+					'role',
 				),
 			)
 			.addSubcommand((sub) =>
 				amounts(
 					sub
 						.setName('grant')
-						.setDescription("One member's own limit: it wins over roles and the default")
-						.addUserOption((option) => option.setName('member').setDescription('The member').setRequired(true)),
-					'for this member',
+						.setDescription(en('cmd.admin.limits.grant')).setDescriptionLocalizations(localizations('cmd.admin.limits.grant'))
+						.addUserOption((option) => option.setName('member').setDescription(en('cmd.admin.member')).setDescriptionLocalizations(localizations('cmd.admin.member')).setRequired(true)),
+					'grant',
 				),
 			)
 			.addSubcommand((sub) =>
 				sub
 					.setName('reset')
-					.setDescription("Remove a member's grant (their roles or the default apply again)")
-					.addUserOption((option) => option.setName('member').setDescription('The member').setRequired(true)),
+					.setDescription(en('cmd.admin.limits.reset')).setDescriptionLocalizations(localizations('cmd.admin.limits.reset'))
+					.addUserOption((option) => option.setName('member').setDescription(en('cmd.admin.member')).setDescriptionLocalizations(localizations('cmd.admin.member')).setRequired(true)),
 			)
-			.addSubcommand((sub) => clearOption(amounts(sub.setName('budget').setDescription('What the whole server may make per window, all members together'), 'for the whole server'), 'the budget')),
+			.addSubcommand((sub) => clearOption(amounts(sub.setName('budget').setDescription(en('cmd.admin.limits.budget')).setDescriptionLocalizations(localizations('cmd.admin.limits.budget')), 'server'), 'budget')),
 	)
 	.addSubcommand((sub) =>
 		sub
 			.setName('usage')
-			.setDescription("Usage this window and all time: one member's, or the top members' and the server's")
-			.addUserOption((option) => option.setName('member').setDescription('Only this member')),
+			.setDescription(en('cmd.admin.usage')).setDescriptionLocalizations(localizations('cmd.admin.usage'))
+			.addUserOption((option) => option.setName('member').setDescription(en('cmd.admin.usage.member')).setDescriptionLocalizations(localizations('cmd.admin.usage.member'))),
 	)
 	.addSubcommandGroup((group) =>
 		group
 			.setName('where')
-			.setDescription('Where the bot takes requests: channels, a required role, DMs and user installs')
-			.addSubcommand((sub) => sub.setName('show').setDescription('Show the allowed channels, the required role, DMs and user installs'))
+			.setDescription(en('cmd.admin.where')).setDescriptionLocalizations(localizations('cmd.admin.where'))
+			.addSubcommand((sub) => sub.setName('show').setDescription(en('cmd.admin.where.show')).setDescriptionLocalizations(localizations('cmd.admin.where.show')))
 			.addSubcommand((sub) =>
 				sub
 					.setName('channel-add')
-					.setDescription('Allow requests in this channel (once any is listed, only listed ones)')
-					.addChannelOption((option) => option.setName('channel').setDescription('The channel (its threads too)').addChannelTypes(...REQUEST_CHANNELS).setRequired(true)),
+					.setDescription(en('cmd.admin.where.channelAdd')).setDescriptionLocalizations(localizations('cmd.admin.where.channelAdd'))
+					.addChannelOption((option) => option.setName('channel').setDescription(en('cmd.admin.where.channelAdd.channel')).setDescriptionLocalizations(localizations('cmd.admin.where.channelAdd.channel')).addChannelTypes(...REQUEST_CHANNELS).setRequired(true)),
 			)
 			.addSubcommand((sub) =>
 				sub
 					.setName('channel-remove')
-					.setDescription('Take a channel off the list')
-					.addChannelOption((option) => option.setName('channel').setDescription('The channel').setRequired(true)),
+					.setDescription(en('cmd.admin.where.channelRemove')).setDescriptionLocalizations(localizations('cmd.admin.where.channelRemove'))
+					.addChannelOption((option) => option.setName('channel').setDescription(en('cmd.admin.channel')).setDescriptionLocalizations(localizations('cmd.admin.channel')).setRequired(true)),
 			)
-			.addSubcommand((sub) => sub.setName('channels-all').setDescription('Clear the channel list: requests in every channel'))
+			.addSubcommand((sub) => sub.setName('channels-all').setDescription(en('cmd.admin.where.channelsAll')).setDescriptionLocalizations(localizations('cmd.admin.where.channelsAll')))
 			.addSubcommand((sub) =>
 				sub
 					.setName('require-role')
-					.setDescription('Members need this role to make anything')
-					.addRoleOption((option) => option.setName('role').setDescription('The role').setRequired(true)),
+					.setDescription(en('cmd.admin.where.requireRole')).setDescriptionLocalizations(localizations('cmd.admin.where.requireRole'))
+					.addRoleOption((option) => option.setName('role').setDescription(en('cmd.admin.role')).setDescriptionLocalizations(localizations('cmd.admin.role')).setRequired(true)),
 			)
-			.addSubcommand((sub) => sub.setName('require-role-none').setDescription('No role needed'))
+			.addSubcommand((sub) => sub.setName('require-role-none').setDescription(en('cmd.admin.where.requireRoleNone')).setDescriptionLocalizations(localizations('cmd.admin.where.requireRoleNone')))
 			.addSubcommand((sub) =>
 				sub
 					.setName('access')
-					.setDescription('Bot-wide: use in DMs with the bot, and as a user-installed app')
-					.addBooleanOption((option) => option.setName('dms').setDescription('Allow requests in DMs with the bot'))
-					.addBooleanOption((option) => option.setName('user_installs').setDescription('Allow use as a user-installed app (servers without the bot)')),
+					.setDescription(en('cmd.admin.where.access')).setDescriptionLocalizations(localizations('cmd.admin.where.access'))
+					.addBooleanOption((option) => option.setName('dms').setDescription(en('cmd.admin.where.access.dms')).setDescriptionLocalizations(localizations('cmd.admin.where.access.dms')))
+					.addBooleanOption((option) => option.setName('user_installs').setDescription(en('cmd.admin.where.access.userInstalls')).setDescriptionLocalizations(localizations('cmd.admin.where.access.userInstalls'))),
 			),
 	)
 	.addSubcommand((sub) =>
 		sub
 			.setName('defaults')
-			.setDescription("This server's /video defaults (only what you give changes; none: show them)")
-			.addStringOption((option) => option.setName('model').setDescription('Default video model').setAutocomplete(true).setMaxLength(100))
-			.addIntegerOption((option) => option.setName('seconds').setDescription('Default clip length in seconds').setMinValue(1).setMaxValue(API_MAX_SECONDS))
-			.addBooleanOption((option) => option.setName('audio').setDescription('Generate a soundtrack by default'))
+			.setDescription(en('cmd.admin.defaults')).setDescriptionLocalizations(localizations('cmd.admin.defaults'))
+			.addStringOption((option) => option.setName('model').setDescription(en('cmd.admin.defaults.model')).setDescriptionLocalizations(localizations('cmd.admin.defaults.model')).setAutocomplete(true).setMaxLength(100))
+			.addIntegerOption((option) => option.setName('seconds').setDescription(en('cmd.admin.defaults.seconds')).setDescriptionLocalizations(localizations('cmd.admin.defaults.seconds')).setMinValue(1).setMaxValue(API_MAX_SECONDS))
+			.addBooleanOption((option) => option.setName('audio').setDescription(en('cmd.admin.defaults.audio')).setDescriptionLocalizations(localizations('cmd.admin.defaults.audio')))
 			.addStringOption((option) =>
 				option
 					.setName('ratio')
-					.setDescription('Default aspect ratio')
+					.setDescription(en('cmd.admin.defaults.ratio')).setDescriptionLocalizations(localizations('cmd.admin.defaults.ratio'))
 					.addChoices(...RATIOS.map((ratio) => ({ name: ratio, value: ratio }))),
 			)
 			.addStringOption((option) =>
 				option
 					.setName('resolution')
-					.setDescription('Default resolution')
+					.setDescription(en('cmd.admin.defaults.resolution')).setDescriptionLocalizations(localizations('cmd.admin.defaults.resolution'))
 					.addChoices(...RESOLUTIONS.map((resolution) => ({ name: resolution, value: resolution }))),
 			)
-			.addBooleanOption((option) => option.setName('reset').setDescription("Forget this server's defaults first (the bot's apply)")),
+			.addBooleanOption((option) => option.setName('reset').setDescription(en('cmd.admin.defaults.reset')).setDescriptionLocalizations(localizations('cmd.admin.defaults.reset'))),
 	)
 	.addSubcommandGroup((group) =>
 		group
 			.setName('blocklist')
-			.setDescription('Words and /patterns/ a prompt must not contain (width and case do not matter)')
+			.setDescription(en('cmd.admin.blocklist')).setDescriptionLocalizations(localizations('cmd.admin.blocklist'))
 			.addSubcommand((sub) =>
 				sub
 					.setName('add')
-					.setDescription('Block a word or phrase, or a /regular expression/')
-					.addStringOption((option) => option.setName('term').setDescription('A word, a phrase, or /pattern/').setRequired(true).setMaxLength(MAX_TERM_LENGTH)),
+					.setDescription(en('cmd.admin.blocklist.add')).setDescriptionLocalizations(localizations('cmd.admin.blocklist.add'))
+					.addStringOption((option) => option.setName('term').setDescription(en('cmd.admin.blocklist.add.term')).setDescriptionLocalizations(localizations('cmd.admin.blocklist.add.term')).setRequired(true).setMaxLength(MAX_TERM_LENGTH)),
 			)
 			.addSubcommand((sub) =>
 				sub
 					.setName('remove')
-					.setDescription('Unblock a term, written as it was added')
-					.addStringOption((option) => option.setName('term').setDescription('The term or /pattern/').setRequired(true).setMaxLength(MAX_TERM_LENGTH).setAutocomplete(true)),
+					.setDescription(en('cmd.admin.blocklist.remove')).setDescriptionLocalizations(localizations('cmd.admin.blocklist.remove'))
+					.addStringOption((option) => option.setName('term').setDescription(en('cmd.admin.blocklist.remove.term')).setDescriptionLocalizations(localizations('cmd.admin.blocklist.remove.term')).setRequired(true).setMaxLength(MAX_TERM_LENGTH).setAutocomplete(true)),
 			)
-			.addSubcommand((sub) => sub.setName('list').setDescription('Show the blocklist')),
+			.addSubcommand((sub) => sub.setName('list').setDescription(en('cmd.admin.blocklist.list')).setDescriptionLocalizations(localizations('cmd.admin.blocklist.list'))),
 	)
 	.addSubcommand((sub) =>
 		sub
 			.setName('audit-channel')
-			.setDescription('Post a line per job, refused prompts and credit alerts in this channel')
-			.addChannelOption((option) => option.setName('channel').setDescription('The channel').addChannelTypes(...AUDIT_CHANNELS).setRequired(true)),
+			.setDescription(en('cmd.admin.auditChannel')).setDescriptionLocalizations(localizations('cmd.admin.auditChannel'))
+			.addChannelOption((option) => option.setName('channel').setDescription(en('cmd.admin.channel')).setDescriptionLocalizations(localizations('cmd.admin.channel')).addChannelTypes(...AUDIT_CHANNELS).setRequired(true)),
 	)
-	.addSubcommand((sub) => sub.setName('audit-channel-off').setDescription('Stop posting audit lines'));
+	.addSubcommand((sub) => sub.setName('audit-channel-off').setDescription(en('cmd.admin.auditChannelOff')).setDescriptionLocalizations(localizations('cmd.admin.auditChannelOff')));

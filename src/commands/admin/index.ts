@@ -13,6 +13,7 @@ import { limitsHandlers } from './limits.js';
 import { adminGuildOf } from './permission.js';
 import { usage } from './usage.js';
 import { whereHandlers } from './where.js';
+import { resolveLocale } from '../../i18n/index.js';
 
 /** Every subcommand by its path: `group/subcommand`, or `subcommand` at the top. */
 export const ADMIN_HANDLERS: Record<string, AdminHandler> = {
@@ -49,7 +50,7 @@ export const relaydanceAdmin = {
 		const guildId = adminGuildOf(interaction);
 		const path = pathOf(interaction);
 		const handler = ADMIN_HANDLERS[path];
-		if (!handler) throw new UserError('BadSetting', 'This subcommand is unknown to this version of the bot: run `npm run register` to update the commands.');
+		if (!handler) throw new UserError('BadSetting', 'refusal.unknownSubcommand');
 		if (DEFERRED.has(path)) await deferReply(interaction, { ephemeral: true });
 		let rendered: Rendered;
 		try {
@@ -57,7 +58,7 @@ export const relaydanceAdmin = {
 		} catch (error) {
 			// A deferred reply is answered by editing it (the router's follow-up would leave it "thinking").
 			if (!(interaction.deferred && error instanceof UserError)) throw error;
-			rendered = renderRefusal(error);
+			rendered = renderRefusal(error, resolveLocale(interaction.locale));
 		}
 		context.logger.info({ guildId, userId: interaction.user.id, subcommand: path }, 'admin command');
 		await answer(interaction, rendered);

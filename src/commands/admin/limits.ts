@@ -3,6 +3,7 @@ import { describeLimits, renderAdminNote, renderLimits, type BotLimits } from '.
 import type { Limits } from '../../services/guilds/guild-settings.js';
 import { UserError } from '../../services/user-error.js';
 import { amountsGiven, type AdminHandler } from './handler.js';
+import { text } from '../../i18n/index.js';
 
 /** The environment's figures a server's limits fall back to. */
 export function botLimits(context: BotContext): BotLimits {
@@ -30,7 +31,7 @@ const show: AdminHandler = async ({ context, guildId }) => renderLimits(context.
 
 const setDefault: AdminHandler = async ({ interaction, context, guildId }) => {
 	const clear = interaction.options.getBoolean('clear') === true;
-	const given = amountsGiven(interaction, 'the server default', clear);
+	const given = amountsGiven(interaction, text('admin.theServerDefault'), clear);
 	const saved = await context.guilds.update(guildId, (settings) => {
 		settings.memberDefault = apply(settings.memberDefault, given, clear);
 	});
@@ -40,7 +41,7 @@ const setDefault: AdminHandler = async ({ interaction, context, guildId }) => {
 
 const setRole: AdminHandler = async ({ interaction, context, guildId }) => {
 	const role = interaction.options.getRole('role', true);
-	if (role.id === guildId) throw new UserError('BadSetting', 'Everyone has @everyone: set the limit for every member with `/relaydance-admin limits set-default`.');
+	if (role.id === guildId) throw new UserError('BadSetting', 'refusal.everyoneLimit');
 	const clear = interaction.options.getBoolean('clear') === true;
 	const given = amountsGiven(interaction, `<@&${role.id}>`, clear);
 	const saved = await context.guilds.update(guildId, (settings) => {
@@ -74,7 +75,7 @@ const reset: AdminHandler = async ({ interaction, context, guildId }) => {
 
 const budget: AdminHandler = async ({ interaction, context, guildId }) => {
 	const clear = interaction.options.getBoolean('clear') === true;
-	const given = amountsGiven(interaction, 'the server budget', clear);
+	const given = amountsGiven(interaction, text('admin.theServerBudget'), clear);
 	const saved = await context.guilds.update(guildId, (settings) => {
 		settings.budget = apply(settings.budget, given, clear);
 	});

@@ -12,9 +12,9 @@ export const NOT_ADMIN = 'Only members with the **Manage Server** permission can
  * settings. Outside a server (or where only a member installed the app) there is nothing to manage.
  */
 export function adminGuildOf(interaction: ChatInputCommandInteraction | AutocompleteInteraction): string {
-	if (!interaction.guildId) throw new UserError('NotAdmin', 'This command works only in a server.');
-	if (!isAdmin(interaction)) throw new UserError('NotAdmin', NOT_ADMIN);
-	if (userInstalledOnly(interaction as ChatInputCommandInteraction)) throw new UserError('NotAdmin', 'Add the bot to this server before changing its settings here.');
+	if (!interaction.guildId) throw new UserError('NotAdmin', 'refusal.serverOnly');
+	if (!isAdmin(interaction)) throw new UserError('NotAdmin', 'refusal.notAdmin');
+	if (userInstalledOnly(interaction as ChatInputCommandInteraction)) throw new UserError('NotAdmin', 'refusal.addBotFirst');
 	return interaction.guildId;
 }
 

@@ -35,7 +35,7 @@ const channelsAll: AdminHandler = async ({ context, guildId }) => {
 
 const requireRole: AdminHandler = async ({ interaction, context, guildId }) => {
 	const role = interaction.options.getRole('role', true);
-	if (role.id === guildId) throw new UserError('BadSetting', 'Everyone has @everyone: to let every member use the bot, use `/relaydance-admin where require-role-none`.');
+	if (role.id === guildId) throw new UserError('BadSetting', 'refusal.everyoneRole');
 	await context.guilds.update(guildId, (settings) => {
 		settings.requiredRole = role.id;
 	});
@@ -58,7 +58,7 @@ const access: AdminHandler = async ({ interaction, context }) => {
 	const userInstalls = interaction.options.getBoolean('user_installs');
 	if (dms === null && userInstalls === null) return renderWhere(context.guilds.get(interaction.guildId)!, context.guilds.getAccess());
 	if (!context.config.BOT_OWNER_IDS.includes(interaction.user.id)) {
-		throw new UserError('NotAdmin', 'DMs and user installs are bot-wide: only the bot\'s owners (`BOT_OWNER_IDS`) can change them. The current settings are in `/relaydance-admin where show`.');
+		throw new UserError('NotAdmin', 'refusal.ownersOnly');
 	}
 	const saved = await context.guilds.setAccess({ ...(dms !== null && { dms }), ...(userInstalls !== null && { userInstall: userInstalls }) });
 	const what = `Bot-wide, in every server: DMs with the bot **${saved.dms ? 'on' : 'off'}**, user-installed use **${saved.userInstall ? 'on' : 'off'}**.`;

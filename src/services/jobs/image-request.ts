@@ -23,25 +23,25 @@ export interface ImagePlan extends ImageOptions {
 
 /** Refuses, before any API call, what RelayDance would refuse, each with its own message; `/video`'s rules for the prompt and references. */
 export function planImages(options: ImageOptions, limits: ValidationLimits): ImagePlan {
-	const prompt = checkPrompt(options.prompt, 'an image');
+	const prompt = checkPrompt(options.prompt, 'image');
 	if (!limits.isKnownModel(options.model)) {
-		throw new UserError('UnknownModel', `\`${clip(options.model, 60)}\` is not a RelayDance image model. Pick one from the list as you type \`model\`.`);
+		throw new UserError('UnknownModel', 'refusal.unknownImageModel', { model: `\`${clip(options.model, 60)}\`` });
 	}
 	if (!Number.isInteger(options.count) || options.count < 1 || options.count > MAX_IMAGES) {
-		throw new UserError('CountOutOfRange', `One request makes 1–${MAX_IMAGES} images; you asked for ${options.count}.`);
+		throw new UserError('CountOutOfRange', 'refusal.countOutOfRange', { max: MAX_IMAGES, count: options.count });
 	}
 	const sizes = imageSizes(options.model);
 	const size = options.size ?? sizes[0]!;
 	if (!sizes.includes(size)) {
-		throw new UserError('SizeNotOffered', `\`${options.model}\` makes images of ${sizes.join(', ')}; you asked for \`${clip(size, 20)}\`.`);
+		throw new UserError('SizeNotOffered', 'refusal.sizeNotOffered', { model: `\`${options.model}\``, sizes: sizes.join(', '), size: `\`${clip(size, 20)}\`` });
 	}
 	const references = [...options.references].sort((a, b) => a.slot - b.slot);
 	for (const reference of references) {
-		if (reference.kind !== 'image') throw new UserError('AttachmentWrongType', `\`/image\` takes only image references; \`${reference.kind}${reference.slot}\` is not one.`);
+		if (reference.kind !== 'image') throw new UserError('AttachmentWrongType', 'refusal.imageOnlyReferences', { option: `\`${reference.kind}${reference.slot}\`` });
 		checkReference(reference, limits.maxAttachmentBytes);
 	}
 	if (references.length > MAX_IMAGE_REFERENCES) {
-		throw new UserError('AttachmentWrongType', `At most ${MAX_IMAGE_REFERENCES} image references fit in one request; you attached ${references.length}.`);
+		throw new UserError('AttachmentWrongType', 'refusal.tooManyImageReferences', { max: MAX_IMAGE_REFERENCES, count: references.length });
 	}
 	return { ...options, prompt, size, references };
 }

@@ -1,6 +1,7 @@
 import type { Reservation } from '../quota/quota.js';
 import type { ImagePlan } from './image-request.js';
 import type { VideoPlan } from './video-request.js';
+import type { Text } from '../../i18n/index.js';
 
 /**
  * A job moves `queued → uploading → submitting → submitted → running → delivering → delivered`, or
@@ -47,8 +48,10 @@ export function shownPlace(position: number): number {
 export interface JobFailure {
 	/** Stable id for logs and tests, e.g. `TaskFailed`, `RateLimited`, `Timeout`. */
 	kind: string;
-	/** Plain words for the user. */
+	/** Plain words for the user, in the source locale (logs, records written before `text`). */
 	message: string;
+	/** The same words as a dictionary key and values: shown in the reader's language. */
+	text?: Text;
 	code?: string;
 }
 

@@ -1,7 +1,7 @@
 import { secondsRange } from '../relaydance/model-catalog.js';
 import { clip, formatBytes, MB } from '../text.js';
 import { UserError } from '../user-error.js';
-import { frameCited, frameName, framesWithReferences, LAST_FRAME_ALONE } from '../../discord/render-creative.js';
+import { text } from '../../i18n/index.js';
 
 /** The kinds of reference media, in the order they go into `content[]`. */
 export const REFERENCE_KINDS = ['image', 'video', 'audio'] as const;
@@ -78,13 +78,13 @@ export interface ValidationLimits {
 
 /** Refuses, before any API call, what RelayDance would refuse, each with its own message. */
 export function planVideo(options: VideoOptions, limits: ValidationLimits): VideoPlan {
-	const prompt = checkPrompt(options.prompt, 'the video');
+	const prompt = checkPrompt(options.prompt, 'video');
 	if (!limits.isKnownModel(options.model)) {
-		throw new UserError('UnknownModel', `\`${clip(options.model, 60)}\` is not a RelayDance video model. Pick one from the list as you type \`model\`.`);
+		throw new UserError('UnknownModel', 'refusal.unknownVideoModel', { model: `\`${clip(options.model, 60)}\`` });
 	}
 	const range = secondsRange(options.model);
 	if (!Number.isInteger(options.seconds) || options.seconds < range.min || options.seconds > range.max) {
-		throw new UserError('SecondsOutOfRange', `\`${options.model}\` makes clips of ${range.min}–${range.max} seconds; you asked for ${options.seconds}.`);
+		throw new UserError('SecondsOutOfRange', 'refusal.secondsOutOfRange', { model: `\`${options.model}\``, min: range.min, max: range.max, seconds: options.seconds });
 	}
 
 	const frames = options.references.filter((reference) => reference.role).sort((a, b) => FRAME_ROLES.indexOf(a.role!) - FRAME_ROLES.indexOf(b.role!));
@@ -94,36 +94,36 @@ export function planVideo(options: VideoOptions, limits: ValidationLimits): Vide
 	for (const kind of REFERENCE_KINDS) {
 		const count = references.filter((reference) => reference.kind === kind).length;
 		if (count > MAX_REFERENCES[kind]) {
-			throw new UserError('AttachmentWrongType', `At most ${MAX_REFERENCES[kind]} ${kind} references fit in one request; you attached ${count}.`);
+			throw new UserError('AttachmentWrongType', 'refusal.tooManyReferences', { max: MAX_REFERENCES[kind], kind: text(`kind.${kind}`), count });
 		}
 	}
 	if (references.length > 0 && references.every((reference) => reference.kind === 'audio')) {
-		throw new UserError('AudioOnlyReference', 'Audio cannot be the only reference: add an image or a video for it to go with.');
+		throw new UserError('AudioOnlyReference', 'refusal.audioOnly');
 	}
 	return { ...options, prompt, references, apiPrompt: renumberCitations(prompt, references) };
 }
 
 /** Frame mode: no reference media beside the frames, a last frame only after a first, and nothing cited (the prompt goes as written). */
 function planFrames(options: VideoOptions, prompt: string, frames: ReferenceInput[], references: ReferenceInput[], limits: ValidationLimits): VideoPlan {
-	if (references.length > 0) throw new UserError('FramesWithReferences', framesWithReferences(references.map(referenceLabel)));
-	if (!frames.some((frame) => frame.role === 'first_frame')) throw new UserError('LastFrameAlone', LAST_FRAME_ALONE);
+	if (references.length > 0) throw new UserError('FramesWithReferences', 'refusal.framesWithReferences', { references: { list: references.map(referenceLabel) } });
+	if (!frames.some((frame) => frame.role === 'first_frame')) throw new UserError('LastFrameAlone', 'refusal.lastFrameAlone');
 	for (const frame of frames) checkReference({ ...frame, kind: 'image' }, limits.maxAttachmentBytes); // a frame is an image, whatever it says
 	const citation = /@(image|video|audio)\d+\b/i.exec(prompt);
-	if (citation) throw new UserError('FrameCited', frameCited(citation[0]));
+	if (citation) throw new UserError('FrameCited', 'refusal.frameCited', { citation: citation[0] });
 	return { ...options, prompt, references: frames, apiPrompt: prompt };
 }
 
 /** How messages name a reference: its option, `image3`, or `first_frame` for a frame. */
 export function referenceLabel(reference: Pick<ReferenceInput, 'kind' | 'slot' | 'role'>): string {
-	return reference.role ? frameName(reference.role) : `\`${reference.kind}${reference.slot}\``;
+	return reference.role ? `\`${reference.role}\`` : `\`${reference.kind}${reference.slot}\``;
 }
 
 /** The prompt trimmed, or a refusal when it is blank or longer than the model reads. */
-export function checkPrompt(raw: string, what: string): string {
+export function checkPrompt(raw: string, what: 'video' | 'image'): string {
 	const prompt = raw.trim();
-	if (!prompt) throw new UserError('PromptBlank', `The prompt is empty. Describe ${what} you want, e.g. \`a cat dancing in the rain\`.`);
+	if (!prompt) throw new UserError('PromptBlank', what === 'video' ? 'refusal.promptBlankVideo' : 'refusal.promptBlankImage');
 	if (prompt.length > PROMPT_MAX_LENGTH) {
-		throw new UserError('PromptTooLong', `The prompt is ${prompt.length} characters; the model reads at most ${PROMPT_MAX_LENGTH}. Shorten it and try again.`);
+		throw new UserError('PromptTooLong', 'refusal.promptTooLong', { length: prompt.length, max: PROMPT_MAX_LENGTH });
 	}
 	return prompt;
 }
@@ -135,11 +135,11 @@ export function checkReference(reference: ReferenceInput, hardCap: number): void
 	const type = reference.contentType?.split(';')[0]?.trim().toLowerCase();
 	const typeMatches = type ? type.startsWith(`${reference.kind}/`) : KIND_EXTENSIONS[reference.kind].includes(extension);
 	if (!typeMatches) {
-		throw new UserError('AttachmentWrongType', `${label} is not ${article(reference.kind)} ${reference.kind} file${type ? ` (it is ${type})` : ''}. Attach ${formatsOf(reference.kind)}.`);
+		throw new UserError('AttachmentWrongType', type ? 'refusal.wrongFileIs' : 'refusal.wrongFile', { label, file: text(`file.${reference.kind}`), formats: formatsOf(reference.kind), ...(type && { type }) });
 	}
 	const max = Math.min(KIND_MAX_BYTES[reference.kind], hardCap);
 	if (reference.size > max) {
-		throw new UserError('AttachmentTooLarge', `${label} is ${formatBytes(reference.size)}; ${reference.kind} references may be at most ${formatBytes(max)}.`);
+		throw new UserError('AttachmentTooLarge', 'refusal.fileTooLarge', { label, size: { bytes: reference.size }, kind: text(`kind.${reference.kind}`), max: { bytes: max } });
 	}
 }
 
@@ -154,8 +154,10 @@ function renumberCitations(prompt: string, references: ReferenceInput[]): string
 		const sameKind = references.filter((reference) => reference.kind === kind);
 		const position = sameKind.findIndex((reference) => reference.slot === slot);
 		if (position === -1) {
-			const attached = sameKind.length === 0 ? `no ${kind} is attached` : `only ${sameKind.map((reference) => `${kind}${reference.slot}`).join(', ')} ${sameKind.length === 1 ? 'is' : 'are'} attached`;
-			throw new UserError('CitationMissing', `Your prompt cites ${citation}, but ${attached}. Attach it as the \`${kind}${slot}\` option or change the prompt.`);
+			const option = `\`${kind}${slot}\``;
+			if (sameKind.length === 0) throw new UserError('CitationMissing', 'refusal.citationNoneAttached', { citation, kind: text(`kind.${kind}`), option });
+			const attached = sameKind.map((reference) => `${kind}${reference.slot}`).join(', ');
+			throw new UserError('CitationMissing', 'refusal.citationOthersAttached', { citation, attached, count: sameKind.length, option });
 		}
 		return `@${kind}${position + 1}`;
 	});
@@ -167,8 +169,4 @@ function kindOrder(kind: ReferenceKind): number {
 
 function formatsOf(kind: ReferenceKind): string {
 	return KIND_EXTENSIONS[kind].map((extension) => `.${extension}`).join(', ');
-}
-
-function article(kind: ReferenceKind): string {
-	return kind === 'image' || kind === 'audio' ? 'an' : 'a';
 }

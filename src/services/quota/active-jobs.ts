@@ -2,7 +2,7 @@ import { UserError } from '../user-error.js';
 
 /** What a member is told when they already run as many jobs as they may. */
 export function tooManyActiveJobs(count: number, maxPerUser: number): UserError {
-	return new UserError('TooManyActiveJobs', `You already have ${count} generation${count > 1 ? 's' : ''} running; wait for ${count > 1 ? 'one' : 'it'} to finish (at most ${maxPerUser} at a time).`);
+	return new UserError('TooManyActiveJobs', 'refusal.tooManyActive', { count, max: maxPerUser });
 }
 
 /** Counts each user's unfinished jobs, so one member cannot fill the queue. Synchronous, so it is atomic. */

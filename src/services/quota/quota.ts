@@ -1,3 +1,4 @@
+import { text, type Param } from '../../i18n/index.js';
 import { UserError } from '../user-error.js';
 import type { WriteBehind } from '../store/write-behind.js';
 
@@ -43,14 +44,14 @@ export interface QuotaStatus {
 export interface QuotaUnit {
 	/** The store key prefix of its records: `quota:video:`, `quota:image:`. */
 	keyPrefix: string;
-	/** `5 s`, `2 images`. */
-	amount(n: number): string;
+	/** `5 s`, `2 images`, in the reader's language. */
+	amount(n: number): Param;
 	/** What a request needs: `5 s of video`, `2 images`. */
-	need(n: number): string;
+	need(n: number): Param;
 }
 
-export const VIDEO_SECONDS: QuotaUnit = { keyPrefix: 'quota:video:', amount: (n) => `${n} s`, need: (n) => `${n} s of video` };
-export const IMAGES: QuotaUnit = { keyPrefix: 'quota:image:', amount: (n) => `${n} image${n === 1 ? '' : 's'}`, need: (n) => `${n} image${n === 1 ? '' : 's'}` };
+export const VIDEO_SECONDS: QuotaUnit = { keyPrefix: 'quota:video:', amount: (n) => ({ seconds: n }), need: (n) => text('unit.secondsOfVideo', { seconds: { seconds: n } }) };
+export const IMAGES: QuotaUnit = { keyPrefix: 'quota:image:', amount: (n) => text('unit.images', { count: n }), need: (n) => text('unit.images', { count: n }) };
 
 export class QuotaExceededError extends UserError {
 	constructor(
@@ -58,8 +59,7 @@ export class QuotaExceededError extends UserError {
 		readonly requested: number,
 		unit: QuotaUnit = VIDEO_SECONDS,
 	) {
-		super('QuotaExceeded', '');
-		this.message = `This needs ${unit.need(requested)}; you have ${unit.amount(status.remaining)} of your ${unit.amount(status.limit)} left.`;
+		super('QuotaExceeded', 'refusal.quotaExceeded', { need: unit.need(requested), left: unit.amount(status.remaining), limit: unit.amount(status.limit) });
 	}
 }
 
@@ -71,9 +71,7 @@ export class BudgetExceededError extends UserError {
 		readonly requested: number,
 		unit: QuotaUnit = VIDEO_SECONDS,
 	) {
-		super('BudgetExceeded', '');
-		const whose = scope === 'server' ? "This server's" : "The bot's";
-		this.message = `${whose} budget for now is spent: this needs ${unit.need(requested)}, and ${unit.amount(status.remaining)} of ${unit.amount(status.limit)} ${scope === 'server' ? 'are left for the whole server' : 'are left for every server together'}.`;
+		super('BudgetExceeded', scope === 'server' ? 'refusal.serverBudget' : 'refusal.botBudget', { need: unit.need(requested), left: unit.amount(status.remaining), limit: unit.amount(status.limit) });
 	}
 }
 
