@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDiscordStandIn, textOf, type InteractionHandle, type SentMessage } from '../stand-ins/discord/stand-in.js';
+import { buttonsOf, galleryOf, startDiscordStandIn, textOf, titleOf, type InteractionHandle, type SentMessage } from '../stand-ins/discord/stand-in.js';
 import { startRelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
 import { metricsHighlights } from './metrics-text.js';
 import { startFlags } from './start-flags.js';
@@ -172,12 +172,18 @@ const pings = [...interaction.history, ...interaction.followups].filter((message
 console.log(`RelayDance calls: ${relaydance.requests.map((request) => `${request.method} ${request.path.replace(/task_\w+/, '{task}')}`).filter((line, index, all) => all.indexOf(line) === index).join(', ')}`);
 console.log(`Discord bodies off the official OpenAPI spec: ${discord.violations.length}; messages that pinged anyone: ${pings}.`);
 if (discord.violations.length > 0) console.error(discord.violations.join('\n'));
+if (interaction.original?.componentsV2) {
+	// Discord's current layout: one card holding the video itself, its words and its buttons.
+	const final = interaction.original;
+	console.log('\nThe result is one Components V2 card (no content, no embeds):');
+	console.log(`           │ container: "${titleOf(final)}"`);
+	for (const item of galleryOf(final)) console.log(`           │ media gallery: ${item.url} (alt text "${item.description}")`);
+	console.log(`           │ buttons in the card: ${buttonsOf(final).map((button) => `[${button.label}]`).join(' ')}`);
+}
 
 console.log('\nThe member types:  /image prompt:"a lighthouse at dusk, oil painting" count:2\n');
 const images = await discord.invoke('image', { prompt: 'a lighthouse at dusk, oil painting', count: 2 }, { userId: interaction.userId });
 follow(images);
-const buttonsOf = (message: SentMessage | undefined) =>
-	(message?.components ?? []).flatMap((row) => ((row as { components?: Array<{ label?: string; custom_id?: string }> }).components ?? []));
 try {
 	await images.finished(60_000);
 	const files = images.original?.files ?? [];
@@ -213,6 +219,19 @@ try {
 	console.log(`${since()}  the new process resumed the job and delivered it: ${relaydance.requests.filter((request) => request.path === '/v1/video/generations').length} submissions in all, none repeated.`);
 } catch (error) {
 	console.error(`The resumed job did not finish: ${(error as Error).message}\n${bot.errors()}`);
+	process.exitCode = 1;
+}
+
+console.log('\nAnother member, whose Discord is in German, in a server set to Japanese: a refusal only they see is German, the result everyone sees is Japanese.\n');
+const german = await discord.invoke('video', { prompt: '@image2 tanzt im Regen', seconds: 5 }, { locale: 'de', guildLocale: 'ja' });
+await german.waitFor((handle) => handle.original !== undefined);
+console.log(`${since()}  refusal (ephemeral, German): ${textOf(german.original)}`);
+const japanese = await discord.invoke('video', { prompt: 'a kite over the dunes', seconds: 5 }, { locale: 'de', guildLocale: 'ja' });
+try {
+	await japanese.finished(60_000);
+	console.log(`${since()}  result (public, Japanese): "${titleOf(japanese.original)}", buttons ${buttonsOf(japanese.original).map((button) => `[${button.label}]`).join(' ')}`);
+} catch (error) {
+	console.error(`The Japanese result did not arrive: ${(error as Error).message}\n${bot.errors()}`);
 	process.exitCode = 1;
 }
 
