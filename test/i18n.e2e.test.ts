@@ -31,6 +31,28 @@ describe('languages, through the real bot', () => {
 		expect(h.discord.violations).toEqual([]);
 	});
 
+	it('Delete and Edit under a Japanese-server result: the buttons read Japanese, the confirmation and the Edit form the German member’s language', async () => {
+		const made = await h.discord.invoke('video', { prompt: `a paper boat ${marker()}`, seconds: 5 }, { locale: 'de', guildLocale: 'ja' });
+		await made.finished();
+		const labelled = (label: string) => buttonsOf(made.original).find((button) => button.label === label)?.custom_id;
+		expect(labelled('削除')).toMatch(/delete/);
+		expect(labelled('報告')).toBeDefined();
+
+		const asked = await h.discord.press(made.original!, labelled('削除')!, { userId: made.userId, locale: 'de' });
+		await asked.waitFor((handle) => handle.original !== undefined && textOf(handle.original) !== '');
+		expect(asked.original!.ephemeral).toBe(true);
+		expect(textOf(asked.original)).toBe('Dieses Video für alle löschen? Das lässt sich nicht rückgängig machen, und das verbrauchte Kontingent gibt es nicht zurück (es wurde ja erstellt).');
+		expect(buttonsOf(asked.original).map((button) => button.label)).toEqual(['Ja, löschen', 'Behalten']);
+		const keep = buttonsOf(asked.original).find((button) => button.label === 'Behalten')!.custom_id!;
+		await (await h.discord.press(asked.original!, keep, { userId: made.userId, locale: 'de' })).waitFor(() => textOf(asked.original) === 'Behalten: nichts wurde gelöscht.');
+
+		const edit = buttonsOf(made.original).find((button) => button.custom_id?.startsWith('rd:edit:'))!.custom_id!;
+		const form = await h.discord.press(made.original!, edit, { userId: made.userId, locale: 'de' });
+		await form.waitFor((handle) => handle.modal !== undefined);
+		expect(form.modal!.title).toBe('Video bearbeiten');
+		expect(h.discord.violations).toEqual([]);
+	});
+
 	it('a locale the bot does not keep reads US English (en-GB, Dutch), and the server’s falls back the same way', async () => {
 		const refused = await h.discord.invoke('video', { prompt: `@image2 dances ${marker()}` }, { locale: 'nl', guildLocale: 'en-GB' });
 		await refused.waitFor((handle) => handle.original !== undefined);

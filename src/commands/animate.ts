@@ -10,7 +10,6 @@ import { planLimits, videoDefaults } from './video-defaults.js';
 import { referenceFrom } from './attachment-reference.js';
 import { requestersJob } from './job-lookup.js';
 import { ratioOfSize, readVideoForm, videoForm, withImageRole } from './video-form.js';
-import { ANIMATE_PROMPT_HINT } from '../discord/render-creative.js';
 import { resolveLocale, t } from '../i18n/index.js';
 
 /** **Animate** under image N of an `/image` result: opens the video form (a modal must be the first answer). */
@@ -20,7 +19,7 @@ export async function pressAnimate(interaction: ButtonInteraction, jobId: string
 	const locale = resolveLocale(interaction.locale);
 	const form = videoForm(
 		formId('animate', job.id, index),
-		{ title: t(locale, 'form.animateTitle', { index }), prompt: job.settings.prompt, promptHint: ANIMATE_PROMPT_HINT, ratio: ratioOfSize(job.settings.size), imageRole: 'first_frame' },
+		{ title: t(locale, 'form.animateTitle', { index }), prompt: job.settings.prompt, promptHint: t(locale, 'form.animateFrameHint'), ratio: ratioOfSize(job.settings.size), imageRole: 'first_frame' },
 		videoDefaults(context, botServerId(interaction)),
 		locale,
 	);

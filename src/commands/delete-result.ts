@@ -1,6 +1,7 @@
 import { MessageFlags, PermissionFlagsBits, type ButtonInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
-import { auditDeleted, DELETE_DONE, DELETE_KEPT, DELETE_UNREACHABLE, deleteConfirmation } from '../discord/render-moderation.js';
+import { auditDeleted, deleteConfirmation } from '../discord/render-moderation.js';
+import { resolveLocale, t } from '../i18n/index.js';
 import { NO_MENTIONS } from '../discord/respond.js';
 import { deleteResultMessage, resultPlace } from '../discord/result-message.js';
 import type { Job } from '../services/jobs/job.js';
@@ -27,7 +28,7 @@ function assertMayDelete(interaction: ButtonInteraction, job: Job): void {
 export async function pressDelete(interaction: ButtonInteraction, jobId: string, context: BotContext): Promise<void> {
 	const job = await resultJob(context, jobId);
 	assertMayDelete(interaction, job);
-	await interaction.reply({ ...deleteConfirmation(job), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+	await interaction.reply({ ...deleteConfirmation(job, resolveLocale(interaction.locale)), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
 }
 
 /** **Delete it** on the confirmation: the result goes; the confirmation says so. */
@@ -36,12 +37,12 @@ export async function confirmDelete(interaction: ButtonInteraction, jobId: strin
 	assertMayDelete(interaction, job);
 	await interaction.deferUpdate();
 	const outcome = await removeResult(job, interaction.user.id, job.requester.userId !== interaction.user.id, context);
-	await interaction.editReply({ content: outcome === 'unreachable' ? DELETE_UNREACHABLE : DELETE_DONE, components: [], allowedMentions: NO_MENTIONS });
+	await interaction.editReply({ content: t(resolveLocale(interaction.locale), outcome === 'unreachable' ? 'moderation.unreachable' : 'moderation.deleted'), components: [], allowedMentions: NO_MENTIONS });
 }
 
 /** **Keep** on the confirmation. */
 export async function keepResult(interaction: ButtonInteraction): Promise<void> {
-	await interaction.update({ content: DELETE_KEPT, components: [], allowedMentions: NO_MENTIONS });
+	await interaction.update({ content: t(resolveLocale(interaction.locale), 'moderation.kept'), components: [], allowedMentions: NO_MENTIONS });
 }
 
 /**

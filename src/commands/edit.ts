@@ -1,7 +1,6 @@
 import { LabelBuilder, ModalBuilder, StringSelectMenuBuilder, StringSelectMenuOptionBuilder, TextInputBuilder, TextInputStyle, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
 import { FORM_FIELDS, formId } from '../discord/custom-ids.js';
-import { EDIT_FORM } from '../discord/render-creative.js';
 import { planImages } from '../services/jobs/image-request.js';
 import type { ImageJob, VideoJob } from '../services/jobs/job.js';
 import { planVideo, PROMPT_MAX_LENGTH } from '../services/jobs/video-request.js';
@@ -12,6 +11,7 @@ import { assertMayGenerate } from './access.js';
 import { requestersJob } from './job-lookup.js';
 import { planLimits } from './video-defaults.js';
 import { readVideoForm, videoForm } from './video-form.js';
+import { resolveLocale, translator, type Locale } from '../i18n/index.js';
 
 /**
  * **Edit** under a result: the form of the job the button is under, filled with its prompt and
@@ -20,7 +20,8 @@ import { readVideoForm, videoForm } from './video-form.js';
 export async function pressEdit(interaction: ButtonInteraction, jobId: string, context: BotContext): Promise<void> {
 	const job = await requestersJob(context, jobId, interaction.user.id, 'edit');
 	assertMayGenerate(interaction, context);
-	await interaction.showModal(job.kind === 'image' ? imageEditForm(job) : videoEditForm(job));
+	const locale = resolveLocale(interaction.locale);
+	await interaction.showModal(job.kind === 'image' ? imageEditForm(job, locale) : videoEditForm(job, locale));
 }
 
 /**
@@ -41,16 +42,19 @@ export async function submitEdit(interaction: ModalSubmitInteraction, jobId: str
 	await acceptJob(interaction, context, { kind: 'video', plan });
 }
 
-function videoEditForm(job: VideoJob): ModalBuilder {
+/** The video form, as Animate's, in the member's language. */
+export function videoEditForm(job: VideoJob, locale: Locale): ModalBuilder {
 	const { settings } = job;
-	return videoForm(formId('edit', job.id), { title: EDIT_FORM.videoTitle, prompt: settings.prompt, ...(settings.ratio && { ratio: settings.ratio }) }, settings);
+	const tr = translator(locale);
+	return videoForm(formId('edit', job.id), { title: tr('form.editVideoTitle'), prompt: settings.prompt, ...(settings.ratio && { ratio: settings.ratio }) }, settings, locale);
 }
 
 /** The image form: the prompt, how many images, and the sizes the job's model makes. */
-function imageEditForm(job: ImageJob): ModalBuilder {
+export function imageEditForm(job: ImageJob, locale: Locale): ModalBuilder {
 	const { settings } = job;
+	const tr = translator(locale);
 	const prompt = new LabelBuilder()
-		.setLabel(EDIT_FORM.prompt)
+		.setLabel(tr('form.prompt'))
 		.setTextInputComponent(
 			new TextInputBuilder()
 				.setCustomId(FORM_FIELDS.prompt)
@@ -60,17 +64,17 @@ function imageEditForm(job: ImageJob): ModalBuilder {
 				.setValue(clip(settings.prompt, PROMPT_MAX_LENGTH)),
 		);
 	const counts = Array.from({ length: MAX_IMAGES }, (_, index) => index + 1);
-	const count = new LabelBuilder().setLabel(EDIT_FORM.count).setStringSelectMenuComponent(
+	const count = new LabelBuilder().setLabel(tr('field.images')).setStringSelectMenuComponent(
 		new StringSelectMenuBuilder()
 			.setCustomId(FORM_FIELDS.count)
 			.setRequired(true)
-			.addOptions(counts.map((value) => new StringSelectMenuOptionBuilder().setLabel(EDIT_FORM.countOption(value)).setValue(String(value)).setDefault(value === settings.count))),
+			.addOptions(counts.map((value) => new StringSelectMenuOptionBuilder().setLabel(tr('unit.images', { count: value })).setValue(String(value)).setDefault(value === settings.count))),
 	);
-	const size = new LabelBuilder().setLabel(EDIT_FORM.size).setStringSelectMenuComponent(
+	const size = new LabelBuilder().setLabel(tr('field.size')).setStringSelectMenuComponent(
 		new StringSelectMenuBuilder()
 			.setCustomId(FORM_FIELDS.size)
 			.setRequired(true)
 			.addOptions(imageSizes(settings.model).map((value) => new StringSelectMenuOptionBuilder().setLabel(value).setValue(value).setDefault(value === settings.size))),
 	);
-	return new ModalBuilder().setCustomId(formId('edit', job.id)).setTitle(EDIT_FORM.imageTitle).addLabelComponents(prompt, count, size);
+	return new ModalBuilder().setCustomId(formId('edit', job.id)).setTitle(tr('form.editImagesTitle')).addLabelComponents(prompt, count, size);
 }

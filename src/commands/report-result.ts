@@ -1,6 +1,7 @@
 import type { ButtonInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
-import { auditReport, DECISION_MARK, decisionLine, REPORT_AGAIN, REPORT_THANKS } from '../discord/render-moderation.js';
+import { auditReport, DECISION_MARK, decisionLine } from '../discord/render-moderation.js';
+import { resolveLocale, t } from '../i18n/index.js';
 import { deferReply, NO_MENTIONS } from '../discord/respond.js';
 import { resultPlace, setResultHidden } from '../discord/result-message.js';
 import type { Decision } from '../services/moderation/reports.js';
@@ -19,7 +20,7 @@ export async function pressReport(interaction: ButtonInteraction, jobId: string,
 	await deferReply(interaction, { ephemeral: true });
 	const { added, count } = await context.reports.add(job.id, interaction.user.id);
 	if (!added) {
-		await interaction.editReply({ content: REPORT_AGAIN, allowedMentions: NO_MENTIONS });
+		await interaction.editReply({ content: t(resolveLocale(interaction.locale), 'moderation.reportAgain'), allowedMentions: NO_MENTIONS });
 		return;
 	}
 	let hidden = false;
@@ -31,7 +32,7 @@ export async function pressReport(interaction: ButtonInteraction, jobId: string,
 	}
 	context.logger.info({ jobId, userId: interaction.user.id, count, hidden }, 'result reported');
 	context.audit.moderation(job.requester.guildId, auditReport(job, interaction.user.id, resultPlace(job)?.link, count, hidden));
-	await interaction.editReply({ content: REPORT_THANKS, allowedMentions: NO_MENTIONS });
+	await interaction.editReply({ content: t(resolveLocale(interaction.locale), 'moderation.reportThanks'), allowedMentions: NO_MENTIONS });
 }
 
 /** **Hide**, **Delete** or **Dismiss** on a report in the audit channel: moderators only; the audit message notes who decided what. */

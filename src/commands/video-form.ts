@@ -10,11 +10,10 @@ import {
 import type { VideoDefaults } from './video-defaults.js';
 import { FORM_FIELDS } from '../discord/custom-ids.js';
 import { PROMPT_MAX_LENGTH, RATIOS, type ReferenceInput } from '../services/jobs/video-request.js';
-import { IMAGE_ROLE_FIELD } from '../discord/render-creative.js';
 import { secondsRange } from '../services/relaydance/model-catalog.js';
 import { clip } from '../services/text.js';
 import { UserError } from '../services/user-error.js';
-import { SOURCE_LOCALE, formatNumber, text, translator, type Locale } from '../i18n/index.js';
+import { SOURCE_LOCALE, formatNumber, text, translator, type Locale, type Translator } from '../i18n/index.js';
 
 /** What the form starts with: the prompt written so far, and a hint on citing the references. */
 export interface FormDefaults {
@@ -80,19 +79,19 @@ export function videoForm(customId: string, defaults: FormDefaults, video: Video
 			),
 	);
 	const labels = [prompt, seconds, ratio, audio];
-	if (defaults.imageRole) labels.push(imageRoleField(defaults.imageRole));
+	if (defaults.imageRole) labels.push(imageRoleField(tr, defaults.imageRole));
 	return new ModalBuilder().setCustomId(customId).setTitle(clip(defaults.title, 45)).addLabelComponents(...labels);
 }
 
 /** The question a form about one image asks: start frame or reference (a select in a label, as the ratio is). */
-function imageRoleField(chosen: ImageRole): LabelBuilder {
-	return new LabelBuilder().setLabel(IMAGE_ROLE_FIELD.label).setStringSelectMenuComponent(
+function imageRoleField(tr: Translator, chosen: ImageRole): LabelBuilder {
+	return new LabelBuilder().setLabel(tr('form.imageRole')).setStringSelectMenuComponent(
 		new StringSelectMenuBuilder()
 			.setCustomId(FORM_FIELDS.imageRole)
 			.setRequired(true)
 			.addOptions(
-				new StringSelectMenuOptionBuilder().setLabel(IMAGE_ROLE_FIELD.firstFrame).setValue('first_frame').setDefault(chosen === 'first_frame'),
-				new StringSelectMenuOptionBuilder().setLabel(IMAGE_ROLE_FIELD.reference).setValue('reference').setDefault(chosen === 'reference'),
+				new StringSelectMenuOptionBuilder().setLabel(tr('form.imageRoleFirstFrame')).setValue('first_frame').setDefault(chosen === 'first_frame'),
+				new StringSelectMenuOptionBuilder().setLabel(tr('form.imageRoleReference')).setValue('reference').setDefault(chosen === 'reference'),
 			),
 	);
 }

@@ -36,7 +36,7 @@ function detail(tr: Translator, job: Job, now: number): string[] {
 		return [clip(failure ?? tr('jobs.couldNotBeMade'), 300)];
 	}
 	if (job.state !== 'delivered' || !job.result) return [];
-	if (job.removed) return [removedNote(job.removed)];
+	if (job.removed) return [removedNote(job.removed, tr.locale)];
 	const found: string[] = [];
 	if (job.result.messageUrl) found.push(tr('jobs.theMessage', { url: job.result.messageUrl }));
 	const expires = job.result.madeAt + VIDEO_LINK_LIFETIME_MS;

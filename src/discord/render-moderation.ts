@@ -3,56 +3,62 @@ import type { Job, JobRemoval } from '../services/jobs/job.js';
 import type { Decision } from '../services/moderation/reports.js';
 import { clip } from '../services/text.js';
 import { moderationButtonId, type ModerationAction } from './custom-ids.js';
+import { SOURCE_LOCALE, t, translator, type Locale } from '../i18n/index.js';
 
 /**
- * Every member-facing word of Delete and Report: the buttons under a result, the ephemeral
- * confirmation, thanks and refusals, and the audit channel's lines. Kept in one file so the
- * translations can take it over whole.
+ * Delete and Report: the buttons under a result (in the job's language, as the rest of its
+ * message), the ephemeral confirmation, thanks and refusals (in the member's), and the audit
+ * channel's lines and buttons, which stay English like the rest of the audit channel.
  */
 
-/** Button labels (tests look for them). */
+/** The English labels (tests press buttons by them); under a result they are translated, in the audit channel they are not. */
 export const MODERATION_LABELS = {
-	delete: 'Delete',
-	report: 'Report',
-	confirm: 'Delete it',
-	keep: 'Keep',
+	delete: t(SOURCE_LOCALE, 'moderation.delete'),
+	report: t(SOURCE_LOCALE, 'moderation.report'),
+	confirm: t(SOURCE_LOCALE, 'moderation.confirm'),
+	keep: t(SOURCE_LOCALE, 'moderation.keep'),
 	hide: 'Hide',
 	dismiss: 'Dismiss',
 	modDelete: 'Delete',
 } as const;
 
-/** The row under a result: Delete (the requester or a moderator) and, where others see it, Report. */
-export function resultModerationRow(jobId: string, options: { report: boolean }): APIActionRowComponent<APIButtonComponent> {
-	const buttons = [button('delete', jobId, MODERATION_LABELS.delete)];
-	if (options.report) buttons.push(button('report', jobId, MODERATION_LABELS.report));
+/** The row under a result: Delete (the requester or a moderator) and, where others see it, Report; in the result's language. */
+export function resultModerationRow(jobId: string, options: { report: boolean; locale?: Locale }): APIActionRowComponent<APIButtonComponent> {
+	const tr = translator(options.locale ?? SOURCE_LOCALE);
+	const buttons = [button('delete', jobId, tr('moderation.delete'))];
+	if (options.report) buttons.push(button('report', jobId, tr('moderation.report')));
 	return { type: ComponentType.ActionRow, components: buttons };
 }
 
-/** The ephemeral "are you sure" under Delete. */
-export function deleteConfirmation(job: Job): { content: string; components: Array<APIActionRowComponent<APIButtonComponent>> } {
-	const what = job.kind === 'image' ? 'these images' : 'this video';
+/** The ephemeral "are you sure" under Delete, in the language of the member who pressed. */
+export function deleteConfirmation(job: Job, locale: Locale = SOURCE_LOCALE): { content: string; components: Array<APIActionRowComponent<APIButtonComponent>> } {
+	const tr = translator(locale);
 	return {
-		content: `Delete ${what} for everyone? This cannot be undone, and the quota it used is not given back (it was made).`,
-		components: [{ type: ComponentType.ActionRow, components: [button('delete-yes', job.id, MODERATION_LABELS.confirm, ButtonStyle.Danger), button('delete-no', job.id, MODERATION_LABELS.keep)] }],
+		content: tr(job.kind === 'image' ? 'moderation.confirmImages' : 'moderation.confirmVideo'),
+		components: [
+			{ type: ComponentType.ActionRow, components: [button('delete-yes', job.id, tr('moderation.confirm'), ButtonStyle.Danger), button('delete-no', job.id, tr('moderation.keep'))] },
+		],
 	};
 }
 
-export const DELETE_DONE = '🗑️ Deleted.';
-export const DELETE_KEPT = 'Kept: nothing was deleted.';
-export const ALREADY_DELETED = 'This result has already been deleted.';
-export const DELETE_REFUSED = 'Only the person who asked, or a member with Manage Messages, can delete this result.';
-export const DELETE_UNREACHABLE = "I can no longer reach this message to delete it (the bot is not in this place, and my reply's 15 minutes are over). Anyone who can manage messages here can delete it.";
-export const JOB_GONE = "I no longer keep this job's record, so I can't act on this result.";
+/** The member's answers, in English (tests compare them); the bot sends them through `t` in the member's language. */
+export const DELETE_DONE = t(SOURCE_LOCALE, 'moderation.deleted');
+export const DELETE_KEPT = t(SOURCE_LOCALE, 'moderation.kept');
+export const DELETE_UNREACHABLE = t(SOURCE_LOCALE, 'moderation.unreachable');
+export const REPORT_THANKS = t(SOURCE_LOCALE, 'moderation.reportThanks');
+export const REPORT_AGAIN = t(SOURCE_LOCALE, 'moderation.reportAgain');
 
-export const REPORT_OWN = "You can't report your own result. Press Delete to remove it.";
-export const REPORT_THANKS = "🙏 Thanks for the report: the server's moderators will have a look.";
-export const REPORT_AGAIN = 'You have already reported this result.';
-export const REPORT_NOT_HERE = 'Results outside a server cannot be reported.';
-export const MODERATOR_ONLY = 'Only members with Manage Messages can decide on a report.';
+/** The refusals' English (they are thrown as `UserError`s with these keys). */
+export const ALREADY_DELETED = t(SOURCE_LOCALE, 'refusal.alreadyDeleted');
+export const DELETE_REFUSED = t(SOURCE_LOCALE, 'refusal.deleteRefused');
+export const JOB_GONE = t(SOURCE_LOCALE, 'refusal.resultGone');
+export const REPORT_OWN = t(SOURCE_LOCALE, 'refusal.reportOwn');
+export const REPORT_NOT_HERE = t(SOURCE_LOCALE, 'refusal.reportNotHere');
+export const MODERATOR_ONLY = t(SOURCE_LOCALE, 'refusal.moderatorOnly');
 
-/** What `/jobs` says of a result that was deleted. */
-export function removedNote(removal: JobRemoval): string {
-	return removal.byModerator ? '🗑️ A moderator deleted the message.' : '🗑️ You deleted the message.';
+/** What `/jobs` says of a result that was deleted, in the member's language. */
+export function removedNote(removal: JobRemoval, locale: Locale = SOURCE_LOCALE): string {
+	return t(locale, removal.byModerator ? 'jobs.removedByModerator' : 'jobs.removedByYou');
 }
 
 /** The audit channel's line when a result is deleted. */

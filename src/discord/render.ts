@@ -86,7 +86,7 @@ export function renderDelivered(
 	}
 	return {
 		embeds: [embed(tr, job, COLORS.done, tr('state.delivered'), lines)],
-		components: [row(button(tr, 'again', job.id), button(tr, 'edit', job.id)), resultModerationRow(job.id, { report: true })],
+		components: [row(button(tr, 'again', job.id), button(tr, 'edit', job.id)), resultModerationRow(job.id, { report: true, locale })],
 		...(delivery === 'attachment' ? { media: [{ fileName: video.fileName, description: job.settings.prompt }] } : { link: { url: video.url, label: tr('result.openVideo') } }),
 	};
 }
@@ -118,7 +118,7 @@ export function renderImages(
 	const animate = images.map((_, index) => ({ ...button(tr, 'animate', job.id, ButtonStyle.Primary, index + 1), ...(images.length > 1 && { emoji: { name: NUMBER_EMOJIS[index]! } }) }));
 	return {
 		embeds: [embed(tr, job, COLORS.done, title, lines)],
-		components: [...rows(...animate, button(tr, 'again', job.id), button(tr, 'edit', job.id)), resultModerationRow(job.id, { report: true })],
+		components: [...rows(...animate, button(tr, 'again', job.id), button(tr, 'edit', job.id)), resultModerationRow(job.id, { report: true, locale })],
 		media: images.map((image) => ({ fileName: image.fileName, description: image.revisedPrompt ?? job.settings.prompt })),
 	};
 }

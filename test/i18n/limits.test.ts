@@ -2,13 +2,15 @@ import type { APIEmbed } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { registrable } from '../../src/commands/index.js';
 import { DEFAULT_ACCESS, registrationBodies } from '../../src/commands/registration.js';
+import { imageEditForm, videoEditForm } from '../../src/commands/edit.js';
 import { videoForm } from '../../src/commands/video-form.js';
 import { renderDelivered, renderElsewhere, renderFailed, renderImages, renderInternalError, renderProgress, renderRefusal, type Rendered } from '../../src/discord/render.js';
 import { renderJobList } from '../../src/discord/render-jobs.js';
+import { deleteConfirmation, resultModerationRow } from '../../src/discord/render-moderation.js';
 import { renderQuota, type QuotaView } from '../../src/discord/render-quota.js';
 import { DICTIONARIES } from '../../src/i18n/dictionaries.js';
 import { LOCALES, SOURCE_LOCALE, t, type Locale, type MessageKey } from '../../src/i18n/index.js';
-import { CANCELLED, LOST_IMAGES, LOST_IN_IMAGES, LOST_IN_SUBMIT, NO_IMAGES, NOT_SHOWN, errorFailure, taskFailure } from '../../src/services/jobs/failure.js';
+import { CANCELLED, CANCELLED_BY_OPERATOR, LOST_IMAGES, LOST_IN_IMAGES, LOST_IN_SUBMIT, NO_IMAGES, NOT_SHOWN, errorFailure, taskFailure } from '../../src/services/jobs/failure.js';
 import type { ImageJob, JobFailure, JobState, VideoJob } from '../../src/services/jobs/job.js';
 import { APIError } from '../../src/services/relaydance/errors.js';
 import { BudgetExceededError, IMAGES, QuotaExceededError } from '../../src/services/quota/quota.js';
@@ -54,6 +56,7 @@ function image(locale: Locale, changes: Partial<ImageJob> = {}): ImageJob {
 
 const FAILURES: JobFailure[] = [
 	CANCELLED,
+	CANCELLED_BY_OPERATOR,
 	LOST_IMAGES,
 	LOST_IN_IMAGES,
 	LOST_IN_SUBMIT,
@@ -90,6 +93,20 @@ function check(rendered: Rendered, what: string): void {
 	for (const embed of rendered.embeds ?? []) checkEmbed(embed, what);
 	for (const row of rendered.components ?? []) for (const button of row.components) if ('label' in button) expect(button.label?.length ?? 0, `${what}: button`).toBeLessThanOrEqual(LIMITS.buttonLabel);
 	expect(allText(rendered).length, `${what}: text of a Components V2 message`).toBeLessThanOrEqual(LIMITS.v2Text);
+}
+
+type FormJSON = { title: string; components: Array<{ label: string; description?: string; component: { options?: Array<{ label: string }> } }> };
+
+/** A modal's title, labels, descriptions and select options against Discord's limits. */
+function checkForm(form: unknown, locale: Locale, fields?: number): void {
+	const { title, components } = form as FormJSON;
+	expect(title.length, `${locale} form title "${title}"`).toBeLessThanOrEqual(LIMITS.modalTitle);
+	if (fields !== undefined) expect(components).toHaveLength(fields);
+	for (const component of components) {
+		expect(component.label.length, `label "${component.label}"`).toBeLessThanOrEqual(LIMITS.inputLabel);
+		expect(component.description?.length ?? 0, `description "${component.description}"`).toBeLessThanOrEqual(LIMITS.inputDescription);
+		for (const option of component.component.options ?? []) expect(option.label.length, `option "${option.label}"`).toBeLessThanOrEqual(LIMITS.selectLabel);
+	}
 }
 
 function refusals(): UserError[] {
@@ -147,20 +164,30 @@ describe.each(LOCALES)('every member-facing message in %s', (locale) => {
 		const view: QuotaView = { inServer: true, video: line, image: line, paused: true, jobs: Array.from({ length: 20 }, (_, n) => ({ job: video(locale, { state: 'queued' }), place: n * 7 })) };
 		check(renderQuota(view, locale), '/quota');
 		const jobs = STATES.flatMap((state) => [video(locale, { state, failure: FAILURES[8], result: { fileName: 'v.mp4', bytes: 1, url: 'https://relaydance.example/v.mp4', madeAt: Date.now(), delivery: 'link', messageUrl: 'https://discord.com/channels/1/2/3' } })]);
-		check(renderJobList(jobs, Date.now(), locale), '/jobs');
+		const removed = (['requester', 'moderator'] as const).map((who) => ({ ...jobs.at(-2)!, state: 'delivered' as const, removed: { by: USER, at: Date.now(), byModerator: who === 'moderator' } }));
+		check(renderJobList([...jobs, ...removed], Date.now(), locale), '/jobs');
 		check(renderJobList([], Date.now(), locale), '/jobs, none');
 	});
 
-	it('the video form: title, labels, descriptions and options', () => {
+	it('the video form: title, labels, descriptions and options (Animate, Make a video, Edit, with the image-role question)', () => {
+		const defaults = { model: 'doubao-seedance-2-0-1080p', seconds: 5, audio: true };
 		for (const title of [t(locale, 'form.animateTitle', { index: 4 }), t(locale, 'form.makeVideoTitle')]) {
-			const form = videoForm('rd:form:animate:x:1', { title, prompt: 'a cat', promptHint: t(locale, 'form.citeHint', { citations: '@image1, @image2, @video1, @audio1' }) }, { model: 'doubao-seedance-2-0-1080p', seconds: 5, audio: true }, locale).toJSON();
-			expect(form.title.length, `${locale} form title "${form.title}"`).toBeLessThanOrEqual(LIMITS.modalTitle);
-			for (const component of form.components as Array<{ label: string; description?: string; component: { options?: Array<{ label: string }> } }>) {
-				expect(component.label.length, `label "${component.label}"`).toBeLessThanOrEqual(LIMITS.inputLabel);
-				expect(component.description?.length ?? 0, `description "${component.description}"`).toBeLessThanOrEqual(LIMITS.inputDescription);
-				for (const option of component.component.options ?? []) expect(option.label.length).toBeLessThanOrEqual(LIMITS.selectLabel);
-			}
+			checkForm(videoForm('rd:form:animate:x:1', { title, prompt: 'a cat', promptHint: t(locale, 'form.citeHint', { citations: '@image1, @image2, @video1, @audio1' }) }, defaults, locale).toJSON(), locale);
 		}
+		checkForm(videoForm('rd:form:animate:x:1', { title: t(locale, 'form.animateTitle', { index: 4 }), prompt: 'a cat', promptHint: t(locale, 'form.animateFrameHint'), imageRole: 'first_frame' }, defaults, locale).toJSON(), locale, 5);
+		checkForm(videoEditForm(video(locale), locale).toJSON(), locale);
+	});
+
+	it('the image Edit form: title, labels and every count', () => {
+		checkForm(imageEditForm(image(locale), locale).toJSON(), locale, 3);
+	});
+
+	it('Delete and Report: the buttons under a result, the confirmation and the answers', () => {
+		const row = resultModerationRow('a1b2c3d4', { report: true, locale });
+		check({ components: [row] }, 'moderation row');
+		expect(row.components.map((button) => ('label' in button ? button.label : ''))).toEqual([t(locale, 'moderation.delete'), t(locale, 'moderation.report')]);
+		for (const job of [video(locale), image(locale)]) check(deleteConfirmation(job, locale) as Rendered, `delete confirmation (${job.kind})`);
+		for (const key of ['moderation.deleted', 'moderation.kept', 'moderation.unreachable', 'moderation.reportThanks', 'moderation.reportAgain'] as const) check({ content: t(locale, key) }, key);
 	});
 });
 

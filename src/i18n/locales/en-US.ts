@@ -102,6 +102,7 @@ export const enUS = {
 	'failure.lostImages': 'The images were made, but the bot restarted before it could post them, and they cannot be fetched again. You were not charged. Please ask again.',
 	'failure.notShown': 'The images were made, but Discord would not take them anywhere. You were not charged.',
 	'failure.cancelled': 'Cancelled before anything was sent to RelayDance.',
+	'failure.cancelledByOperator': "Cancelled by the bot's operator before anything was sent to RelayDance.",
 	'failure.noImages': 'RelayDance answered without any image the bot could fetch. Try again, or change the prompt.',
 	'failure.outputUnreadable': 'The video was made, but the bot could not fetch it from RelayDance ({reason}; ref {ref}).',
 	'failure.referenceWrongType': 'A reference is not what its name says: {detail}. Attach the right file.',
@@ -216,6 +217,19 @@ export const enUS = {
 	// Button answers.
 	'cancel.ended': 'This job has already ended.',
 
+	// Delete and Report: the buttons under a result (in the job's language), the answers (in the member's).
+	'moderation.delete': "Delete",
+	'moderation.report': "Report",
+	'moderation.confirm': "Delete it",
+	'moderation.keep': "Keep",
+	'moderation.confirmVideo': "Delete this video for everyone? This cannot be undone, and the quota it used is not given back (it was made).",
+	'moderation.confirmImages': "Delete these images for everyone? This cannot be undone, and the quota they used is not given back (they were made).",
+	'moderation.deleted': "🗑️ Deleted.",
+	'moderation.kept': "Kept: nothing was deleted.",
+	'moderation.unreachable': "I can no longer reach this message to delete it (the bot is not in this place, and my reply's 15 minutes are over). Anyone who can manage messages here can delete it.",
+	'moderation.reportThanks': "🙏 Thanks for the report: the server's moderators will have a look.",
+	'moderation.reportAgain': "You have already reported this result.",
+
 	// The video form (Animate, Make a video).
 	'form.animateTitle': 'Animate image {index}',
 	'form.makeVideoTitle': 'Make a video',
@@ -227,6 +241,12 @@ export const enUS = {
 	'form.audio': 'Audio',
 	'form.audioOn': 'On: generate a soundtrack',
 	'form.audioOff': 'Off: silent clip',
+	'form.imageRole': "Use the image as",
+	'form.imageRoleFirstFrame': "Start frame: the video begins on it",
+	'form.imageRoleReference': "Reference: cite it as @image1",
+	'form.animateFrameHint': "Start frame: describe what happens. As a reference, cite it as @image1.",
+	'form.editVideoTitle': "Edit the video",
+	'form.editImagesTitle': "Edit the images",
 
 	// `/jobs`.
 	'jobState.queued': '⏳ queued',
@@ -246,6 +266,8 @@ export const enUS = {
 	'jobs.findIt': 'Find it in {places}.',
 	'jobs.videoGone': 'RelayDance no longer keeps this video.',
 	'jobs.messageGone': 'The message it was posted in could not be found.',
+	'jobs.removedByModerator': "🗑️ A moderator deleted the message.",
+	'jobs.removedByYou': "🗑️ You deleted the message.",
 
 	// `/quota`.
 	'quota.titleServer': '**Your quota in this server**',

@@ -45,7 +45,7 @@ export const NOT_SHOWN: JobFailure = failure('NotShown', 'failure.notShown');
 export const CANCELLED: JobFailure = failure('Cancelled', 'failure.cancelled');
 
 /** The bot's operator cancelled it from the operator page, before anything was sent to RelayDance. */
-export const CANCELLED_BY_OPERATOR: JobFailure = { kind: 'Cancelled', code: 'operator', message: "Cancelled by the bot's operator before anything was sent to RelayDance." };
+export const CANCELLED_BY_OPERATOR: JobFailure = failure('Cancelled', 'failure.cancelledByOperator', undefined, 'operator');
 
 /** Who pressed Cancel: the member who asked (the button), or the bot's operator (the operator page). */
 export type CancelledBy = 'requester' | 'operator';
