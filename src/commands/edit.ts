@@ -1,16 +1,15 @@
-import { LabelBuilder, ModalBuilder, StringSelectMenuBuilder, StringSelectMenuOptionBuilder, TextInputBuilder, TextInputStyle, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
+import { LabelBuilder, ModalBuilder, StringSelectMenuBuilder, StringSelectMenuOptionBuilder, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
 import { FORM_FIELDS, formId } from '../discord/custom-ids.js';
 import { planImages } from '../services/jobs/image-request.js';
 import type { ImageJob, VideoJob } from '../services/jobs/job.js';
-import { planVideo, PROMPT_MAX_LENGTH } from '../services/jobs/video-request.js';
+import { planVideo } from '../services/jobs/video-request.js';
 import { imageSizes, MAX_IMAGES } from '../services/relaydance/image-models.js';
-import { clip } from '../services/text.js';
 import { acceptJob } from './accept.js';
 import { assertMayGenerate } from './access.js';
 import { requestersJob } from './job-lookup.js';
 import { planLimits } from './video-defaults.js';
-import { readVideoForm, videoForm } from './video-form.js';
+import { promptField, readVideoForm, videoForm } from './video-form.js';
 import { resolveLocale, translator, type Locale } from '../i18n/index.js';
 
 /**
@@ -53,16 +52,7 @@ export function videoEditForm(job: VideoJob, locale: Locale): ModalBuilder {
 export function imageEditForm(job: ImageJob, locale: Locale): ModalBuilder {
 	const { settings } = job;
 	const tr = translator(locale);
-	const prompt = new LabelBuilder()
-		.setLabel(tr('form.prompt'))
-		.setTextInputComponent(
-			new TextInputBuilder()
-				.setCustomId(FORM_FIELDS.prompt)
-				.setStyle(TextInputStyle.Paragraph)
-				.setRequired(true)
-				.setMaxLength(PROMPT_MAX_LENGTH)
-				.setValue(clip(settings.prompt, PROMPT_MAX_LENGTH)),
-		);
+	const prompt = promptField(tr, settings.prompt);
 	const counts = Array.from({ length: MAX_IMAGES }, (_, index) => index + 1);
 	const count = new LabelBuilder().setLabel(tr('field.images')).setStringSelectMenuComponent(
 		new StringSelectMenuBuilder()

@@ -47,16 +47,7 @@ export interface FormValues {
 export function videoForm(customId: string, defaults: FormDefaults, video: VideoDefaults, locale: Locale = SOURCE_LOCALE): ModalBuilder {
 	const tr = translator(locale);
 	const range = secondsRange(video.model);
-	const prompt = new LabelBuilder()
-		.setLabel(tr('form.prompt'))
-		.setTextInputComponent(
-			new TextInputBuilder()
-				.setCustomId(FORM_FIELDS.prompt)
-				.setStyle(TextInputStyle.Paragraph)
-				.setRequired(true)
-				.setMaxLength(PROMPT_MAX_LENGTH)
-				.setValue(clip(defaults.prompt, PROMPT_MAX_LENGTH)),
-		);
+	const prompt = promptField(tr, defaults.prompt);
 	if (defaults.promptHint) prompt.setDescription(clip(defaults.promptHint, 100));
 	const seconds = new LabelBuilder()
 		.setLabel(tr('form.seconds'))
@@ -81,6 +72,20 @@ export function videoForm(customId: string, defaults: FormDefaults, video: Video
 	const labels = [prompt, seconds, ratio, audio];
 	if (defaults.imageRole) labels.push(imageRoleField(tr, defaults.imageRole));
 	return new ModalBuilder().setCustomId(customId).setTitle(clip(defaults.title, 45)).addLabelComponents(...labels);
+}
+
+/** A form's prompt: a paragraph input (its id says "prompt") holding `value`, at most what the model reads. */
+export function promptField(tr: Translator, value: string): LabelBuilder {
+	return new LabelBuilder()
+		.setLabel(tr('form.prompt'))
+		.setTextInputComponent(
+			new TextInputBuilder()
+				.setCustomId(FORM_FIELDS.prompt)
+				.setStyle(TextInputStyle.Paragraph)
+				.setRequired(true)
+				.setMaxLength(PROMPT_MAX_LENGTH)
+				.setValue(clip(value, PROMPT_MAX_LENGTH)),
+		);
 }
 
 /** The question a form about one image asks: start frame or reference (a select in a label, as the ratio is). */
