@@ -248,15 +248,19 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 
 	/**
 	 * Redis lost its data: the jobs this process runs are written back (their runs go on and end
-	 * them), so are the settings it holds (every process reads them again) and a credit pause, and
+	 * them), then those it queued that Redis no longer has (the reconciler queues them again), so are the settings it holds (every process reads them again) and a credit pause, and
 	 * one process tells every audit channel.
 	 */
 	const onDataLoss = async (lost: string) => {
 		const held = (cluster?.fences.held() ?? []).map((id) => runner.find(id)).filter((job) => job !== undefined);
 		const written = await Promise.allSettled(held.map((job) => jobs.save(job, { now: true })));
+		// Then the jobs it queued that no worker had yet (only Redis held them), where no fresher record is: the reconciler queues them again.
+		const queued = await (cluster?.writeBackLaunched() ?? Promise.resolve([])).catch((error: unknown) => (logger.error({ err: error }, 'could not write back the jobs this process queued'), []));
+		// Their charges went with the data too: each is taken again in the window it was taken in.
+		await cluster?.restoreCharges([...held, ...queued]).catch((error: unknown) => logger.error({ err: error }, 'could not take the charges of the jobs written back again'));
 		const restored = await guilds.restore().catch((error: unknown) => (logger.error({ err: error }, 'could not write back the settings'), 0));
 		if (credit.paused) await store.set(CREDIT_KEY, { pausedUntil: credit.reopensAt }).catch(() => {});
-		logger.warn({ jobs: written.filter((result) => result.status === 'fulfilled').length, settings: restored }, 'wrote back what this process held after Redis lost its data');
+		logger.warn({ jobs: written.filter((result) => result.status === 'fulfilled').length, queued: queued.length, settings: restored }, 'wrote back what this process held after Redis lost its data');
 		if (await cluster?.firstToAnnounce(lost)) audit.dataLost();
 	};
 	/** Back on Redis after it was away: a credit pause another process stored meanwhile holds here too. */

@@ -7,7 +7,7 @@ import type { Logger } from '../../logger.js';
 import { FINAL_STATES, type Job } from '../jobs/job.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
-import { IMAGES, VIDEO_SECONDS, type QuotaBook } from '../quota/quota.js';
+import { IMAGES, VIDEO_SECONDS } from '../quota/quota.js';
 import { RedisUsage } from '../guilds/redis-usage.js';
 import { RedisReports } from '../moderation/redis-reports.js';
 import { RedisActiveJobs } from '../quota/redis-active-jobs.js';
@@ -20,6 +20,7 @@ import { QUEUE_NAME, QUEUE_PREFIX } from './names.js';
 import { QueuePlaces } from './queue-places.js';
 import type { JobViews } from '../jobs/job-view.js';
 import { QueueDispatch } from './queue-dispatch.js';
+import { LaunchedJobs } from './launched-jobs.js';
 import { FencedRecords } from './fenced-records.js';
 import { Reconciler } from './reconciler.js';
 import { EpochWatch } from './epoch.js';
@@ -51,7 +52,7 @@ export function connectionOf(url: string): ConnectionOptions & { host: string; p
  * step each), the BullMQ queue of accepted jobs, and signals to the process running a job.
  */
 export class Cluster {
-	readonly quotas: Record<'video' | 'image', QuotaBook>;
+	readonly quotas: Record<'video' | 'image', RedisQuota>;
 	readonly activeJobs: RedisActiveJobs;
 	/** The slot and the quota in one script: one round trip before a gateway defers. */
 	readonly admission: RedisAdmission;
@@ -73,6 +74,7 @@ export class Cluster {
 	private jobs: JobStore | undefined;
 	private heartbeat: WorkerHeartbeat | undefined;
 	private places: QueuePlaces | undefined;
+	private launchedJobs: LaunchedJobs | undefined;
 
 	constructor(
 		private readonly config: Config,
@@ -116,6 +118,7 @@ export class Cluster {
 		const intervalMs = this.config.RECONCILE_INTERVAL_MS;
 		this.reconciler = new Reconciler(this.redis, this.queue, jobs, { intervalMs, holder: this.id, quotaPrefixes: [quotaHashPrefix(VIDEO_SECONDS), quotaHashPrefix(IMAGES)] }, this.logger);
 		this.reconciler.start();
+		this.launchedJobs?.start(intervalMs);
 		const lost = async (epoch: string) => {
 			// BullMQ's own settings went with the data.
 			if (this.worker) await this.queue.setGlobalConcurrency(this.config.MAX_CONCURRENT_TASKS).catch(() => {});
@@ -152,7 +155,18 @@ export class Cluster {
 	dispatch(jobs: JobStore, runner: JobRunner): QueueDispatch {
 		if (!this.signals) throw new Error('listen() first');
 		this.jobs = jobs;
-		return new QueueDispatch(this.queue, this.redis, jobs, runner, this.signals, this.logger, this.config.FAULT_INJECT);
+		this.launchedJobs = new LaunchedJobs(jobs, this.logger);
+		return new QueueDispatch(this.queue, this.redis, jobs, runner, this.signals, this.launchedJobs, this.logger, this.config.FAULT_INJECT);
+	}
+
+	/** After Redis lost its data: the records of jobs this process queued and Redis no longer has, written back; those that went back. */
+	writeBackLaunched(): Promise<Job[]> {
+		return this.launchedJobs?.writeBack() ?? Promise.resolve([]);
+	}
+
+	/** After Redis lost its data: the charges of jobs still on their way (not refunded) taken again, in the windows they were taken in. */
+	async restoreCharges(jobs: Job[]): Promise<void> {
+		await Promise.all(jobs.filter((job) => !job.refunded).map((job) => this.quotas[job.kind].restore(job.quota)));
 	}
 
 	/**
@@ -192,6 +206,7 @@ export class Cluster {
 
 	async close(): Promise<void> {
 		this.epoch?.stop();
+		this.launchedJobs?.stop();
 		await this.reconciler?.stop();
 		await Promise.allSettled([this.queue.close(), this.redis.quit(), this.subscriber.quit(), this.records.quit()]);
 	}

@@ -46,6 +46,11 @@ export class FencedJobWriter implements RecordWriter {
 		return this.queue(key, 'delete');
 	}
 
+	async restore(key: string, record: unknown): Promise<boolean> {
+		const value = await this.keyv.serialize!({ value: record });
+		return this.fences.restore({ jobId: key.slice(this.keyPrefix.length), key: keyvRedisKey(key), value: String(value), state: String((record as { state?: unknown }).state) });
+	}
+
 	async writeNow(): Promise<void> {
 		if (this.inFlight) this.urgent = true;
 		else if (this.dirty.size > 0) {

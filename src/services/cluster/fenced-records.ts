@@ -39,6 +39,17 @@ end
 return 1
 `;
 
+/**
+ * A record written back after Redis lost its data, only where none is written yet (a worker that
+ * holds the job writes a fresher one). KEYS: record, open set. ARGV: the serialized record, its job id.
+ */
+const RESTORE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[2])
+return 1
+`;
+
 /** A claim for the job: its fence, one higher than any before. KEYS: meta. */
 const CLAIM = `return redis.call('HINCRBY', KEYS[1], 'fence', 1)`;
 
@@ -47,6 +58,7 @@ export type WriteOutcome = 'written' | 'moved' | 'final';
 type FenceRedis = Redis & {
 	writeRecord(record: string, meta: string, open: string, value: string, state: string, jobId: string, claim: string): Promise<number>;
 	claimJob(meta: string): Promise<number>;
+	restoreRecord(record: string, open: string, value: string, jobId: string): Promise<number>;
 };
 
 export interface RecordWrite {
@@ -72,6 +84,7 @@ export class FencedRecords {
 		if (!('writeRecord' in redis)) {
 			redis.defineCommand('writeRecord', { numberOfKeys: 3, lua: WRITE });
 			redis.defineCommand('claimJob', { numberOfKeys: 1, lua: CLAIM });
+			redis.defineCommand('restoreRecord', { numberOfKeys: 2, lua: RESTORE });
 		}
 		this.redis = redis as FenceRedis;
 	}
@@ -120,6 +133,11 @@ export class FencedRecords {
 			if (error) throw error;
 			return reply === 1 ? 'written' : reply === 0 ? 'moved' : 'final';
 		});
+	}
+
+	/** Writes an unfinished record back where Redis has none (lost with its data); true when written. */
+	async restore(write: RecordWrite): Promise<boolean> {
+		return (await this.redis.restoreRecord(write.key, OPEN_JOBS_KEY, write.value, write.jobId)) === 1;
 	}
 
 	/** Removes final records (pruned) with their fences. */

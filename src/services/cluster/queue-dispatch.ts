@@ -9,6 +9,7 @@ import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { JOB_META_PREFIX } from './names.js';
 import type { ClusterSignals } from './signals.js';
+import type { LaunchedJobs } from './launched-jobs.js';
 
 /** The BullMQ job name of every job: its id is the bot's job id, and its record in the store is its data. */
 export const RUN_JOB = 'run';
@@ -27,6 +28,8 @@ export class QueueDispatch implements JobDispatch {
 		/** This process's runner: it runs jobs here when this process is a worker too, and fails the ones that cannot be queued. */
 		private readonly runner: JobRunner,
 		private readonly signals: ClusterSignals,
+		/** Copies of what this process queued, written back should Redis lose its data before the jobs end. */
+		private readonly launched: LaunchedJobs,
 		private readonly logger: Logger,
 		/** Testing only (`FAULT_INJECT`): `kill-before-queue` dies between the record and the queue. */
 		private readonly faultInject?: string,
@@ -50,6 +53,7 @@ export class QueueDispatch implements JobDispatch {
 			await this.runner.abandon(job, errorFailure(error, job.id.slice(0, 8)));
 			return;
 		}
+		this.launched.add(job);
 		if (this.faultInject === 'kill-before-queue') process.kill(process.pid, 'SIGKILL');
 		await this.queue.add(RUN_JOB, {}, { jobId: job.id }).catch((error: unknown) => {
 			this.logger.warn({ err: error, jobId: job.id }, 'could not queue the job; the reconciler queues it at its next sweep');

@@ -14,6 +14,8 @@ export interface RecordWriter {
 	delete(key: string): Promise<void>;
 	/** Sends what is queued now rather than after the batching delay. */
 	writeNow(): Promise<void>;
+	/** Writes the value only where the store holds nothing under `key` (on Redis, after it lost its data); true when written. */
+	restore?(key: string, value: unknown): Promise<boolean>;
 }
 /** How many of a member's jobs `/jobs` can list. */
 const RECENT_PER_MEMBER = 10;
@@ -69,6 +71,17 @@ export class JobStore {
 		const written = this.writer.write(`${JOB_KEY_PREFIX}${job.id}`, () => snapshot(job));
 		if (options.now) void this.writer.writeNow();
 		return written;
+	}
+
+	/**
+	 * Writes the job back where the store lost its record (Redis restarted empty or flushed), never
+	 * over a record that is there: a process that holds the job may have written a fresher one.
+	 * True when written.
+	 */
+	async restore(job: Job): Promise<boolean> {
+		if (!this.writer.restore) return false;
+		this.index(job);
+		return this.writer.restore(`${JOB_KEY_PREFIX}${job.id}`, snapshot(job));
 	}
 
 	/** One job as stored, or undefined when there is none (or it is no job the bot can read). */

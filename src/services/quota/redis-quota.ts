@@ -90,7 +90,39 @@ end
 return 1
 `;
 
+/**
+ * Puts `jobId`'s charge back after Redis lost its data, in each hash whose window is the one it was
+ * taken in (or that has no window yet: it starts at that one again) and that does not hold it
+ * already. A window that ended, or that started again since, is left alone. KEYS: the hashes.
+ * ARGV: amount, jobId, windowMs, now, then each key's window start. Answers how many took it.
+ */
+const RESTORE = `
+local amount = tonumber(ARGV[1])
+local jobId = ARGV[2]
+local windowMs = tonumber(ARGV[3])
+local now = tonumber(ARGV[4])
+local restored = 0
+for i, key in ipairs(KEYS) do
+  local start = tonumber(ARGV[4 + i])
+  if now < start + windowMs then
+    local current = tonumber(redis.call('HGET', key, '${WINDOW}'))
+    if current == nil then
+      redis.call('HSET', key, '${WINDOW}', start)
+      redis.call('PEXPIREAT', key, start + windowMs)
+      current = start
+    end
+    if current == start and redis.call('HEXISTS', key, jobId) == 0 then
+      redis.call('HSET', key, jobId, amount)
+      redis.call('HINCRBY', key, '${USED}', amount)
+      restored = restored + 1
+    end
+  end
+end
+return restored
+`;
+
 type QuotaRedis = Redis & {
+	restoreQuota(...args: Array<string | number>): Promise<number>;
 	forgetQuota(...args: Array<string | number>): Promise<number>;
 	reserveQuota(...args: Array<string | number>): Promise<number[]>;
 	lowerQuota(...args: Array<string | number>): Promise<number>;
@@ -122,6 +154,7 @@ export class RedisQuota implements QuotaBook {
 			redis.defineCommand('reserveQuota', { lua: RESERVE });
 			redis.defineCommand('lowerQuota', { lua: LOWER });
 			redis.defineCommand('forgetQuota', { lua: FORGET });
+			redis.defineCommand('restoreQuota', { lua: RESTORE });
 		}
 		this.redis = redis as QuotaRedis;
 		this.prefix = quotaHashPrefix(unit);
@@ -155,6 +188,12 @@ export class RedisQuota implements QuotaBook {
 	async settle(reservation: Reservation, amount: number): Promise<void> {
 		await this.lower(reservation, amount);
 		reservation.amount = Math.min(reservation.amount, amount);
+	}
+
+	/** Takes a reservation again after Redis lost it with its data (see `RESTORE`). */
+	async restore(reservation: Reservation): Promise<void> {
+		const held = [{ subject: reservation.userId, windowStart: reservation.windowStart }, ...(reservation.shared ?? [])];
+		await this.redis.restoreQuota(held.length, ...held.map((entry) => this.prefix + entry.subject), reservation.amount, reservation.jobId, this.windowMs, this.now(), ...held.map((entry) => String(entry.windowStart)));
 	}
 
 	async status(subject: string, limit = this.limit): Promise<QuotaStatus> {
