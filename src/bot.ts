@@ -6,6 +6,7 @@ import { commands, messageCommands } from './commands/index.js';
 import { applicationIdOf, ConfigError, DISCORD_API_DEFAULT, type Config } from './config.js';
 import { Cluster } from './services/cluster/cluster.js';
 import { FencedJobWriter } from './services/cluster/fenced-job-writer.js';
+import { SHOWING_MS } from './services/cluster/fenced-records.js';
 import type { ClusterSignals } from './services/cluster/signals.js';
 import { LocalDispatch, type JobDispatch } from './services/jobs/job-dispatch.js';
 import type { BotContext } from './context.js';
@@ -184,6 +185,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 			// Locally the runner's caller gives the slot back; on Redis, whichever process ends the job does.
 			cluster?.activeJobs.release(job.requester.userId, job.id);
 		},
+		leaseOf: cluster && ((jobId) => () => cluster.fences.leaseHolds(jobId, SHOWING_MS)),
 		callbacks: signer && { urlFor: (jobId) => signer.urlFor(jobId), waker, fallbackPollMs: config.WEBHOOK_FALLBACK_POLL_MS },
 	});
 	// The operator's pause of new requests: in the store, and on Redis announced to every process.

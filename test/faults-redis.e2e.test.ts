@@ -101,9 +101,10 @@ describe('Redis flushed with jobs running and waiting', () => {
 describe('Redis paused (SIGSTOP) for 20 s', () => {
 	const PAUSE_MS = 20_000;
 
-	it('answers a new /video within 3 s with "try again in a minute" (nothing reserved), and loses nothing once Redis is back', async () => {
+	it('answers a new /video within 3 s with "try again in a minute" (nothing reserved), delivers a video that finishes meanwhile, and loses nothing once Redis is back', async () => {
 		// Back to the suite's settings (the flush test narrowed them) on a Redis nothing is missing from.
-		await Promise.all(cluster.all().map((process) => process.restart({ env: { MAX_CONCURRENT_TASKS: '200', WORKER_CONCURRENCY: '200' } })));
+		// Locks long enough to outlast the pause: a worker counts on two thirds of one after taking or renewing it.
+		await Promise.all(cluster.all().map((process) => process.restart({ env: { MAX_CONCURRENT_TASKS: '200', WORKER_CONCURRENCY: '200', WORKER_LOCK_MS: '60000' } })));
 		const inFlight = [await cluster.video('paused A sim:duration=3000'), await cluster.video('paused B sim:duration=12000', { shard: 1 })];
 		await Promise.all(inFlight.map((request) => cluster.relaydance.waitForRequest((entry) => entry.taskId !== undefined && JSON.stringify(entry.body).includes(request.tag), 20_000)));
 		cluster.redis.pause();
@@ -118,8 +119,10 @@ describe('Redis paused (SIGSTOP) for 20 s', () => {
 			});
 			expect(asked.handle.original!.ephemeral).toBe(true);
 			expect.soft(textOf(asked.handle.original)).toContain('try again in a minute');
-			// Workers keep waiting on RelayDance; what finishes is posted once its record write goes
-			// through, after Redis is back (posting unrecorded could post it twice).
+			// Workers keep waiting on RelayDance and post what finishes while their queue lock surely
+			// runs (no other worker can take the job before it ends): A, taken just before the pause.
+			await inFlight[0]!.handle.waitFor((h) => textOf(h.original).includes('Video ready'), PAUSE_MS - (Date.now() - pausedAt) - 1_000);
+			expect(cluster.redis.paused, 'delivered while Redis was still paused').toBe(true);
 			await new Promise((resolve) => setTimeout(resolve, Math.max(0, PAUSE_MS - (Date.now() - pausedAt))));
 			cluster.redis.resume();
 			resumed = true;

@@ -14,6 +14,7 @@ export class ThrottledEditor<T> {
 	private pending: { payload: T; key: string } | undefined;
 	private timer: NodeJS.Timeout | undefined;
 	private inFlight: Promise<void> = Promise.resolve();
+	private sending = false;
 	private closed = false;
 	/** Passed to every edit: aborted when the bot stops while `final` waits, so no edit outlives it. */
 	private readonly abandon = new AbortController();
@@ -74,18 +75,27 @@ export class ThrottledEditor<T> {
 		signal.throwIfAborted();
 	}
 
+	/**
+	 * Sends what is pending, unless an edit is still in flight: then the latest pending edit goes
+	 * when that one ends, so a slow edit (Discord or Redis slow to answer) never queues up a backlog.
+	 */
 	private flush(): void {
 		this.timer = undefined;
+		if (this.sending) return;
 		const next = this.pending;
 		this.pending = undefined;
 		if (!next || this.closed) return;
 		this.lastKey = next.key;
 		this.lastAt = Date.now();
 		const { signal } = this.abandon;
-		this.inFlight = this.inFlight
-			.then(() => this.send(next.payload, signal))
+		this.sending = true;
+		this.inFlight = this.send(next.payload, signal)
 			.catch((error: unknown) => {
 				if (!signal.aborted) this.onError(error);
+			})
+			.finally(() => {
+				this.sending = false;
+				if (this.pending && !this.timer && !this.closed) this.timer = setTimeout(() => this.flush(), Math.max(0, this.lastAt + this.intervalMs - Date.now()));
 			});
 	}
 }

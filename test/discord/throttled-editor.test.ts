@@ -28,6 +28,24 @@ describe('ThrottledEditor', () => {
 		expect(sent).toEqual(['a', 'c']);
 	});
 
+	it('keeps no backlog behind a slow edit: the latest pending edit goes when it ends, and the final word right after', async () => {
+		const sent: string[] = [];
+		const throttled = new ThrottledEditor<string>((payload) => new Promise((resolve) => setTimeout(() => resolve(void sent.push(payload)), 2_000)), 150, (error) => {
+			throw error;
+		});
+		for (let step = 0; step < 20; step++) {
+			throttled.push(`progress ${step}`);
+			await vi.advanceTimersByTimeAsync(150);
+		}
+		// 3 s of pushes at 150 ms against edits of 2 s each: two edits, not twenty.
+		let finished = false;
+		const final = throttled.final(async () => void sent.push('done')).then(() => (finished = true));
+		await vi.advanceTimersByTimeAsync(2_000);
+		expect(finished).toBe(true);
+		await final;
+		expect(sent).toEqual(['progress 0', 'progress 14', 'done']);
+	});
+
 	it('skips an edit identical to the last one sent', async () => {
 		const { sent, throttled } = editor();
 		throttled.push('same');

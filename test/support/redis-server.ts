@@ -34,6 +34,7 @@ export function requireRedisServer(): void {
  * folder, so a test may stop, kill, pause, restart or flush it without touching anyone's Redis.
  */
 export class RedisServer {
+	private pausedNow = false;
 	private process: ChildProcess | undefined;
 	private exited: Promise<void> = Promise.resolve();
 	private log = '';
@@ -118,10 +119,17 @@ export class RedisServer {
 	/** SIGSTOP: the port stays open, connections stay up, nothing is answered until `resume`. */
 	pause(): void {
 		this.process?.kill('SIGSTOP');
+		this.pausedNow = true;
 	}
 
 	resume(): void {
 		this.process?.kill('SIGCONT');
+		this.pausedNow = false;
+	}
+
+	/** True between `pause` and `resume`. */
+	get paused(): boolean {
+		return this.pausedNow;
 	}
 
 	/** Stops it (SIGTERM, or SIGKILL with `hard`) and starts it again on the same port and folder: it reloads its AOF. */

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { answerWithin, AWAY } from '../store/store-away.js';
 import { JOB_META_PREFIX, OPEN_JOBS_KEY } from './names.js';
 
 /**
@@ -7,14 +8,17 @@ import { JOB_META_PREFIX, OPEN_JOBS_KEY } from './names.js';
  * - a writer holding a claim writes only while the job's fence is still that claim: a worker that
  *   stopped answering and lost the job to another writes nothing (a fence gone with Redis's data is
  *   taken back by the first claim that writes);
- * - a final record (`delivered`, `failed`) is overwritten only by the same final state;
+ * - except `delivered`, which only a process that showed the result writes: what the member saw is
+ *   the truth whoever holds the job now, and the holder's next write finds the record final;
+ * - a final record (`delivered`, `failed`) is overwritten only by the same final state, and its
+ *   meta says so (`final`), so a holder's progress edit never goes over a shown result;
  * - the set of open jobs, which the reconciler sweeps, follows the record.
  * KEYS: record, meta, open set. ARGV: the serialized record, its state, its job id, the claim ('' for none).
  * Answers 1 written, 0 another worker holds the job, 2 the record is final already.
  */
 const WRITE = `
 local claim = ARGV[4]
-if claim ~= '' then
+if claim ~= '' and ARGV[2] ~= 'delivered' then
   local fence = redis.call('HGET', KEYS[2], 'fence')
   if fence == false then
     redis.call('HSET', KEYS[2], 'fence', claim)
@@ -32,6 +36,7 @@ if current then
 end
 redis.call('SET', KEYS[1], ARGV[1])
 if ARGV[2] == 'delivered' or ARGV[2] == 'failed' then
+  redis.call('HSET', KEYS[2], 'final', ARGV[2])
   redis.call('SREM', KEYS[3], ARGV[3])
 else
   redis.call('SADD', KEYS[3], ARGV[3])
@@ -52,6 +57,9 @@ return 1
 
 /** A claim for the job: its fence, one higher than any before. KEYS: meta. */
 const CLAIM = `return redis.call('HINCRBY', KEYS[1], 'fence', 1)`;
+
+/** How long the job must surely stay this process's for it to show a result Redis has not confirmed. */
+export const SHOWING_MS = 5_000;
 
 export type WriteOutcome = 'written' | 'moved' | 'final';
 
@@ -79,6 +87,12 @@ export class FencedRecords {
 	private readonly redis: FenceRedis;
 	/** Each job this process holds, with its claim. */
 	private readonly claims = new Map<string, number>();
+	/**
+	 * Until when (this process's clock) each held job is surely still this process's, whatever Redis
+	 * says or fails to say: its queue lock, taken or renewed, less a margin (see `JobWorker`). No
+	 * other worker can take a job before its lock runs out.
+	 */
+	private readonly leases = new Map<string, number>();
 
 	constructor(redis: Redis) {
 		if (!('writeRecord' in redis)) {
@@ -99,6 +113,17 @@ export class FencedRecords {
 	/** This process is done with the job (ended, or put back): its writes carry no claim any more. */
 	release(jobId: string): void {
 		this.claims.delete(jobId);
+		this.leases.delete(jobId);
+	}
+
+	/** The job's queue lock was taken or renewed: it stays this process's until `until` at least. */
+	lease(jobId: string, until: number): void {
+		if (this.claims.has(jobId)) this.leases.set(jobId, until);
+	}
+
+	/** Whether the job is surely this process's for `forMs` more, Redis unasked (see `leases`). */
+	leaseHolds(jobId: string, forMs = 0): boolean {
+		return Date.now() + forMs < (this.leases.get(jobId) ?? 0);
 	}
 
 	/** Ids of the jobs this process holds now. */
@@ -116,8 +141,15 @@ export class FencedRecords {
 		if (claim === undefined) return undefined;
 		const meta = JOB_META_PREFIX + jobId;
 		return async () => {
-			const fence = await this.redis.hget(meta, 'fence');
-			return fence === null || Number(fence) === claim;
+			const read = this.redis.hmget(meta, 'fence', 'final');
+			const answer = await answerWithin(read);
+			// Redis away: no other worker can take the job while this one's lock surely runs; past that, Redis must say.
+			if (answer === AWAY && this.leaseHolds(jobId, SHOWING_MS)) {
+				read.catch(() => {});
+				return true;
+			}
+			const [fence, final] = answer === AWAY ? await read : answer;
+			return (fence === null || Number(fence) === claim) && final === null;
 		};
 	}
 

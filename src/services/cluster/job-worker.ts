@@ -8,6 +8,11 @@ import { jobIdOfQueueId, QUEUE_NAME, QUEUE_PREFIX } from './names.js';
 
 /** When the job record cannot be read, the job is tried again this much later. */
 const RETRY_READ_MS = 5_000;
+/**
+ * The share of the lock's life a worker counts on after taking or renewing it: the lock was set a
+ * little before this process heard of it, and clocks drift.
+ */
+const LEASE_SHARE = 2 / 3;
 /** Times a job may be found stalled (its worker died) and taken up again before it is given up. */
 const MAX_STALLS = 5;
 
@@ -55,6 +60,13 @@ export class JobWorker {
 			removeOnFail: { age: 7 * 24 * 60 * 60 },
 		});
 		this.worker.on('failed', (queued, error) => void this.onFailed(queued, error));
+		// Each renewal of a job's lock extends how long it is surely this worker's (see `FencedRecords.lease`).
+		this.worker.on('locksRenewed', ({ jobIds }) => {
+			for (const id of jobIds) this.options.fences.lease(jobIdOfQueueId(id), Date.now() + lockMs * LEASE_SHARE);
+		});
+		this.worker.on('lockRenewalFailed', (ids) => {
+			for (const id of ids) this.options.fences.lease(jobIdOfQueueId(id), 0);
+		});
 		this.worker.on('error', (error) => logger.warn({ err: error }, 'queue worker error'));
 	}
 
@@ -85,8 +97,11 @@ export class JobWorker {
 		const jobId = jobIdOf(queued);
 		const { fences, jobs, runner, logger } = this.options;
 		let job;
+		// The lock was taken when the job was fetched, just before this.
+		const lockedAt = Date.now();
 		try {
 			await fences.claim(jobId);
+			fences.lease(jobId, lockedAt + this.options.lockMs * LEASE_SHARE);
 			job = await jobs.get(jobId);
 		} catch (error) {
 			fences.release(jobId);

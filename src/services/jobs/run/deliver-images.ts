@@ -20,7 +20,7 @@ export async function deliverImages(ctx: JobContext<ImageJob>, sources: ImageSou
 	if (fetched.missing.length > 0) log.warn({ missing: fetched.missing.map((item) => item.reason), linked: linked.length }, 'some images could not be fetched');
 	if (fetched.images.length + linked.length === 0) return await fail(ctx, resumed ? LOST_IMAGES : NO_IMAGES);
 	// Written, and this worker's hold on the job confirmed, before Discord is asked.
-	await effects.write(job, { now: true }).catch(unlessMoved);
+	await effects.writeBeforeShowing(job);
 	const delivered: Delivered & { shown: number } = await effects.deliverImages(job, fetched.images, linked, signal).catch((error: unknown) => {
 		unlessMoved(error);
 		if (signal.aborted) throw error;

@@ -27,7 +27,7 @@ export async function deliverVideo(ctx: JobContext<VideoJob>, task: Task): Promi
 	try {
 		job.result = { fileName, bytes: video.bytes, url: task.url, madeAt, delivery: 'none' };
 		// Written, and this worker's hold on the job confirmed, before Discord is asked.
-		await effects.write(job, { now: true }).catch(unlessMoved);
+		await effects.writeBeforeShowing(job);
 		try {
 			const { delivery, messageUrl } = await effects.deliver(job, video, signal);
 			job.result = { ...job.result, delivery, messageUrl };

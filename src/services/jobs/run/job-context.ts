@@ -40,6 +40,6 @@ export function jobContext<J extends Job>(parts: RunnerParts, job: J): JobContex
 		...parts,
 		job,
 		log: deps.logger.child({ jobId: job.id, userId: job.requester.userId, kind: job.kind }),
-		effects: new JobEffects(job.id, deps.jobs),
+		effects: new JobEffects(job.id, deps.jobs, deps.leaseOf?.(job.id)),
 	};
 }

@@ -3,6 +3,7 @@ import type { GeneratedImage, ImageSource } from '../../media/generated-images.j
 import type { ImageJob, Job, JobState, VideoJob } from '../job.js';
 import type { JobStore } from '../job-store.js';
 import type { Delivered, JobView } from '../job-view.js';
+import { answerWithin, AWAY } from '../../store/store-away.js';
 import { JobMovedError } from './run-errors.js';
 
 /** The view of a job whose reply address cannot be read: it can only be failed and refunded, silently (logged). */
@@ -27,6 +28,11 @@ export class JobEffects {
 	constructor(
 		private readonly jobId: string,
 		private readonly store: Pick<JobStore, 'save'>,
+		/**
+		 * On Redis: true while the job is surely still this process's without asking Redis (its queue
+		 * lock runs for a while yet). Lets a finished result be shown while Redis does not answer.
+		 */
+		private readonly leaseHolds?: () => boolean,
 	) {}
 
 	/** Another worker holds the job now: this one writes and shows nothing more. */
@@ -45,11 +51,26 @@ export class JobEffects {
 	 * `JobMovedError` once the job is lost.
 	 */
 	write(job: Job, options?: { now?: boolean }): Promise<void> {
-		if (this.movedAway) return Promise.reject(new JobMovedError());
+		// A delivered job was shown by this process: that is written whoever holds the job now.
+		if (this.movedAway && job.state !== 'delivered') return Promise.reject(new JobMovedError());
 		return this.store.save(job, options).catch((error: unknown) => {
 			if (error instanceof JobMovedError) this.movedAway = true;
 			throw error;
 		});
+	}
+
+	/**
+	 * The write before a result is shown: resolves once it is written and this process's hold on the
+	 * job confirmed (rejects with `JobMovedError` when another worker has it). When the store does
+	 * not answer within `STORE_AWAY_MS` (Redis away) and the lease still holds, no other worker can
+	 * take the job meanwhile: it resolves, the result is shown, and the write goes out once the store
+	 * is back. Without a lease it waits for the store, however long.
+	 */
+	async writeBeforeShowing(job: Job): Promise<void> {
+		const written = this.write(job, { now: true }).catch(unlessMoved);
+		if (!this.leaseHolds) return written;
+		if ((await answerWithin(written)) !== AWAY || !this.leaseHolds()) return written;
+		written.catch(() => {}); // a refusal once Redis is back marks the job lost (after it was shown)
 	}
 
 	/** Writes without waiting: a failed write is logged by the store's writer; a refused one still marks the job lost. */

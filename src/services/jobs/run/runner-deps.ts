@@ -37,6 +37,11 @@ export interface JobRunnerDeps {
 	taskSlots: FairLine;
 	/** Closed while RelayDance's balance is spent: jobs wait, queued, and try again on their own. */
 	credit: CreditGate;
+	/**
+	 * On Redis: a check that the job is surely still this process's without asking Redis (its queue
+	 * lock runs for a while yet), so a result can be shown while Redis does not answer.
+	 */
+	leaseOf?: (jobId: string) => () => boolean;
 	/** Told once of every job that ends (usage, audit line). Must not throw. */
 	onFinal?: (job: Job) => void;
 	/** Webhook mode: tasks carry a callback URL, and a callback wakes the wait for its job. */
