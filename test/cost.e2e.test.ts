@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,8 @@ afterAll(async () => {
 const marker = () => `m${randomUUID().slice(0, 8)}`;
 /** Every call to RelayDance that names `tag` (uploads, submits): none may happen before Start. */
 const callsFor = (tag: string) => relaydance.requestsFor(tag);
+const png = (name: string) => ({ data: readFileSync(new URL('../stand-ins/fixtures/cat.png', import.meta.url)), name: `${name}.png`, contentType: 'image/png' });
+const uploadsOf = (name: string) => relaydance.requests.filter((request) => request.path === '/v1/files' && (request.body as { name: string }).name === name);
 const videoSubmits = (tag: string) => callsFor(tag).filter((request) => request.path === '/v1/video/generations');
 
 async function admin(values: Parameters<DiscordStandIn['invoke']>[1]): Promise<string> {
@@ -168,6 +170,24 @@ describe('above confirm_above', () => {
 		await started.finished(20_000);
 		expect(textOf(started.original)).toContain('✅ Images ready');
 		expect(callsFor(tag).filter((request) => request.path === '/v1/images/generations')).toHaveLength(1);
+	});
+
+	it('holds Make a video’s form the same way: nothing is uploaded until Start, which sends the message’s images', async () => {
+		const tag = marker();
+		const userId = snowflake();
+		const message = discord.postUserMessage({ userId: snowflake(), content: 'moodboard', attachments: [png(`${tag}a`), png(`${tag}b`)] });
+		const menu = await discord.invokeMessageCommand('Make a video', message, { userId });
+		await menu.waitFor((handle) => handle.modal !== undefined);
+		const form = await discord.submitModal(menu, { prompt: `@image1 @image2 blend ${tag}`, seconds: '10' }, { userId });
+		const prompt = await promptOf(form);
+		expect(textOf(prompt)).toContain('**2.00**');
+		expect(uploadsOf(`${tag}a.png`)).toHaveLength(0);
+		expect(callsFor(tag)).toHaveLength(0);
+		const started = await discord.press(prompt, buttonId(prompt, 'Start'), { userId });
+		await started.finished(20_000);
+		const [call] = videoSubmits(`blend ${tag}`);
+		expect((call!.body as { metadata: { content: unknown[] } }).metadata.content).toHaveLength(2);
+		expect(uploadsOf(`${tag}a.png`)).toHaveLength(1);
 	});
 
 	it('Cancel removes the buttons, says so, and nothing is spent', async () => {
