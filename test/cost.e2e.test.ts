@@ -190,6 +190,22 @@ describe('above confirm_above', () => {
 		expect(uploadsOf(`${tag}a.png`)).toHaveLength(1);
 	});
 
+	it('checks the quota when Start is pressed, not when the prompt was shown: a member who spent it meanwhile is refused, and the prompt stays', async () => {
+		const tag = marker();
+		const userId = snowflake();
+		const asked = await discord.invoke('video', { prompt: `later ${tag}`, seconds: 10 }, { userId });
+		const prompt = await promptOf(asked);
+		// Meanwhile 24 of the 30 s go on a model without a price (never held): 6 s left, 10 s asked.
+		for (const n of [1, 2]) await (await discord.invoke('video', { prompt: `meanwhile ${n} ${tag}`, seconds: 12, model: 'seedance-1-5-pro-with-audio' }, { userId })).finished(20_000);
+		const start = await discord.press(prompt, buttonId(prompt, 'Start'), { userId });
+		await start.waitFor((h) => h.original !== undefined && textOf(h.original) !== '', 10_000);
+		expect(start.original!.ephemeral).toBe(true);
+		expect(textOf(start.original)).toContain('Your quota resets');
+		expect(videoSubmits(`later ${tag}`)).toHaveLength(0);
+		expect(await videoLeft(userId)).toBe('6 s');
+		expect(buttonsOf(asked.original).map((button) => button.label)).toEqual(['Start', 'Cancel']);
+	});
+
 	it('Cancel removes the buttons, says so, and nothing is spent', async () => {
 		const tag = marker();
 		const userId = snowflake();

@@ -15,7 +15,7 @@ import { TOKEN_LIFETIME_MS } from '../discord/reply-address.js';
 import { expectedMs } from '../services/jobs/task-timings.js';
 import { askToStart } from './cost-prompt.js';
 
-/** What a member asked for, planned and checked: a video (`/video`, Again, Animate, Make a video) or images (`/image`). */
+/** What a member asked for, planned and checked (see `JobRequest`). */
 export type Request = JobRequest;
 
 export interface AcceptOptions {
