@@ -31,7 +31,8 @@ export const defaults: AdminHandler = async ({ interaction, context, guildId }) 
 	if (audio !== null) given.audio = audio;
 	if (ratio) given.ratio = ratio;
 	if (resolution) given.resolution = resolution;
-	if (confirmAbove !== null) given.confirmAbove = confirmAbove;
+	// To the cent, as estimates are shown and compared.
+	if (confirmAbove !== null) given.confirmAbove = Math.round(confirmAbove * 100) / 100;
 	const current = context.guilds.get(guildId)!.defaults;
 	const hasPrices = Object.keys(context.config.MODEL_PRICES).length > 0;
 	if (Object.keys(given).length === 0 && !reset) return renderDefaults(current, botDefaults(context), undefined, hasPrices);
