@@ -24,6 +24,7 @@ import { recoverJobs } from './services/jobs/recovery.js';
 import { ModelCatalog } from './services/relaydance/model-catalog.js';
 import { IMAGES, QuotaService, VIDEO_SECONDS, type QuotaRecord, type QuotaUnit } from './services/quota/quota.js';
 import { DraftStore } from './services/jobs/drafts.js';
+import { StoredPendingStarts } from './services/jobs/pending-starts.js';
 import { FairLine } from './services/jobs/fair-line.js';
 import { CreditGate, type CreditPause } from './services/relaydance/credit-gate.js';
 import { GuildSettingsStore } from './services/guilds/guild-settings.js';
@@ -214,6 +215,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		credit,
 		intake,
 		drafts: new DraftStore(store),
+		pendingStarts: cluster?.pendingStarts ?? new StoredPendingStarts(store),
 		catalog: new ModelCatalog(() => relaydance.listModels(), config.VIDEO_MODELS, logger),
 		imageCatalog: new ModelCatalog(() => relaydance.listModels(), config.IMAGE_MODELS, logger, undefined, makesImages),
 		admission: cluster?.admission ?? new LocalAdmission(localActiveJobs!, localQuotas!),

@@ -4,6 +4,7 @@ import type { Logger } from './logger.js';
 import type { JobDispatch } from './services/jobs/job-dispatch.js';
 import type { JobStore } from './services/jobs/job-store.js';
 import type { DraftStore } from './services/jobs/drafts.js';
+import type { PendingStarts } from './services/jobs/pending-starts.js';
 import type { AuditLog } from './discord/audit-log.js';
 import type { ReportBook } from './services/moderation/reports.js';
 import type { GuildSettingsStore } from './services/guilds/guild-settings.js';
@@ -32,6 +33,8 @@ export interface BotContext {
 	imageCatalog: ModelCatalog;
 	/** Make a video's attachments while its form is open. */
 	drafts: DraftStore;
+	/** Requests waiting for their member's Start on the cost prompt (`confirm_above`). */
+	pendingStarts: PendingStarts;
 	/** Each server's admin settings, and the bot-wide access settings. */
 	guilds: GuildSettingsStore;
 	/** All-time usage per member per server. */

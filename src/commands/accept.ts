@@ -3,10 +3,9 @@ import type { ChatInputCommandInteraction, MessageComponentInteraction, ModalSub
 import type { BotContext } from '../context.js';
 import { replyAddressOf } from '../discord/reply-address.js';
 import { deferReply } from '../discord/respond.js';
-import type { ImagePlan } from '../services/jobs/image-request.js';
+import { amountOf, estimateCost, needsConfirmation, type JobRequest } from '../services/jobs/cost.js';
 import { firstResponses } from '../services/jobs/first-responses.js';
 import type { Job } from '../services/jobs/job.js';
-import type { VideoPlan } from '../services/jobs/video-request.js';
 import { memberLimit } from '../services/guilds/member-limits.js';
 import { brokenRule } from '../services/guilds/prompt-rules.js';
 import { BOT_SUBJECT, memberSubject, SERVER_SUBJECT_PREFIX, type Claim } from '../services/quota/quota.js';
@@ -14,9 +13,15 @@ import { UserError } from '../services/user-error.js';
 import { assertMayGenerate, botAbsent, botServerId, roleIdsOf } from './access.js';
 import { TOKEN_LIFETIME_MS } from '../discord/reply-address.js';
 import { expectedMs } from '../services/jobs/task-timings.js';
+import { askToStart } from './cost-prompt.js';
 
-/** What a member asked for, planned and checked: a video (`/video`, Again, Animate, Make a video) or images (`/image`). */
-export type Request = { kind: 'video'; plan: VideoPlan } | { kind: 'image'; plan: ImagePlan };
+/** What a member asked for, planned and checked (see `JobRequest`). */
+export type Request = JobRequest;
+
+export interface AcceptOptions {
+	/** The member pressed Start on the cost prompt: the request is not held for confirmation again. */
+	confirmed?: boolean;
+}
 
 /** Every interaction that can start a job: a slash command, a button, a form. */
 export type StartingInteraction = ChatInputCommandInteraction | ModalSubmitInteraction | MessageComponentInteraction;
@@ -29,14 +34,21 @@ export type StartingInteraction = ChatInputCommandInteraction | ModalSubmitInter
  * (an ephemeral reply), so every check that can refuse comes before the deferral, and nothing
  * else does. Throws (a refusal, shown ephemerally) before anything is spent; undoes the slot and
  * the reservation when Discord refuses the deferral.
+ *
+ * Where the server asks members to confirm a cost (`confirm_above`) and the estimate is above it,
+ * nothing is taken: the request is kept and the member asked, ephemerally, to Start it
+ * (`askToStart`); Start runs this again, `confirmed`, with every check made anew.
  */
-export async function acceptJob(interaction: StartingInteraction, context: BotContext, request: Request): Promise<void> {
+export async function acceptJob(interaction: StartingInteraction, context: BotContext, request: Request, options: AcceptOptions = {}): Promise<void> {
 	assertMayGenerate(interaction, context);
 	assertPromptAllowed(interaction, context, request.plan.prompt);
 	if (botAbsent(interaction)) await assertDeliverableInTime(context, request);
+	const estimate = estimateCost(request, context.config.MODEL_PRICES);
+	const confirmAbove = context.guilds.get(botServerId(interaction))?.defaults.confirmAbove;
+	if (!options.confirmed && needsConfirmation(estimate, confirmAbove)) return askToStart(interaction, context, request, { estimate, confirmAbove: confirmAbove! });
 	const jobId = randomUUID();
 	const claims = claimsFor(interaction, context, request.kind);
-	const amount = request.kind === 'image' ? request.plan.count : request.plan.seconds;
+	const amount = amountOf(request);
 	// The only wait before the deferral: in one process none (one synchronous step), on Redis one script.
 	const admitting = context.admission.admit({ userId: interaction.user.id, jobId, kind: request.kind, claims, amount });
 	const { reservation, release } = admitting instanceof Promise ? await admitting : admitting;
@@ -56,6 +68,7 @@ export async function acceptJob(interaction: StartingInteraction, context: BotCo
 		requester: { userId: interaction.user.id, guildId: botServerId(interaction) },
 		reply: replyAddressOf(interaction),
 		quota: reservation,
+		...(estimate !== undefined && { estimate }),
 	};
 	const job: Job = request.kind === 'image' ? { ...common, kind: 'image', settings: request.plan } : { ...common, kind: 'video', settings: request.plan };
 	await context.dispatch.launch(job, release);

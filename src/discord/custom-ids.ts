@@ -52,3 +52,21 @@ export function parseModerationButton(customId: string): { action: ModerationAct
 	const match = MODERATION.exec(customId);
 	return match ? { action: match[1] as ModerationAction, jobId: match[2]! } : undefined;
 }
+
+/**
+ * The cost prompt's buttons (`rd:start:<id>`, `rd:start-cancel:<id>`). The id is the asking
+ * interaction's: a snowflake, so the press itself tells when the prompt's token dies, and the key
+ * of the request kept for it (`PendingStarts`).
+ */
+export type StartAction = 'start' | 'start-cancel';
+
+const START = /^rd:(start|start-cancel):(\d{17,20})$/;
+
+export function startButtonId(action: StartAction, interactionId: string): string {
+	return `rd:${action}:${interactionId}`;
+}
+
+export function parseStartButton(customId: string): { action: StartAction; interactionId: string } | undefined {
+	const match = START.exec(customId);
+	return match ? { action: match[1] as StartAction, interactionId: match[2]! } : undefined;
+}

@@ -137,7 +137,7 @@ export function renderWhere(settings: GuildSettings, access: AccessSettings): Re
 }
 
 /** `defaults`: this server's own defaults, and what applies where it has none. */
-export function renderDefaults(defaults: JobDefaults, bot: Required<Pick<JobDefaults, 'model' | 'seconds' | 'audio'>>, changed?: string): Rendered {
+export function renderDefaults(defaults: JobDefaults, bot: Required<Pick<JobDefaults, 'model' | 'seconds' | 'audio'>>, changed?: string, hasPrices = false): Rendered {
 	const row = (name: string, own: string | undefined, fallback: string) => `**${name}:** ${own ?? fallback}`;
 	const lines = [
 		...(changed ? [changed, ''] : []),
@@ -146,6 +146,8 @@ export function renderDefaults(defaults: JobDefaults, bot: Required<Pick<JobDefa
 		row('Audio', defaults.audio === undefined ? undefined : defaults.audio ? 'on' : 'off', `${bot.audio ? 'on' : 'off'} (bot default)`),
 		row('Ratio', defaults.ratio, "not set (the model's own)"),
 		row('Resolution', defaults.resolution, "not set (the model's own)"),
+		row('Confirm above', defaults.confirmAbove === undefined ? undefined : `${formatSpend(defaults.confirmAbove)} (a member confirms a job estimated above this)`, 'off (no job waits for confirmation)'),
+		...(defaults.confirmAbove !== undefined && !hasPrices ? ['-# No model has a price (MODEL_PRICES), so no job has an estimate and none is held.'] : []),
 	];
 	return { embeds: [embed("This server's /video defaults", lines)] };
 }

@@ -11,6 +11,7 @@ import { jobLocale, missingChannelPermissions } from './reply-address.js';
 import { VIDEO_LINK_LIFETIME_MS } from './render-jobs.js';
 import { jobButtonId, parseModerationButton } from './custom-ids.js';
 import { resultModerationRow } from './render-moderation.js';
+import { formatCost } from './render-cost.js';
 
 /** Everything a user sees goes through here: one place decides wording, limits and mentions. */
 export interface Rendered {
@@ -53,7 +54,7 @@ export function renderProgress(job: Job, locale: Locale = jobLocale(job.reply)):
 	const note = cannotPostNote(tr, job);
 	return {
 		...(note && { content: note }),
-		embeds: [embed(tr, job, COLORS.working, `${headline(tr, job)}${place}${progress}`, lines)],
+		embeds: [withEstimate(tr, job, embed(tr, job, COLORS.working, `${headline(tr, job)}${place}${progress}`, lines))],
 		components: cancellable ? [row(button(tr, 'cancel', job.id, ButtonStyle.Danger))] : [],
 	};
 }
@@ -85,7 +86,7 @@ export function renderDelivered(
 		);
 	}
 	return {
-		embeds: [embed(tr, job, COLORS.done, tr('state.delivered'), lines)],
+		embeds: [withEstimate(tr, job, embed(tr, job, COLORS.done, tr('state.delivered'), lines))],
 		components: [row(button(tr, 'again', job.id), button(tr, 'edit', job.id)), resultModerationRow(job.id, { report: true, locale })],
 		...(delivery === 'attachment' ? { media: [{ fileName: video.fileName, description: job.settings.prompt }] } : { link: { url: video.url, label: tr('result.openVideo') } }),
 	};
@@ -116,8 +117,10 @@ export function renderImages(
 	}
 	if (made < job.settings.count) lines.push('', tr('images.partial', asked));
 	const animate = images.map((_, index) => ({ ...button(tr, 'animate', job.id, ButtonStyle.Primary, index + 1), ...(images.length > 1 && { emoji: { name: NUMBER_EMOJIS[index]! } }) }));
+	const shown = embed(tr, job, COLORS.done, title, lines);
 	return {
-		embeds: [embed(tr, job, COLORS.done, title, lines)],
+		// Fewer images than asked cost less than the estimate: it is shown only when all of them came.
+		embeds: [made < job.settings.count ? shown : withEstimate(tr, job, shown)],
 		components: [...rows(...animate, button(tr, 'again', job.id), button(tr, 'edit', job.id)), resultModerationRow(job.id, { report: true, locale })],
 		media: images.map((image) => ({ fileName: image.fileName, description: image.revisedPrompt ?? job.settings.prompt })),
 	};
@@ -178,6 +181,15 @@ function embed(tr: Translator, job: Job, color: number, title: string, lines: st
 		fields: job.kind === 'image' ? imageFields(tr, job) : videoFields(tr, job),
 		footer: { text: tr('embed.footer', { id: job.id.slice(0, 8) }) },
 	};
+}
+
+/**
+ * The job's estimated cost (`MODEL_PRICES`), after its settings, in the card's small text: on its
+ * progress from the start and on the result. A job whose model has no price shows none.
+ */
+function withEstimate(tr: Translator, job: Job, shown: APIEmbed): APIEmbed {
+	if (job.estimate === undefined) return shown;
+	return { ...shown, fields: [...(shown.fields ?? []), { name: tr('field.estimate'), value: formatCost(tr.locale, job.estimate), inline: true }] };
 }
 
 function imageFields(tr: Translator, job: ImageJob): NonNullable<APIEmbed['fields']> {

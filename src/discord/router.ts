@@ -8,10 +8,11 @@ import { pressDecision, pressReport } from '../commands/report-result.js';
 import type { Command, MessageCommand } from '../commands/command.js';
 import { pressEdit, submitEdit } from '../commands/edit.js';
 import { submitMakeVideo } from '../commands/make-video.js';
+import { pressCancelStart, pressStart } from '../commands/start-button.js';
 import type { BotContext } from '../context.js';
 import { isStoreUnavailable } from '../services/store/store-unavailable.js';
 import { UserError } from '../services/user-error.js';
-import { parseForm, parseJobButton, parseModerationButton, type ModerationAction } from './custom-ids.js';
+import { parseForm, parseJobButton, parseModerationButton, parseStartButton, type ModerationAction } from './custom-ids.js';
 import { renderInternalError, renderRefusal } from './render.js';
 import { respond } from './respond.js';
 import { resolveLocale } from '../i18n/index.js';
@@ -51,6 +52,8 @@ export function routeInteractions(commands: Command[], messageCommands: MessageC
 		if (interaction.isButton()) {
 			const moderation = parseModerationButton(interaction.customId);
 			if (moderation) return () => MODERATION_HANDLERS[moderation.action](interaction, moderation.jobId, context);
+			const start = parseStartButton(interaction.customId);
+			if (start) return () => (start.action === 'start' ? pressStart : pressCancelStart)(interaction, start.interactionId, context);
 			const button = parseJobButton(interaction.customId);
 			if (!button) return undefined;
 			if (button.action === 'again') return () => pressAgain(interaction, button.jobId, context);

@@ -55,4 +55,5 @@ export type UserErrorId =
 	| 'NotAllowedToDelete'
 	| 'OwnResult'
 	| 'NotInServer'
-	| 'NotModerator';
+	| 'NotModerator'
+	| 'StartGone';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { byUse } from '../../src/commands/admin/usage.js';
-import { code, describeLimits, renderBlocklist, renderLimits, renderUsage, renderWhere, type MemberUsageView } from '../../src/discord/render-admin.js';
+import { code, describeLimits, renderBlocklist, renderDefaults, renderLimits, renderUsage, renderWhere, type MemberUsageView } from '../../src/discord/render-admin.js';
 import { emptySettings } from '../../src/services/guilds/guild-settings.js';
 import { emptyUsage, type Usage } from '../../src/services/guilds/usage.js';
 
@@ -65,6 +65,14 @@ describe('admin settings views', () => {
 		expect(shown).toContain('<#5>, <#6>');
 		expect(shown).toContain('<@&7>');
 		expect(shown).toContain('**Audit channel:** <#9>');
+	});
+
+	it('defaults: confirm_above as a cost with two decimals, off when unset, and a note when no model has a price', () => {
+		const bot = { model: 'doubao-seedance-2-0-1080p', seconds: 5, audio: true };
+		expect(text(renderDefaults({ confirmAbove: 1.5 }, bot, undefined, true))).toContain('**Confirm above:** 1.50 (a member confirms a job estimated above this)');
+		expect(text(renderDefaults({ confirmAbove: 1.5 }, bot, undefined, true))).not.toContain('MODEL_PRICES');
+		expect(text(renderDefaults({ confirmAbove: 1.5 }, bot, undefined, false))).toContain('No model has a price (MODEL_PRICES)');
+		expect(text(renderDefaults({}, bot, undefined, true))).toContain('**Confirm above:** off (no job waits for confirmation)');
 	});
 
 	it('blocklist: each term as given, patterns marked, a backtick unable to break out', () => {

@@ -6,6 +6,7 @@ import { imageEditForm, videoEditForm } from '../../src/commands/edit.js';
 import { videoForm } from '../../src/commands/video-form.js';
 import { renderDelivered, renderElsewhere, renderFailed, renderImages, renderInternalError, renderProgress, renderRefusal, type Rendered } from '../../src/discord/render.js';
 import { renderJobList } from '../../src/discord/render-jobs.js';
+import { costPrompt, formatCost } from '../../src/discord/render-cost.js';
 import { deleteConfirmation, resultModerationRow } from '../../src/discord/render-moderation.js';
 import { renderQuota, type QuotaView } from '../../src/discord/render-quota.js';
 import { DICTIONARIES } from '../../src/i18n/dictionaries.js';
@@ -188,6 +189,16 @@ describe.each(LOCALES)('every member-facing message in %s', (locale) => {
 		expect(row.components.map((button) => ('label' in button ? button.label : ''))).toEqual([t(locale, 'moderation.delete'), t(locale, 'moderation.report')]);
 		for (const job of [video(locale), image(locale)]) check(deleteConfirmation(job, locale) as Rendered, `delete confirmation (${job.kind})`);
 		for (const key of ['moderation.deleted', 'moderation.kept', 'moderation.unreachable', 'moderation.reportThanks', 'moderation.reportAgain'] as const) check({ content: t(locale, key) }, key);
+	});
+
+	it('cost before spending: the estimate on a job’s message, the prompt with Start and Cancel, and its answers', () => {
+		const estimate = 1_234_567.89;
+		for (const state of STATES) check(renderProgress(video(locale, { state, estimate })), `video ${state} with an estimate`);
+		check(renderImages(image(locale, { estimate }), [1, 2, 3, 4].map((n) => ({ fileName: `${n}.png` }))), 'images with an estimate');
+		const prompt = costPrompt('123456789012345678', { estimate, confirmAbove: 999_999.99 }, new Date(), locale);
+		check(prompt as Rendered, 'cost prompt');
+		expect(prompt.content).toContain(formatCost(locale, estimate));
+		for (const key of ['cost.started', 'cost.cancelled', 'cost.expired'] as const) check({ content: t(locale, key) }, key);
 	});
 });
 

@@ -132,6 +132,7 @@ export const adminData = new SlashCommandBuilder()
 					.setDescription(en('cmd.admin.defaults.resolution')).setDescriptionLocalizations(localizations('cmd.admin.defaults.resolution'))
 					.addChoices(...RESOLUTIONS.map((resolution) => ({ name: resolution, value: resolution }))),
 			)
+			.addNumberOption((option) => option.setName('confirm_above').setDescription(en('cmd.admin.defaults.confirmAbove')).setDescriptionLocalizations(localizations('cmd.admin.defaults.confirmAbove')).setMinValue(0).setMaxValue(MAX_AMOUNT))
 			.addBooleanOption((option) => option.setName('reset').setDescription(en('cmd.admin.defaults.reset')).setDescriptionLocalizations(localizations('cmd.admin.defaults.reset'))),
 	)
 	.addSubcommandGroup((group) =>

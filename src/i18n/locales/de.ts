@@ -56,6 +56,17 @@ export const de = {
 	'field.resolution': 'Auflösung',
 	'field.modelDefault': 'Standard des Modells',
 
+	// Cost before spending (MODEL_PRICES).
+	'field.estimate': 'Geschätzte Kosten',
+	'button.start': 'Starten',
+	'cost.ask': '💰 Diese Anfrage kostet voraussichtlich **{cost}**. Dieser Server möchte alles über {limit} bestätigt haben: starten?',
+	'cost.expires': 'Die Buttons laufen {time} ab.',
+	'cost.started': '▶️ Gestartet – den Fortschritt siehst du im Kanal.',
+	'cost.cancelled': 'Nicht gestartet – nichts wurde verbraucht.',
+	'cost.expired': '⌛ Diese Bestätigung ist abgelaufen, nichts wurde verbraucht. Schick die Anfrage einfach noch einmal.',
+	'refusal.startGone': 'Diese Anfrage wurde schon gestartet oder abgebrochen.',
+	'cmd.admin.defaults.confirmAbove': 'Mitglieder bestätigen Aufträge mit geschätzten Kosten (MODEL_PRICES) darüber; 0 schaltet es ab',
+
 	'delivered.madeIn': 'Erstellt in {seconds} · {size}',
 	'delivered.tooLarge': 'Die Datei ist größer als das Upload-Limit dieses Kanals ({limit}), deshalb hier ein Link: {link}',
 	'delivered.uploadFailed': 'Discord hat den Upload gerade nicht angenommen, deshalb hier ein Link: {link}',

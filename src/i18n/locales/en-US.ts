@@ -65,6 +65,17 @@ export const enUS = {
 	'field.resolution': 'Resolution',
 	'field.modelDefault': 'model default',
 
+	// Cost before spending (MODEL_PRICES): the estimate on a job's message, the prompt above `confirm_above`, its admin option.
+	'field.estimate': 'Estimated cost',
+	'button.start': 'Start',
+	'cost.ask': '💰 This request is estimated to cost **{cost}**. This server asks members to confirm anything above {limit}: start it?',
+	'cost.expires': 'These buttons expire {time}.',
+	'cost.started': '▶️ Started: follow it in the channel.',
+	'cost.cancelled': 'Not started: nothing was spent.',
+	'cost.expired': '⌛ This confirmation expired, and nothing was spent. Ask again to start it.',
+	'refusal.startGone': 'This request was already started or cancelled.',
+	'cmd.admin.defaults.confirmAbove': 'Members confirm a job whose estimated cost (MODEL_PRICES) is above this; 0 turns it off',
+
 	// A job's message: the result.
 	'delivered.madeIn': 'Made in {seconds} · {size}',
 	'delivered.tooLarge': "The file is larger than this channel's {limit} upload limit, so here is a link: {link}",

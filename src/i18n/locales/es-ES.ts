@@ -57,6 +57,17 @@ export const es = {
 	'field.resolution': 'Resolución',
 	'field.modelDefault': 'la del modelo',
 
+	// Cost before spending (MODEL_PRICES).
+	'field.estimate': 'Coste estimado',
+	'button.start': 'Empezar',
+	'cost.ask': '💰 Esta petición costará unos **{cost}**. Este servidor pide confirmar todo lo que pase de {limit}: ¿la empezamos?',
+	'cost.expires': 'Los botones caducan {time}.',
+	'cost.started': '▶️ En marcha: sigue el progreso en el canal.',
+	'cost.cancelled': 'No se ha empezado: no se ha gastado nada.',
+	'cost.expired': '⌛ Esta confirmación ha caducado y no se ha gastado nada. Vuelve a pedirlo para empezar.',
+	'refusal.startGone': 'Esta petición ya se empezó o se canceló.',
+	'cmd.admin.defaults.confirmAbove': 'Los miembros confirman trabajos con coste estimado (MODEL_PRICES) mayor que este; 0 lo desactiva',
+
 	'delivered.madeIn': 'Hecho en {seconds} · {size}',
 	'delivered.tooLarge': 'El archivo supera el límite de subida de este canal ({limit}), así que aquí tienes un enlace: {link}',
 	'delivered.uploadFailed': 'Discord no aceptó la subida ahora mismo, así que aquí tienes un enlace: {link}',

@@ -56,6 +56,17 @@ export const fr = {
 	'field.resolution': 'Résolution',
 	'field.modelDefault': 'par défaut du modèle',
 
+	// Cost before spending (MODEL_PRICES).
+	'field.estimate': 'Coût estimé',
+	'button.start': 'Lancer',
+	'cost.ask': '💰 Cette demande devrait coûter **{cost}**. Ce serveur demande de confirmer tout ce qui dépasse {limit} : on la lance ?',
+	'cost.expires': 'Les boutons expirent {time}.',
+	'cost.started': '▶️ C’est parti : suis la progression dans le salon.',
+	'cost.cancelled': 'Pas lancée : rien n’a été dépensé.',
+	'cost.expired': '⌛ Cette confirmation a expiré, rien n’a été dépensé. Refais la demande pour la lancer.',
+	'refusal.startGone': 'Cette demande a déjà été lancée ou annulée.',
+	'cmd.admin.defaults.confirmAbove': 'Les membres confirment les tâches au coût estimé (MODEL_PRICES) supérieur ; 0 : désactivé',
+
 	'delivered.madeIn': 'Créée en {seconds} · {size}',
 	'delivered.tooLarge': 'Le fichier dépasse la limite d’envoi de ce salon ({limit}), alors voici un lien : {link}',
 	'delivered.uploadFailed': 'Discord n’a pas accepté l’envoi pour le moment, alors voici un lien : {link}',

@@ -56,6 +56,17 @@ export const it = {
 	'field.resolution': 'Risoluzione',
 	'field.modelDefault': 'predefinito del modello',
 
+	// Cost before spending (MODEL_PRICES).
+	'field.estimate': 'Costo stimato',
+	'button.start': 'Avvia',
+	'cost.ask': '💰 Questa richiesta dovrebbe costare **{cost}**. Questo server chiede di confermare tutto ciò che supera {limit}: la avvio?',
+	'cost.expires': 'I pulsanti scadono {time}.',
+	'cost.started': '▶️ Avviata: segui l’avanzamento nel canale.',
+	'cost.cancelled': 'Non avviata: non è stato speso nulla.',
+	'cost.expired': '⌛ Questa conferma è scaduta e non è stato speso nulla. Rifai la richiesta per avviarla.',
+	'refusal.startGone': 'Questa richiesta è già stata avviata o annullata.',
+	'cmd.admin.defaults.confirmAbove': 'I membri confermano i lavori con costo stimato (MODEL_PRICES) oltre questo; 0 lo disattiva',
+
 	'delivered.madeIn': 'Creato in {seconds} · {size}',
 	'delivered.tooLarge': 'Il file supera il limite di caricamento di questo canale ({limit}), quindi ecco un link: {link}',
 	'delivered.uploadFailed': 'Discord non ha accettato il caricamento per ora, quindi ecco un link: {link}',

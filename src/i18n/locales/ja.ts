@@ -56,6 +56,17 @@ export const ja = {
 	'field.resolution': '解像度',
 	'field.modelDefault': 'モデルの既定',
 
+	// Cost before spending (MODEL_PRICES).
+	'field.estimate': '概算コスト',
+	'button.start': '開始',
+	'cost.ask': '💰 このリクエストの概算コストは **{cost}** です。このサーバーでは {limit} を超えるものは確認が必要です。開始しますか？',
+	'cost.expires': 'ボタンは{time}に無効になります。',
+	'cost.started': '▶️ 開始しました。進み具合はチャンネルで確認できます。',
+	'cost.cancelled': '開始しませんでした。何も消費していません。',
+	'cost.expired': '⌛ この確認は期限切れです。何も消費していません。もう一度リクエストしてください。',
+	'refusal.startGone': 'このリクエストはすでに開始済みか、キャンセルされています。',
+	'cmd.admin.defaults.confirmAbove': '概算コスト（MODEL_PRICES）がこの値を超えるジョブはメンバーが確認（0でオフ）',
+
 	'delivered.madeIn': '{seconds}で生成 · {size}',
 	'delivered.tooLarge': 'ファイルがこのチャンネルのアップロード上限（{limit}）を超えているため、リンクでお届けします: {link}',
 	'delivered.uploadFailed': '今は Discord がアップロードを受け付けなかったため、リンクでお届けします: {link}',

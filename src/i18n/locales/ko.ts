@@ -56,6 +56,17 @@ export const ko = {
 	'field.resolution': '해상도',
 	'field.modelDefault': '모델 기본값',
 
+	// Cost before spending (MODEL_PRICES).
+	'field.estimate': '예상 비용',
+	'button.start': '시작',
+	'cost.ask': '💰 이 요청의 예상 비용: **{cost}**. 이 서버에서는 {limit} 초과 요청은 확인이 필요해요. 시작할까요?',
+	'cost.expires': '버튼은 {time} 만료돼요.',
+	'cost.started': '▶️ 시작했어요. 진행 상황은 채널에서 볼 수 있어요.',
+	'cost.cancelled': '시작하지 않았어요. 아무것도 쓰지 않았어요.',
+	'cost.expired': '⌛ 이 확인은 만료됐어요. 아무것도 쓰지 않았어요. 다시 요청해 주세요.',
+	'refusal.startGone': '이 요청은 이미 시작했거나 취소했어요.',
+	'cmd.admin.defaults.confirmAbove': '예상 비용(MODEL_PRICES)이 이 값을 넘는 작업은 멤버가 확인(0: 끄기)',
+
 	'delivered.madeIn': '{seconds} 만에 완성 · {size}',
 	'delivered.tooLarge': '파일이 이 채널의 업로드 한도({limit})보다 커서 링크로 드려요: {link}',
 	'delivered.uploadFailed': '지금은 Discord가 업로드를 받지 않아서 링크로 드려요: {link}',

@@ -56,6 +56,17 @@ export const pl = {
 	'field.resolution': 'Rozdzielczość',
 	'field.modelDefault': 'domyślne modelu',
 
+	// Cost before spending (MODEL_PRICES).
+	'field.estimate': 'Szacowany koszt',
+	'button.start': 'Uruchom',
+	'cost.ask': '💰 Szacowany koszt tej prośby to **{cost}**. Ten serwer prosi o potwierdzenie wszystkiego powyżej {limit}: uruchomić?',
+	'cost.expires': 'Przyciski wygasną {time}.',
+	'cost.started': '▶️ Uruchomiono: postęp zobaczysz na kanale.',
+	'cost.cancelled': 'Nie uruchomiono: nic nie zostało wydane.',
+	'cost.expired': '⌛ To potwierdzenie wygasło, nic nie zostało wydane. Poproś jeszcze raz, aby zacząć.',
+	'refusal.startGone': 'Ta prośba została już uruchomiona albo anulowana.',
+	'cmd.admin.defaults.confirmAbove': 'Członkowie potwierdzają zadania o szacowanym koszcie (MODEL_PRICES) powyżej; 0 wyłącza',
+
 	'delivered.madeIn': 'Zrobione w {seconds} · {size}',
 	'delivered.tooLarge': 'Plik przekracza limit przesyłania na tym kanale ({limit}), więc oto link: {link}',
 	'delivered.uploadFailed': 'Discord nie przyjął teraz pliku, więc oto link: {link}',

@@ -56,6 +56,17 @@ export const ptBR = {
 	'field.resolution': 'Resolução',
 	'field.modelDefault': 'padrão do modelo',
 
+	// Cost before spending (MODEL_PRICES).
+	'field.estimate': 'Custo estimado',
+	'button.start': 'Iniciar',
+	'cost.ask': '💰 Este pedido deve custar **{cost}**. Este servidor pede confirmação para tudo acima de {limit}: iniciar?',
+	'cost.expires': 'Os botões expiram {time}.',
+	'cost.started': '▶️ Iniciado: acompanhe no canal.',
+	'cost.cancelled': 'Não iniciado: nada foi gasto.',
+	'cost.expired': '⌛ Esta confirmação expirou e nada foi gasto. Peça de novo para iniciar.',
+	'refusal.startGone': 'Este pedido já foi iniciado ou cancelado.',
+	'cmd.admin.defaults.confirmAbove': 'Membros confirmam trabalhos com custo estimado (MODEL_PRICES) acima disso; 0 desliga',
+
 	'delivered.madeIn': 'Feito em {seconds} · {size}',
 	'delivered.tooLarge': 'O arquivo passa do limite de envio deste canal ({limit}), então aqui vai um link: {link}',
 	'delivered.uploadFailed': 'O Discord não aceitou o envio agora, então aqui vai um link: {link}',

@@ -56,6 +56,17 @@ export const ru = {
 	'field.resolution': 'Разрешение',
 	'field.modelDefault': 'как у модели',
 
+	// Cost before spending (MODEL_PRICES).
+	'field.estimate': 'Примерная стоимость',
+	'button.start': 'Запустить',
+	'cost.ask': '💰 Этот запрос будет стоить примерно **{cost}**. На этом сервере всё дороже {limit} нужно подтвердить: запустить?',
+	'cost.expires': 'Кнопки перестанут работать {time}.',
+	'cost.started': '▶️ Запущено: следи за ходом в канале.',
+	'cost.cancelled': 'Не запущено: ничего не потрачено.',
+	'cost.expired': '⌛ Срок подтверждения истёк, ничего не потрачено. Отправь запрос ещё раз.',
+	'refusal.startGone': 'Этот запрос уже запущен или отменён.',
+	'cmd.admin.defaults.confirmAbove': 'Участники подтверждают задания с примерной стоимостью (MODEL_PRICES) выше этой; 0 — выкл.',
+
 	'delivered.madeIn': 'Готово за {seconds} · {size}',
 	'delivered.tooLarge': 'Файл больше лимита загрузки в этом канале ({limit}), поэтому вот ссылка: {link}',
 	'delivered.uploadFailed': 'Discord сейчас не принял загрузку, поэтому вот ссылка: {link}',

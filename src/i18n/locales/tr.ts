@@ -56,6 +56,17 @@ export const tr = {
 	'field.resolution': 'Çözünürlük',
 	'field.modelDefault': 'model varsayılanı',
 
+	// Cost before spending (MODEL_PRICES).
+	'field.estimate': 'Tahmini maliyet',
+	'button.start': 'Başlat',
+	'cost.ask': '💰 Bu isteğin tahmini maliyeti **{cost}**. Bu sunucu {limit} üzerindeki her şey için onay istiyor: başlatılsın mı?',
+	'cost.expires': 'Düğmelerin süresi {time} doluyor.',
+	'cost.started': '▶️ Başladı: ilerlemeyi kanalda izleyebilirsin.',
+	'cost.cancelled': 'Başlatılmadı: hiçbir şey harcanmadı.',
+	'cost.expired': '⌛ Bu onayın süresi doldu, hiçbir şey harcanmadı. Başlatmak için yeniden iste.',
+	'refusal.startGone': 'Bu istek zaten başlatıldı ya da iptal edildi.',
+	'cmd.admin.defaults.confirmAbove': 'Tahmini maliyeti (MODEL_PRICES) bunu aşan işleri üyeler onaylar; 0 kapatır',
+
 	'delivered.madeIn': '{seconds} içinde yapıldı · {size}',
 	'delivered.tooLarge': 'Dosya bu kanalın yükleme sınırından ({limit}) büyük, o yüzden işte bir bağlantı: {link}',
 	'delivered.uploadFailed': 'Discord şu an yüklemeyi kabul etmedi, o yüzden işte bir bağlantı: {link}',

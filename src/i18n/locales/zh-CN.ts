@@ -55,6 +55,17 @@ export const zhCN = {
 	'field.resolution': '分辨率',
 	'field.modelDefault': '模型默认',
 
+	// Cost before spending (MODEL_PRICES).
+	'field.estimate': '预估费用',
+	'button.start': '开始',
+	'cost.ask': '💰 此请求预估费用为 **{cost}**。本服务器要求超过 {limit} 的请求先确认：现在开始吗？',
+	'cost.expires': '按钮将于{time}失效。',
+	'cost.started': '▶️ 已开始：可在频道中查看进度。',
+	'cost.cancelled': '未开始：没有产生任何花费。',
+	'cost.expired': '⌛ 此确认已过期，没有产生任何花费。请重新发送请求。',
+	'refusal.startGone': '此请求已开始或已取消。',
+	'cmd.admin.defaults.confirmAbove': '预估费用（MODEL_PRICES）超过此值的任务需成员确认；0 为关闭',
+
 	'delivered.madeIn': '用时 {seconds} · {size}',
 	'delivered.tooLarge': '文件超过了此频道的上传上限（{limit}），这是链接：{link}',
 	'delivered.uploadFailed': 'Discord 暂时不接受上传，这是链接：{link}',

@@ -10,6 +10,7 @@ import type { JobStore } from '../jobs/job-store.js';
 import { IMAGES, VIDEO_SECONDS } from '../quota/quota.js';
 import { RedisUsage } from '../guilds/redis-usage.js';
 import { RedisReports } from '../moderation/redis-reports.js';
+import { RedisPendingStarts } from '../jobs/pending-starts.js';
 import { RedisActiveJobs } from '../quota/redis-active-jobs.js';
 import { RedisAdmission } from '../quota/redis-admission.js';
 import { RedisQuota } from '../quota/redis-quota.js';
@@ -59,6 +60,8 @@ export class Cluster {
 	readonly usage: RedisUsage;
 	/** Reports on results and moderators' decisions, shared by every process. */
 	readonly reports: RedisReports;
+	/** Requests waiting for their member's Start on the cost prompt: one press, on any process, takes each. */
+	readonly pendingStarts: RedisPendingStarts;
 	readonly queue: Queue;
 	/** Job record writes with their fences; on a connection of their own that waits out a Redis away rather than fail. */
 	readonly fences: FencedRecords;
@@ -99,6 +102,7 @@ export class Cluster {
 		this.admission = new RedisAdmission(this.redis, this.activeJobs, quotas);
 		this.usage = new RedisUsage(this.redis, config.MODEL_PRICES, (error) => logger.error({ err: error }, 'could not record usage'));
 		this.reports = new RedisReports(this.redis, config.JOB_RETENTION_DAYS * 24 * 60 * 60_000);
+		this.pendingStarts = new RedisPendingStarts(this.redis);
 		// Adding, removing and reading jobs answer a member too: they fail while Redis is away, rather than wait.
 		this.queue = new Queue(QUEUE_NAME, { connection: { ...connection, maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_MS }, prefix: QUEUE_PREFIX });
 		this.queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));

@@ -17,6 +17,12 @@ export interface JobDefaults {
 	audio?: boolean;
 	ratio?: string;
 	resolution?: string;
+	/**
+	 * Members confirm (Start, within the interaction's token life) any job whose estimated cost
+	 * (`MODEL_PRICES`) is above this; unset: no job waits. Kept with the defaults since it is set
+	 * with them (`/relaydance-admin defaults confirm_above`).
+	 */
+	confirmAbove?: number;
 }
 
 /** Everything a server's admins set with `/relaydance-admin`, kept in the store under `guild:<id>`. */

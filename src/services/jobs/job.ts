@@ -97,6 +97,8 @@ interface JobCommon {
 	refunded?: boolean;
 	/** Set once the result's message was deleted (Delete): `/jobs` says so. The charge stays. */
 	removed?: JobRemoval;
+	/** What the job would cost if all of it is made (`MODEL_PRICES`), as shown on its message; absent when its model has no price. */
+	estimate?: number;
 }
 
 /** Who deleted a job's result, and when. */
