@@ -91,4 +91,55 @@ describe.skipIf(!REDIS_URL)('job records fenced in Redis', () => {
 		expect((await jobs.get(held.id))?.state).toBe('delivered');
 		expect((await jobs.get(held.id))?.settings.prompt).toBe(':colon first'); // Keyv's own escaping, read back by Keyv
 	});
+
+	it('writes delivered from the process that showed it over a newer fence, after which the holder writes and edits nothing', async () => {
+		const [a, b] = [await worker(), await worker()];
+		const shown = job('running');
+		await a.fences.claim(shown.id);
+		await a.jobs.save(shown, { now: true });
+		// A posted the video while Redis was away from it; B took the job meanwhile.
+		await b.fences.claim(shown.id);
+		await b.jobs.save({ ...shown, state: 'running', taskId: 'task-b' }, { now: true });
+		await a.jobs.save({ ...shown, state: 'delivered' }, { now: true });
+		expect((await b.jobs.get(shown.id))?.state).toBe('delivered');
+		await expect(b.jobs.save({ ...shown, state: 'delivering' }, { now: true })).rejects.toThrow(JobMovedError);
+		expect(await b.fences.claimCheck(shown.id)!()).toBe(false);
+	});
+
+	it('never writes delivered for a failed job, and a failed write from a worker that lost the job is refused', async () => {
+		const [a, b] = [await worker(), await worker()];
+		const failed = job('running');
+		await a.fences.claim(failed.id);
+		await b.fences.claim(failed.id);
+		await expect(a.jobs.save({ ...failed, state: 'failed' }, { now: true })).rejects.toThrow(JobMovedError);
+		await b.jobs.save({ ...failed, state: 'failed' }, { now: true });
+		await expect(a.jobs.save({ ...failed, state: 'delivered' }, { now: true })).rejects.toThrow(JobMovedError);
+		expect((await b.jobs.get(failed.id))?.state).toBe('failed');
+	});
+
+	it('writes a record back after a data loss only where Redis has none', async () => {
+		const [gateway, holder] = [await worker(), await worker()];
+		const waiting = job('queued');
+		const running = job('queued');
+		await holder.fences.claim(running.id);
+		await holder.jobs.save({ ...running, state: 'running', taskId: 'task-1' }, { now: true });
+		expect(await gateway.jobs.restore(waiting)).toBe(true);
+		expect(await gateway.jobs.restore(running)).toBe(false);
+		expect(await gateway.jobs.get(waiting.id)).toMatchObject({ state: 'queued' });
+		expect(await gateway.jobs.get(running.id)).toMatchObject({ state: 'running', taskId: 'task-1' });
+		expect(await opened.at(-1)!.redis.sismember(OPEN_JOBS_KEY, waiting.id)).toBe(1);
+	});
+
+	it('counts a job as this process’s for as long as its lease runs, and no longer', async () => {
+		const { fences } = await worker();
+		const held = job('running');
+		fences.lease(held.id, Date.now() + 60_000); // not claimed: no lease
+		expect(fences.leaseHolds(held.id)).toBe(false);
+		await fences.claim(held.id);
+		fences.lease(held.id, Date.now() + 10_000);
+		expect(fences.leaseHolds(held.id, 5_000)).toBe(true);
+		expect(fences.leaseHolds(held.id, 15_000)).toBe(false);
+		fences.release(held.id);
+		expect(fences.leaseHolds(held.id)).toBe(false);
+	});
 });
