@@ -11,7 +11,8 @@ import { JOB_META_PREFIX, OPEN_JOBS_KEY } from './names.js';
  * - except `delivered`, which only a process that showed the result writes: what the member saw is
  *   the truth whoever holds the job now, and the holder's next write finds the record final;
  * - a final record (`delivered`, `failed`) is overwritten only by the same final state, and its
- *   meta says so (`final`), so a holder's progress edit never goes over a shown result;
+ *   meta says so (`final`): once `delivered`, no claim check passes, so no holder's message goes
+ *   over a shown result;
  * - the set of open jobs, which the reconciler sweeps, follows the record.
  * KEYS: record, meta, open set. ARGV: the serialized record, its state, its job id, the claim ('' for none).
  * Answers 1 written, 0 another worker holds the job, 2 the record is final already.
@@ -149,7 +150,8 @@ export class FencedRecords {
 				return true;
 			}
 			const [fence, final] = answer === AWAY ? await read : answer;
-			return (fence === null || Number(fence) === claim) && final === null;
+			// A result shown (by whichever worker posted it) is the last word; a failure is written by its holder before it tells.
+			return (fence === null || Number(fence) === claim) && final !== 'delivered';
 		};
 	}
 
