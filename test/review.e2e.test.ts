@@ -208,3 +208,20 @@ describe('after a restart', () => {
 		await discord.waitFor(() => buttonsOf(reviewOf(tag)).length === 0);
 	});
 });
+
+describe('review off', () => {
+	it('shows the channels under review in where show, and posts results there at once again once off', async () => {
+		const where = await discord.invoke('relaydance-admin', {}, { subcommand: ['where', 'show'], memberPermissions: ADMIN });
+		await where.waitFor((x) => textOf(x.original) !== '');
+		expect(textOf(where.original)).toContain(`**Review before posting:** <#${requests}> → <#${review}>`);
+
+		const off = await discord.invoke('relaydance-admin', { channel: channelOption(requests) }, { subcommand: ['review', 'off'], memberPermissions: ADMIN });
+		await off.waitFor((x) => textOf(x.original) !== '');
+		expect(textOf(off.original)).toContain('posted at once again');
+		const tag = marker();
+		const handle = await discord.invoke('video', { prompt: `a lighthouse ${tag}`, seconds: 5 }, { userId: snowflake(), channelId: requests });
+		await handle.finished(20_000);
+		expect(galleryOf(handle.original)).toHaveLength(1);
+		expect(reviewOf(tag)).toBeUndefined();
+	});
+});
