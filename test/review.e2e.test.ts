@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REVIEW_DECIDED, REVIEW_REJECTED, REVIEW_WAITING, REVIEWER_ONLY } from '../src/discord/render-review.js';
+import { SOURCE_LOCALE, t } from '../src/i18n/index.js';
 import { snowflake } from '../stand-ins/discord/payloads.js';
 import { buttonsOf, channelOption, galleryOf, startDiscordStandIn, textOf, type DiscordStandIn, type InteractionHandle, type SentMessage } from '../stand-ins/discord/stand-in.js';
 import { startRelayDanceSimulator, type RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
@@ -191,6 +192,21 @@ describe('a channel under review', () => {
 		const result = postedIn(tag).find((message) => message.files.length === 1)!;
 		expect(textOf(result)).toContain('✅ Video ready');
 		expect(result.pingedUsers).toEqual([userId]);
+	});
+});
+
+describe('a review channel the bot cannot post in', () => {
+	it('tells the member the result could not be sent for review, and shows nothing in the channel', async () => {
+		const tag = marker();
+		const allow = discord.refuseChannelPosts(review, 50013);
+		try {
+			const handle = await discord.invoke('video', { prompt: `a lighthouse ${tag}`, seconds: 5 }, { userId: snowflake(), channelId: requests });
+			await handle.waitFor((x) => textOf(x.original).includes(t(SOURCE_LOCALE, 'review.notSent')), 20_000);
+			nothingShown(handle, tag);
+			expect(reviewOf(tag)).toBeUndefined();
+		} finally {
+			allow();
+		}
 	});
 });
 

@@ -25,10 +25,10 @@ export function renderRejected(job: Job, locale: Locale = jobLocale(job.reply)):
 	return renderNotice(job, t(locale, 'review.rejectedTitle'), t(locale, 'review.rejected'), 'failed', { again: true, locale });
 }
 
-/** The member's word when the result could not be posted for review at all. */
+/** The member's word when the result was made but could not be posted for review at all. */
 export function renderNotSent(job: Job, locale: Locale = jobLocale(job.reply)): Rendered {
 	const tr = translator(locale);
-	return renderNotice(job, tr('review.waitingTitle'), tr('review.notSent'), 'failed', { locale });
+	return renderNotice(job, tr(job.kind === 'image' ? 'imageState.delivered' : 'state.delivered'), tr('review.notSent'), 'failed', { locale });
 }
 
 /** The English of the member's notices (tests compare them). */
