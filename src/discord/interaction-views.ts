@@ -21,9 +21,12 @@ export class InteractionViews implements JobViews {
 		return job.review && !job.review.deciding && !job.review.decision ? new ReviewedJobView(view, this.logger.child({ jobId: job.id })) : view;
 	}
 
-	/** The member's own view of a job, whatever its review says: a moderator's Approve or Reject speaks through it. */
-	member(job: Job): InteractionReplyView {
-		return this.viewOf(job);
+	/**
+	 * The member's own view of a job, whatever its review says: a moderator's Approve or Reject speaks
+	 * through it, each message and upload try only while `holds` (the decision is still that press's).
+	 */
+	member(job: Job, holds?: () => Promise<boolean>): InteractionReplyView {
+		return new InteractionReplyView(this.rest, asInteractionAddress(job.reply), this.editIntervalMs, this.logger.child({ jobId: job.id }), undefined, holds && { holdsJob: holds });
 	}
 
 	async showWaiting(job: Job): Promise<void> {

@@ -7,6 +7,7 @@ import { FinishedVideo } from '../services/media/finished-video.js';
 import { fetchGeneratedImages } from '../services/media/generated-images.js';
 import { ReviewDecisions } from '../services/moderation/reviews.js';
 import { sleep } from '../services/sleep.js';
+import { JobMovedError } from '../services/jobs/run/run-errors.js';
 import type { InteractionViews } from './interaction-views.js';
 import { renderRejected } from './render-review.js';
 
@@ -56,13 +57,19 @@ export class ReviewDesk {
 		if (claim.outcome !== 'claimed') return { outcome: claim.outcome === 'not-ready' ? 'busy' : claim.outcome };
 		const { job, at } = claim;
 		const log = this.deps.logger.child({ jobId, verdict, by });
+		// Every message and upload try goes out only while the claim is still this press's (a fence):
+		// a press that outlived its lease and was taken over sends nothing more.
+		const holds = async () => {
+			const deciding = (await this.deps.jobs.get(jobId))?.review?.deciding;
+			return deciding?.by === by && deciding.at === at;
+		};
 		try {
 			if (verdict === 'reject') {
-				const told = await this.deps.views.member(job).tell(job, renderRejected(job));
+				const told = await this.deps.views.member(job, holds).tell(job, renderRejected(job));
 				if (!(await this.decisions.settle(jobId, { by, at }))) log.warn('the review decision was taken over while it was carried out');
 				return { outcome: 'rejected', told };
 			}
-			const delivered = job.kind === 'image' ? await this.approveImages(job, media) : await this.approveVideo(job, media);
+			const delivered = job.kind === 'image' ? await this.approveImages(job, media, holds) : await this.approveVideo(job, media, holds);
 			const settled = await this.decisions.settle(jobId, { by, at }, (stored) => {
 				if (typeof job.reply.messageId === 'string') stored.reply.messageId = job.reply.messageId;
 				if (stored.result) stored.result = { ...stored.result, delivery: delivered.delivery, ...(delivered.messageUrl && { messageUrl: delivered.messageUrl }) };
@@ -70,13 +77,17 @@ export class ReviewDesk {
 			if (!settled) log.warn('the review decision was taken over while it was carried out');
 			return { outcome: 'approved', ...(delivered.messageUrl && { link: delivered.messageUrl }) };
 		} catch (error) {
+			if (error instanceof JobMovedError) {
+				log.warn('the review decision was taken over while it was carried out: this press sends nothing more');
+				return { outcome: 'busy' };
+			}
 			await this.decisions.release(jobId, { by, at }).catch((releaseError: unknown) => log.warn({ err: releaseError }, 'could not give the review decision back'));
 			throw error;
 		}
 	}
 
 	/** The video from the review message's file; failing that from RelayDance's link while it lives; else the link alone. */
-	private async approveVideo(job: VideoJob, media: ReviewMedia[]): Promise<Delivered> {
+	private async approveVideo(job: VideoJob, media: ReviewMedia[], holds: () => Promise<boolean>): Promise<Delivered> {
 		const result = job.result;
 		if (!result) throw new Error('a video held for review has no result');
 		const options = { maxBytes: this.deps.maxOutputBytes, spoolPath: join(this.deps.tmpDir, `${job.id}-approved.mp4`), allowedHosts: this.deps.mediaHosts };
@@ -91,14 +102,14 @@ export class ReviewDesk {
 		}
 		video ??= FinishedVideo.linkOnly(result.url, result.fileName, result.bytes);
 		try {
-			return await this.deps.views.member(job).deliver(job, video);
+			return await this.deps.views.member(job, holds).deliver(job, video);
 		} finally {
 			await video.dispose();
 		}
 	}
 
 	/** The images from the review message's files (RelayDance's links kept for any the reply cannot take); those that were only linked stay links. */
-	private async approveImages(job: ImageJob, media: ReviewMedia[]): Promise<Delivered> {
+	private async approveImages(job: ImageJob, media: ReviewMedia[], holds: () => Promise<boolean>): Promise<Delivered> {
 		const items = new Map((job.images ?? []).map((item) => [stem(item.fileName), item]));
 		const fetched = await fetchGeneratedImages(
 			media.map((file) => ({ fileName: file.fileName, url: file.url })),
@@ -110,8 +121,7 @@ export class ReviewDesk {
 		});
 		const attached = new Set(media.map((file) => stem(file.fileName)));
 		const linked = (job.images ?? []).filter((item) => !attached.has(stem(item.fileName)) && item.url).map((item) => ({ fileName: item.fileName, url: item.url }));
-		const delivered = await this.deps.views.member(job).deliverImages(job, images, linked);
-		return delivered;
+		return await this.deps.views.member(job, holds).deliverImages(job, images, linked);
 	}
 }
 
