@@ -31,6 +31,7 @@ import { GuildSettingsStore } from './services/guilds/guild-settings.js';
 import { UsageLedger } from './services/guilds/usage.js';
 import { AuditLog } from './discord/audit-log.js';
 import { StoredReports } from './services/moderation/reports.js';
+import { ReviewDesk } from './discord/review-desk.js';
 import { DEFAULT_ACCESS } from './commands/registration.js';
 import { makesImages } from './services/relaydance/image-models.js';
 import { RelayDanceClient } from './services/relaydance/client.js';
@@ -212,6 +213,16 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		usage,
 		audit,
 		reports: cluster?.reports ?? new StoredReports(store, config.JOB_RETENTION_DAYS * 24 * 60 * 60_000),
+		reviews: new ReviewDesk({
+			jobs,
+			views,
+			tmpDir,
+			maxOutputBytes: config.MAX_OUTPUT_MB * MB,
+			maxImageBytes: Math.min(config.MAX_OUTPUT_MB, MAX_IMAGE_MB) * MB,
+			// The review message's files come from Discord's CDN (the stand-in's host in tests), the rest from RelayDance.
+			mediaHosts: [new URL(config.RELAYDANCE_BASE_URL).hostname, ...(config.DISCORD_API_URL === DISCORD_API_DEFAULT ? [] : [new URL(config.DISCORD_API_URL).hostname])],
+			logger,
+		}),
 		credit,
 		intake,
 		drafts: new DraftStore(store),

@@ -7,6 +7,7 @@ import type { DraftStore } from './services/jobs/drafts.js';
 import type { PendingStarts } from './services/jobs/pending-starts.js';
 import type { AuditLog } from './discord/audit-log.js';
 import type { ReportBook } from './services/moderation/reports.js';
+import type { ReviewDesk } from './discord/review-desk.js';
 import type { GuildSettingsStore } from './services/guilds/guild-settings.js';
 import type { UsageBook } from './services/guilds/usage.js';
 import type { CreditGate } from './services/relaydance/credit-gate.js';
@@ -43,6 +44,8 @@ export interface BotContext {
 	audit: AuditLog;
 	/** Members' reports on results and moderators' decisions (Delete, Report). */
 	reports: ReportBook;
+	/** Moderators' Approve and Reject on results held for review. */
+	reviews: ReviewDesk;
 	/** Closed while RelayDance's balance is spent. */
 	credit: CreditGate;
 	/** Closed while the bot's operator has paused new requests (the operator page). */

@@ -10,7 +10,7 @@ import { memberLimit } from '../services/guilds/member-limits.js';
 import { brokenRule } from '../services/guilds/prompt-rules.js';
 import { BOT_SUBJECT, memberSubject, SERVER_SUBJECT_PREFIX, type Claim } from '../services/quota/quota.js';
 import { UserError } from '../services/user-error.js';
-import { assertMayGenerate, botAbsent, botServerId, roleIdsOf } from './access.js';
+import { assertMayGenerate, botAbsent, botServerId, reviewChannelOf, roleIdsOf } from './access.js';
 import { TOKEN_LIFETIME_MS } from '../discord/reply-address.js';
 import { expectedMs } from '../services/jobs/task-timings.js';
 import { askToStart } from './cost-prompt.js';
@@ -60,6 +60,7 @@ export async function acceptJob(interaction: StartingInteraction, context: BotCo
 		throw error;
 	}
 	const now = Date.now();
+	const reviewChannelId = reviewChannelOf(interaction, context);
 	const common = {
 		id: jobId,
 		state: 'queued' as const,
@@ -69,6 +70,7 @@ export async function acceptJob(interaction: StartingInteraction, context: BotCo
 		reply: replyAddressOf(interaction),
 		quota: reservation,
 		...(estimate !== undefined && { estimate }),
+		...(reviewChannelId && { review: { channelId: reviewChannelId } }),
 	};
 	const job: Job = request.kind === 'image' ? { ...common, kind: 'image', settings: request.plan } : { ...common, kind: 'video', settings: request.plan };
 	await context.dispatch.launch(job, release);

@@ -49,3 +49,15 @@ export function assertMayGenerate(interaction: AskingInteraction, context: BotCo
 	if (context.credit.paused) throw new UserError('CreditExhausted', 'refusal.creditSpent');
 	if (context.intake.paused) throw new UserError('IntakePaused', 'refusal.intakePaused');
 }
+
+/**
+ * The moderators' channel a result made here goes to first, when this channel (or the channel a
+ * thread is in) is under review; undefined elsewhere, DMs and user installs included.
+ */
+export function reviewChannelOf(interaction: AskingInteraction, context: BotContext): string | undefined {
+	const guildId = botServerId(interaction);
+	const reviewed = guildId ? context.guilds.get(guildId)?.reviewChannels : undefined;
+	if (!reviewed) return undefined;
+	const parentId = interaction.channel && 'parentId' in interaction.channel ? interaction.channel.parentId : null;
+	return reviewed[interaction.channelId ?? ''] ?? (parentId ? reviewed[parentId] : undefined);
+}

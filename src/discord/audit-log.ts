@@ -23,7 +23,8 @@ export class AuditLog {
 	jobFinished(job: Job): void {
 		const channelId = this.channelOf(job.requester.guildId);
 		if (!channelId) return;
-		const outcome = job.state === 'delivered' ? `✅ delivered (${job.result?.delivery ?? 'none'})` : `❌ ${job.failure?.kind ?? 'failed'}`;
+		const outcome =
+			job.state !== 'delivered' ? `❌ ${job.failure?.kind ?? 'failed'}` : job.review?.messageId ? `🔎 sent for review (${job.result?.delivery ?? 'none'})` : `✅ delivered (${job.result?.delivery ?? 'none'})`;
 		const what = job.kind === 'image' ? `${job.settings.count} image${job.settings.count === 1 ? '' : 's'} ${job.settings.size}` : `${job.settings.seconds} s, audio ${job.settings.audio ? 'on' : 'off'}`;
 		const price = this.prices[job.settings.model];
 		const spend = price === undefined ? 'no price set' : `≈ ${spendOf(job, this.prices).toFixed(2)}`;

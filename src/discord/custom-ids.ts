@@ -37,12 +37,13 @@ export const FORM_FIELDS = { prompt: 'prompt', seconds: 'seconds', ratio: 'ratio
 
 /**
  * Moderation buttons: under a result (`delete`, `report`), on the ephemeral confirmation
- * (`delete-yes`, `delete-no`) and on a report in the audit channel (`hide`, `dismiss`, `mod-delete`).
- * Each names the job, so they keep working after a restart.
+ * (`delete-yes`, `delete-no`), on a report in the audit channel (`hide`, `dismiss`, `mod-delete`) and
+ * on a result in the review channel (`approve`, `reject`). Each names the job, so they keep working
+ * after a restart and on any process.
  */
-export type ModerationAction = 'delete' | 'report' | 'delete-yes' | 'delete-no' | 'hide' | 'dismiss' | 'mod-delete';
+export type ModerationAction = 'delete' | 'report' | 'delete-yes' | 'delete-no' | 'hide' | 'dismiss' | 'mod-delete' | 'approve' | 'reject';
 
-const MODERATION = /^rd:(delete|report|delete-yes|delete-no|hide|dismiss|mod-delete):([\w-]{1,64})$/;
+const MODERATION = /^rd:(delete|report|delete-yes|delete-no|hide|dismiss|mod-delete|approve|reject):([\w-]{1,64})$/;
 
 export function moderationButtonId(action: ModerationAction, jobId: string): string {
 	return `rd:${action}:${jobId}`;

@@ -8,6 +8,8 @@ import type { Delivered, JobView } from '../services/jobs/job-view.js';
 import { isRateLimited, isRetryableUpload, uploadMessage, UploadRejectedError, withUploadRetries, type PostedMessage } from './multipart-upload.js';
 import { DEFAULT_UPLOAD_LIMIT, jobLocale, messageLink, TOKEN_LIFETIME_MS, tokenAlive, type InteractionAddress } from './reply-address.js';
 import { renderDelivered, renderElsewhere, renderFailed, renderImages, renderProgress, type LinkReason, type Rendered } from './render.js';
+import { renderForReview } from './render-review.js';
+import { NO_MENTIONS } from './respond.js';
 import { toCardBody } from './job-card.js';
 import { ThrottledEditor } from './throttled-editor.js';
 import { JobMovedError } from '../services/jobs/run/run-errors.js';
@@ -30,14 +32,14 @@ export interface DiscordRest {
 	progressAllowed?: () => boolean;
 }
 
-/** Where a final message can go, in the order tried. */
-type Place = { kind: 'reply' } | { kind: 'channel'; channelId: string } | { kind: 'dm' };
+/** Where a final message can go, in the order tried; `review` is the moderators' channel a result under review goes to first. */
+type Place = { kind: 'reply' } | { kind: 'channel'; channelId: string } | { kind: 'dm' } | { kind: 'review'; channelId: string };
 
 /**
  * What a new message is for, which names its nonce: every try of one message sends the same nonce,
  * while a different message of the job (the link after the upload kept failing) has its own.
  */
-type Purpose = 'final' | 'link' | 'failed';
+type Purpose = 'final' | 'link' | 'failed' | 'review' | 'review-link' | 'notice';
 
 export interface InteractionReplyViewOptions {
 	/** Waits between upload tries (see `UPLOAD_RETRY.backoffMs`). */
@@ -120,7 +122,43 @@ export class InteractionReplyView implements JobView {
 		if (!shown) this.logger.error({ userId: this.origin.userId }, 'could not tell the member their job failed (reply, channel and DM all refused)');
 	}
 
-	/** Tries each place in turn; answers what the first that took it gave, or undefined when none did. */
+	/**
+	 * Posts the finished video to the moderators' review channel (`job.review`) instead of showing it
+	 * to the member: as a file where it fits, else as a link, with Approve and Reject. Answers how it
+	 * went there (`messageUrl` stays unset: nothing is shown to the member) and writes the review
+	 * message's id into `job.review`, saved with the job. Rejects when the channel refuses the post.
+	 */
+	async postForReview(job: VideoJob, video: FinishedVideo, signal?: AbortSignal): Promise<Delivered> {
+		const place = { kind: 'review', channelId: job.review!.channelId } as const;
+		await this.assertHeld();
+		const { delivery, messageUrl } = await this.sendVideo(place, job, video, signal);
+		job.review!.messageId = messageUrl?.split('/').pop();
+		return { delivery };
+	}
+
+	/** An `/image` job's images to the review channel, as `postForReview` does a video's; answers how many went there. */
+	async postImagesForReview(job: ImageJob, images: GeneratedImage[], linked: ImageSource[], signal?: AbortSignal): Promise<Delivered & { shown: number }> {
+		const place = { kind: 'review', channelId: job.review!.channelId } as const;
+		await this.assertHeld();
+		const { delivery, messageUrl, shown } = await this.sendImages(place, job, images, linked, signal);
+		job.review!.messageId = messageUrl?.split('/').pop();
+		return { delivery, shown };
+	}
+
+	/**
+	 * Shows the member a final word that is no result (the result waits for a moderator, or was
+	 * rejected): in the reply while it can be edited, else in the channel, else in DMs. Answers false
+	 * when no place took it.
+	 */
+	async tell(job: Job, rendered: Rendered, signal?: AbortSignal): Promise<boolean> {
+		if (this.settled) return false;
+		if (job.kind === 'image') this.command = '/image';
+		const shown = await this.editor.final(() => this.showFinal((place) => this.post(place, rendered, nonceFor(job, 'notice', rendered), signal), signal), signal);
+		this.settled = { delivery: 'none' };
+		if (!shown) this.logger.error({ userId: this.origin.userId }, 'could not tell the member about their result (reply, channel and DM all refused)');
+		return shown !== undefined;
+	}
+
 	/** Throws `JobMovedError` once another worker holds the job (on Redis; always held in one process). */
 	private async assertHeld(): Promise<void> {
 		if (this.options.holdsJob && !(await this.options.holdsJob())) throw new JobMovedError();
@@ -155,7 +193,8 @@ export class InteractionReplyView implements JobView {
 		let reason: LinkReason = video.fetched ? 'too-large' : 'not-downloaded';
 		if (video.fetched && video.bytes <= limit) {
 			try {
-				const posted = await this.upload(place, renderDelivered(job, video, 'attachment', limit), nonceFor(job, 'final'), video, signal);
+				const rendered = place.kind === 'review' ? renderForReview(job) : renderDelivered(job, video, 'attachment', limit);
+				const posted = await this.upload(place, rendered, nonceFor(job, place.kind === 'review' ? 'review' : 'final'), video, signal);
 				return { delivery: 'attachment', messageUrl: this.linkTo(place, posted) };
 			} catch (error) {
 				signal?.throwIfAborted();
@@ -170,7 +209,8 @@ export class InteractionReplyView implements JobView {
 				} else throw error;
 			}
 		}
-		const posted = await this.post(place, renderDelivered(job, video, 'link', limit, reason), nonceFor(job, 'link'), signal);
+		const rendered = place.kind === 'review' ? renderForReview(job, [{ fileName: video.fileName, url: video.url }]) : renderDelivered(job, video, 'link', limit, reason);
+		const posted = await this.post(place, rendered, nonceFor(job, place.kind === 'review' ? 'review-link' : 'link'), signal);
 		return { delivery: 'link', messageUrl: this.linkTo(place, posted) };
 	}
 
@@ -186,7 +226,8 @@ export class InteractionReplyView implements JobView {
 		let links: ImageSource[] = [...linked, ...images.filter((image) => image.data.length > limit && image.url).map(({ fileName, url }) => ({ fileName, url }))];
 		if (fit.length > 0) {
 			try {
-				const posted = await this.postImages(place, renderImages(job, fit, links), fit, nonceFor(job, 'final'), signal);
+				const rendered = place.kind === 'review' ? renderForReview(job, links.filter((link) => link.url).map((link) => ({ fileName: link.fileName, url: link.url! }))) : renderImages(job, fit, links);
+				const posted = await this.postImages(place, rendered, fit, nonceFor(job, place.kind === 'review' ? 'review' : 'final'), signal);
 				return { delivery: 'attachment', messageUrl: this.linkTo(place, posted), shown: fit.length + links.length };
 			} catch (error) {
 				signal?.throwIfAborted();
@@ -196,7 +237,8 @@ export class InteractionReplyView implements JobView {
 			}
 		}
 		if (links.length === 0) throw new Error('none of the images could be attached or linked here');
-		const posted = await this.post(place, renderImages(job, [], links), nonceFor(job, 'link'), signal);
+		const rendered = place.kind === 'review' ? renderForReview(job, links.filter((link) => link.url).map((link) => ({ fileName: link.fileName, url: link.url! }))) : renderImages(job, [], links);
+		const posted = await this.post(place, rendered, nonceFor(job, place.kind === 'review' ? 'review-link' : 'link'), signal);
 		return { delivery: 'link', messageUrl: this.linkTo(place, posted), shown: links.length };
 	}
 
@@ -274,6 +316,8 @@ export class InteractionReplyView implements JobView {
 		const to = { userId: this.origin.userId, channelId: this.origin.channelId, command: this.command };
 		if (place.kind === 'reply') return toCardBody(rendered);
 		const once = { nonce, enforce_nonce: true };
+		// The moderators' post: plain text, its files shown as Discord shows attachments, and the review buttons.
+		if (place.kind === 'review') return { content: rendered.content, components: rendered.components ?? [], allowed_mentions: NO_MENTIONS, ...once };
 		if (place.kind === 'dm') return { ...toCardBody(renderElsewhere(rendered, 'dm', to, jobLocale(this.origin))), ...once };
 		const { messageId } = this.origin;
 		return {
@@ -331,7 +375,7 @@ export class InteractionReplyView implements JobView {
 	}
 
 	private async channelOf(place: Exclude<Place, { kind: 'reply' }>, signal?: AbortSignal): Promise<string> {
-		if (place.kind === 'channel') return place.channelId;
+		if (place.kind === 'channel' || place.kind === 'review') return place.channelId;
 		if (!this.dmChannelId) {
 			const channel = (await this.rest.bot.post(Routes.userChannels(), { body: { recipient_id: this.origin.userId }, signal })) as { id: string };
 			this.dmChannelId = channel.id;
@@ -340,16 +384,17 @@ export class InteractionReplyView implements JobView {
 	}
 
 	private linkTo(place: Place, posted: PostedMessage): string | undefined {
-		const channelId = posted.channel_id ?? (place.kind === 'dm' ? this.dmChannelId : this.origin.channelId);
+		const channelId = posted.channel_id ?? (place.kind === 'dm' ? this.dmChannelId : place.kind === 'review' ? place.channelId : this.origin.channelId);
 		const messageId = posted.id ?? (place.kind === 'reply' ? this.origin.messageId : undefined);
 		if (!channelId || !messageId) return undefined;
 		return messageLink(place.kind === 'dm' ? null : this.origin.guildId, channelId, messageId);
 	}
 }
 
-/** At most 25 characters, as Discord takes them; the same for a job's message after a restart, too. */
-function nonceFor(job: Pick<Job, 'id'>, purpose: Purpose): string {
-	return createHash('sha256').update(`${job.id}:${purpose}`).digest('hex').slice(0, 25);
+/** At most 25 characters, as Discord takes them; the same for a job's message after a restart, too. A notice is told apart by its title. */
+function nonceFor(job: Pick<Job, 'id'>, purpose: Purpose, rendered?: Rendered): string {
+	const which = purpose === 'notice' ? `:${rendered?.embeds?.[0]?.title ?? ''}` : '';
+	return createHash('sha256').update(`${job.id}:${purpose}${which}`).digest('hex').slice(0, 25);
 }
 
 /** Status and JSON code of an answer from Discord, from @discordjs/rest or the streamed upload. */

@@ -3,6 +3,7 @@ import type { Job } from '../services/jobs/job.js';
 import type { JobView, JobViews } from '../services/jobs/job-view.js';
 import { InteractionReplyView, type DiscordRest } from './interaction-view.js';
 import { asInteractionAddress } from './reply-address.js';
+import { ReviewedJobView } from './review-view.js';
 
 /** Opens each job's view from the reply address in its record, so a resumed job talks to Discord like a new one. */
 export class InteractionViews implements JobViews {
@@ -14,8 +15,18 @@ export class InteractionViews implements JobViews {
 		private readonly claimCheck?: (jobId: string) => (() => Promise<boolean>) | undefined,
 	) {}
 
+	/** A job made in a channel under review, not yet taken up by a moderator, shows its result to the moderators first. */
 	open(job: Job): JobView {
-		return this.viewOf(job);
+		const view = this.viewOf(job);
+		return job.review && !job.review.deciding && !job.review.decision ? new ReviewedJobView(view, this.logger.child({ jobId: job.id })) : view;
+	}
+
+	/**
+	 * The member's own view of a job, whatever its review says: a moderator's Approve or Reject speaks
+	 * through it, each message and upload try only while `holds` (the decision is still that press's).
+	 */
+	member(job: Job, holds?: () => Promise<boolean>): InteractionReplyView {
+		return new InteractionReplyView(this.rest, asInteractionAddress(job.reply), this.editIntervalMs, this.logger.child({ jobId: job.id }), undefined, holds && { holdsJob: holds });
 	}
 
 	async showWaiting(job: Job): Promise<void> {

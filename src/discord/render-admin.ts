@@ -122,18 +122,24 @@ function resets(at: Date | undefined): string {
 	return at ? ` (resets ${time(at, TimestampStyles.RelativeTime)})` : '';
 }
 
-/** `where show`: channels, the required role, DMs and user installs, the audit channel. */
+/** `where show`: channels, the required role, DMs and user installs, the audit channel, the channels under review. */
 export function renderWhere(settings: GuildSettings, access: AccessSettings): Rendered {
 	const lines = [
 		`**Channels:** ${settings.channels.length > 0 ? settings.channels.map((id) => `<#${id}>`).join(', ') + ' (and their threads)' : 'every channel'}`,
 		`**Required role:** ${settings.requiredRole ? `<@&${settings.requiredRole}>` : 'none'}`,
 		`**Audit channel:** ${settings.auditChannelId ? `<#${settings.auditChannelId}>` : 'off'}`,
+		`**Review before posting:** ${reviewLine(settings.reviewChannels)}`,
 		'',
 		'Bot-wide (every server):',
 		`**DMs with the bot:** ${access.dms ? 'on' : 'off'}`,
 		`**User-installed use:** ${access.userInstall ? 'on' : 'off'}`,
 	];
 	return { embeds: [embed('Where the bot takes requests', lines)] };
+}
+
+function reviewLine(reviewed: GuildSettings['reviewChannels']): string {
+	const pairs = Object.entries(reviewed ?? {});
+	return pairs.length > 0 ? pairs.map(([channelId, reviewChannelId]) => `<#${channelId}> → <#${reviewChannelId}>`).join(', ') : 'off';
 }
 
 /** `defaults`: this server's own defaults, and what applies where it has none. */

@@ -37,6 +37,9 @@ function detail(tr: Translator, job: Job, now: number): string[] {
 	}
 	if (job.state !== 'delivered' || !job.result) return [];
 	if (job.removed) return [removedNote(job.removed, tr.locale)];
+	// Held for review: nothing to find until a moderator approves (the video's link is kept from the member meanwhile).
+	if (job.review?.messageId && !job.review.decision) return [tr('jobs.awaitingReview')];
+	if (job.review?.decision?.verdict === 'reject') return [tr('jobs.rejected')];
 	const found: string[] = [];
 	if (job.result.messageUrl) found.push(tr('jobs.theMessage', { url: job.result.messageUrl }));
 	const expires = job.result.madeAt + VIDEO_LINK_LIFETIME_MS;

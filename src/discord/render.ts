@@ -158,6 +158,19 @@ export function renderFailed(job: Job, locale: Locale = jobLocale(job.reply)): R
 	return { embeds: [embed(tr, job, COLORS.failed, title, lines)], components: [row(button(tr, 'again', job.id), button(tr, 'edit', job.id))] };
 }
 
+/**
+ * A job's final word that is no result: the prompt, `text` and who asked under `title` (a result
+ * held for review, or one a moderator rejected); `again` adds Again and Edit.
+ */
+export function renderNotice(job: Job, title: string, text: string, tone: 'working' | 'failed', options: { again?: boolean; locale?: Locale } = {}): Rendered {
+	const locale = options.locale ?? jobLocale(job.reply);
+	const tr = translator(locale);
+	return {
+		embeds: [embed(tr, job, COLORS[tone], title, [quote(job.settings.prompt), '', text])],
+		components: options.again ? [row(button(tr, 'again', job.id), button(tr, 'edit', job.id))] : [],
+	};
+}
+
 /** A refusal shown only to the user who asked (ephemeral), in their own language. */
 export function renderRefusal(error: UserError, locale: Locale = SOURCE_LOCALE): Rendered {
 	const message = render(locale, error.text);

@@ -5,6 +5,7 @@ import { pressAnimate, submitAnimate } from '../commands/animate.js';
 import { pressCancel } from '../commands/cancel.js';
 import { confirmDelete, keepResult, pressDelete } from '../commands/delete-result.js';
 import { pressDecision, pressReport } from '../commands/report-result.js';
+import { pressReview } from '../commands/review-result.js';
 import type { Command, MessageCommand } from '../commands/command.js';
 import { pressEdit, submitEdit } from '../commands/edit.js';
 import { submitMakeVideo } from '../commands/make-video.js';
@@ -72,7 +73,7 @@ export function routeInteractions(commands: Command[], messageCommands: MessageC
 	}
 }
 
-/** Delete and Report under a result, their confirmation, and the moderators' buttons in the audit channel. */
+/** Delete and Report under a result, their confirmation, the moderators' buttons in the audit channel, and Approve and Reject in the review channel. */
 const MODERATION_HANDLERS: Record<ModerationAction, (interaction: ButtonInteraction, jobId: string, context: BotContext) => Promise<void>> = {
 	delete: pressDelete,
 	'delete-yes': confirmDelete,
@@ -81,6 +82,8 @@ const MODERATION_HANDLERS: Record<ModerationAction, (interaction: ButtonInteract
 	hide: (interaction, jobId, context) => pressDecision(interaction, 'hide', jobId, context),
 	dismiss: (interaction, jobId, context) => pressDecision(interaction, 'dismiss', jobId, context),
 	'mod-delete': (interaction, jobId, context) => pressDecision(interaction, 'delete', jobId, context),
+	approve: (interaction, jobId, context) => pressReview(interaction, 'approve', jobId, context),
+	reject: (interaction, jobId, context) => pressReview(interaction, 'reject', jobId, context),
 };
 
 async function answerError(interaction: RepliableInteraction, error: unknown, context: BotContext): Promise<void> {

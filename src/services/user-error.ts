@@ -52,6 +52,7 @@ export type UserErrorId =
 	| 'NotAdmin'
 	| 'BadSetting'
 	| 'AlreadyDeleted'
+	| 'AlreadyDecided'
 	| 'NotAllowedToDelete'
 	| 'OwnResult'
 	| 'NotInServer'

@@ -8,6 +8,7 @@ import { renderDelivered, renderElsewhere, renderFailed, renderImages, renderInt
 import { renderJobList } from '../../src/discord/render-jobs.js';
 import { costPrompt, formatCost } from '../../src/discord/render-cost.js';
 import { deleteConfirmation, resultModerationRow } from '../../src/discord/render-moderation.js';
+import { renderAwaitingReview, renderNotSent, renderRejected } from '../../src/discord/render-review.js';
 import { renderQuota, type QuotaView } from '../../src/discord/render-quota.js';
 import { DICTIONARIES } from '../../src/i18n/dictionaries.js';
 import { LOCALES, SOURCE_LOCALE, t, type Locale, type MessageKey } from '../../src/i18n/index.js';
@@ -199,6 +200,23 @@ describe.each(LOCALES)('every member-facing message in %s', (locale) => {
 		check(prompt as Rendered, 'cost prompt');
 		expect(prompt.content).toContain(formatCost(locale, estimate));
 		for (const key of ['cost.started', 'cost.cancelled', 'cost.expired'] as const) check({ content: t(locale, key) }, key);
+	});
+
+	it('review before posting: waiting, rejected, not sent (in the reply, the channel and DMs), and /jobs on them', () => {
+		for (const job of [video(locale, { state: 'delivered' }), image(locale, { state: 'delivered' })]) {
+			for (const rendered of [renderAwaitingReview(job), renderRejected(job), renderNotSent(job)]) {
+				check(rendered, `review note (${job.kind})`);
+				check(renderElsewhere(rendered, 'channel', { userId: USER, channelId: '4', command: '/video' }, locale), 'review note in the channel');
+				check(renderElsewhere(rendered, 'dm', { userId: USER, channelId: '4', command: '/image' }, locale), 'review note in DMs');
+			}
+		}
+		const result = { fileName: 'v.mp4', bytes: 1, url: 'https://relaydance.example/v.mp4', madeAt: Date.now(), delivery: 'attachment' as const };
+		const waiting = video(locale, { state: 'delivered', result, review: { channelId: '5', messageId: '6' } });
+		const rejected = video(locale, { state: 'delivered', result, review: { channelId: '5', messageId: '6', decision: { verdict: 'reject', by: USER, at: Date.now() } } });
+		const listed = renderJobList([waiting, rejected], Date.now(), locale);
+		check(listed, '/jobs with reviews');
+		expect(listed.content).toContain(t(locale, 'jobs.awaitingReview'));
+		expect(listed.content).toContain(t(locale, 'jobs.rejected'));
 	});
 });
 

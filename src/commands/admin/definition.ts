@@ -16,7 +16,7 @@ const MAX_AMOUNT = 1_000_000;
 
 /** Channels members make requests in (threads follow their parent channel). */
 const REQUEST_CHANNELS = [ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.GuildVoice, ChannelType.GuildStageVoice, ChannelType.GuildForum] as const;
-/** Channels the bot can post its audit lines in. */
+/** Channels the bot can post its audit lines (and results for review) in. */
 const AUDIT_CHANNELS = [ChannelType.GuildText, ChannelType.GuildAnnouncement] as const;
 
 type Whose = 'member' | 'role' | 'grant' | 'server';
@@ -159,4 +159,22 @@ export const adminData = new SlashCommandBuilder()
 			.setDescription(en('cmd.admin.auditChannel')).setDescriptionLocalizations(localizations('cmd.admin.auditChannel'))
 			.addChannelOption((option) => option.setName('channel').setDescription(en('cmd.admin.channel')).setDescriptionLocalizations(localizations('cmd.admin.channel')).addChannelTypes(...AUDIT_CHANNELS).setRequired(true)),
 	)
-	.addSubcommand((sub) => sub.setName('audit-channel-off').setDescription(en('cmd.admin.auditChannelOff')).setDescriptionLocalizations(localizations('cmd.admin.auditChannelOff')));
+	.addSubcommand((sub) => sub.setName('audit-channel-off').setDescription(en('cmd.admin.auditChannelOff')).setDescriptionLocalizations(localizations('cmd.admin.auditChannelOff')))
+	.addSubcommandGroup((group) =>
+		group
+			.setName('review')
+			.setDescription(en('cmd.admin.review')).setDescriptionLocalizations(localizations('cmd.admin.review'))
+			.addSubcommand((sub) =>
+				sub
+					.setName('on')
+					.setDescription(en('cmd.admin.review.on')).setDescriptionLocalizations(localizations('cmd.admin.review.on'))
+					.addChannelOption((option) => option.setName('channel').setDescription(en('cmd.admin.review.channel')).setDescriptionLocalizations(localizations('cmd.admin.review.channel')).addChannelTypes(...REQUEST_CHANNELS).setRequired(true))
+					.addChannelOption((option) => option.setName('review_channel').setDescription(en('cmd.admin.review.reviewChannel')).setDescriptionLocalizations(localizations('cmd.admin.review.reviewChannel')).addChannelTypes(...AUDIT_CHANNELS).setRequired(true)),
+			)
+			.addSubcommand((sub) =>
+				sub
+					.setName('off')
+					.setDescription(en('cmd.admin.review.off')).setDescriptionLocalizations(localizations('cmd.admin.review.off'))
+					.addChannelOption((option) => option.setName('channel').setDescription(en('cmd.admin.review.channel')).setDescriptionLocalizations(localizations('cmd.admin.review.channel')).setRequired(true)),
+			),
+	);

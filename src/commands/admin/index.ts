@@ -11,6 +11,7 @@ import { adminData } from './definition.js';
 import type { AdminHandler } from './handler.js';
 import { limitsHandlers } from './limits.js';
 import { adminGuildOf } from './permission.js';
+import { reviewHandlers } from './review.js';
 import { usage } from './usage.js';
 import { whereHandlers } from './where.js';
 import { resolveLocale } from '../../i18n/index.js';
@@ -23,10 +24,11 @@ export const ADMIN_HANDLERS: Record<string, AdminHandler> = {
 	defaults,
 	...prefixed('blocklist', blocklistHandlers),
 	...auditHandlers,
+	...prefixed('review', reviewHandlers),
 };
 
-/** Subcommands that wait on Discord (registering the commands, a first audit post): deferred first. */
-const DEFERRED = new Set(['where/access', 'audit-channel']);
+/** Subcommands that wait on Discord (registering the commands, a first audit or review post): deferred first. */
+const DEFERRED = new Set(['where/access', 'audit-channel', 'review/on']);
 
 function prefixed(group: string, handlers: Record<string, AdminHandler>): Record<string, AdminHandler> {
 	return Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [`${group}/${name}`, handler]));

@@ -226,6 +226,22 @@ export const de = {
 	'moderation.reportThanks': "🙏 Danke für die Meldung: die Moderatoren des Servers schauen sich das an.",
 	'moderation.reportAgain': "Du hast dieses Ergebnis schon gemeldet.",
 
+	// Review before posting (`/relaydance-admin review`): the member's reply and `/jobs` notes, the moderators' refusals, the admin command's descriptions.
+	'review.waitingTitle': "🔎 Wartet auf einen Moderator",
+	'review.waiting': "Es ist fertig. Ein Moderator des Servers schaut es sich an, bevor es hier erscheint.",
+	'review.rejectedTitle': "🚫 Nicht freigegeben",
+	'review.rejected': "Ein Moderator hat dieses Ergebnis nicht freigegeben, es wird also nicht gepostet. Das verbrauchte Kontingent bleibt verbraucht (es wurde ja erstellt).",
+	'review.notSent': "Es ist fertig, aber ich konnte es den Moderatoren nicht zur Prüfung schicken, deshalb kann es hier nicht erscheinen. Bitte die Admins des Servers, den Prüfkanal zu kontrollieren.",
+	'refusal.reviewerOnly': "Nur Mitglieder mit „Nachrichten verwalten“ können ein Ergebnis freigeben oder ablehnen.",
+	'refusal.reviewDecided': "Über dieses Ergebnis hat schon ein Moderator entschieden.",
+	'jobs.awaitingReview': "🔎 Wartet auf die Prüfung durch einen Moderator.",
+	'jobs.rejected': "🚫 Ein Moderator hat es nicht freigegeben.",
+	'cmd.admin.review': "Prüfen vor dem Posten: Ergebnisse aus einem Kanal gehen zuerst an Moderatoren",
+	'cmd.admin.review.on': "Ergebnisse aus einem Kanal zuerst in einen Moderatorenkanal schicken",
+	'cmd.admin.review.off': "Ergebnisse aus einem Kanal wieder sofort posten",
+	'cmd.admin.review.channel': "Der Kanal, in dem Mitglieder anfragen (auch seine Threads)",
+	'cmd.admin.review.reviewChannel': "Der Moderatorenkanal, in den Ergebnisse zuerst gehen",
+
 	'form.animateTitle': 'Bild {index} animieren',
 	'form.makeVideoTitle': 'Video erstellen',
 	'form.animateHint': 'Das Bild ist @image1.',

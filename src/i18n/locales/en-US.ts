@@ -241,6 +241,22 @@ export const enUS = {
 	'moderation.reportThanks': "🙏 Thanks for the report: the server's moderators will have a look.",
 	'moderation.reportAgain': "You have already reported this result.",
 
+	// Review before posting (`/relaydance-admin review`): the member's reply and `/jobs` notes, the moderators' refusals, the admin command's descriptions.
+	'review.waitingTitle': "🔎 Waiting for a moderator",
+	'review.waiting': "It's made. A moderator of this server will look at it before it appears here.",
+	'review.rejectedTitle': "🚫 Not approved",
+	'review.rejected': "A moderator didn't approve this result, so it won't be posted. The quota it used stays spent (it was made).",
+	'review.notSent': "It's made, but I couldn't send it to the moderators for review, so it can't be shown here. Ask the server's admins to check the review channel.",
+	'refusal.reviewerOnly': "Only members with Manage Messages can approve or reject a result.",
+	'refusal.reviewDecided': "A moderator has already decided on this result.",
+	'jobs.awaitingReview': "🔎 Waiting for a moderator's review.",
+	'jobs.rejected': "🚫 A moderator didn't approve it.",
+	'cmd.admin.review': "Review before posting: results from a channel go to moderators first",
+	'cmd.admin.review.on': "Send results made in a channel to a moderators' channel to approve or reject",
+	'cmd.admin.review.off': "Post results made in a channel at once again",
+	'cmd.admin.review.channel': "The channel members make requests in (its threads too)",
+	'cmd.admin.review.reviewChannel': "The moderators' channel results go to first",
+
 	// The video form (Animate, Make a video).
 	'form.animateTitle': 'Animate image {index}',
 	'form.makeVideoTitle': 'Make a video',

@@ -232,6 +232,22 @@ export const es = {
 	'moderation.reportThanks': "🙏 Gracias por la denuncia: los moderadores del servidor le echarán un vistazo.",
 	'moderation.reportAgain': "Ya denunciaste este resultado.",
 
+	// Review before posting (`/relaydance-admin review`): the member's reply and `/jobs` notes, the moderators' refusals, the admin command's descriptions.
+	'review.waitingTitle': "🔎 Esperando a un moderador",
+	'review.waiting': "Ya está hecho. Un moderador del servidor lo revisará antes de que aparezca aquí.",
+	'review.rejectedTitle': "🚫 No aprobado",
+	'review.rejected': "Un moderador no ha aprobado este resultado, así que no se publicará. La cuota que usó sigue gastada (se llegó a crear).",
+	'review.notSent': "Ya está hecho, pero no he podido enviarlo a los moderadores para revisarlo, así que no puede mostrarse aquí. Pide a los administradores del servidor que revisen el canal de revisión.",
+	'refusal.reviewerOnly': "Solo los miembros con «Gestionar mensajes» pueden aprobar o rechazar un resultado.",
+	'refusal.reviewDecided': "Un moderador ya ha decidido sobre este resultado.",
+	'jobs.awaitingReview': "🔎 Esperando la revisión de un moderador.",
+	'jobs.rejected': "🚫 Un moderador no lo aprobó.",
+	'cmd.admin.review': "Revisar antes de publicar: los resultados de un canal pasan antes por moderación",
+	'cmd.admin.review.on': "Enviar los resultados de un canal a un canal de moderadores para aprobarlos",
+	'cmd.admin.review.off': "Volver a publicar al momento los resultados de un canal",
+	'cmd.admin.review.channel': "El canal donde los miembros hacen peticiones (y sus hilos)",
+	'cmd.admin.review.reviewChannel': "El canal de moderadores al que llegan primero los resultados",
+
 	'form.animateTitle': 'Animar la imagen {index}',
 	'form.makeVideoTitle': 'Hacer un vídeo',
 	'form.animateHint': 'La imagen es @image1.',

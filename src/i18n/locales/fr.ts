@@ -231,6 +231,22 @@ export const fr = {
 	'moderation.reportThanks': "🙏 Merci pour le signalement : les modérateurs du serveur vont y jeter un œil.",
 	'moderation.reportAgain': "Tu as déjà signalé ce résultat.",
 
+	// Review before posting (`/relaydance-admin review`): the member's reply and `/jobs` notes, the moderators' refusals, the admin command's descriptions.
+	'review.waitingTitle': "🔎 En attente d’un modérateur",
+	'review.waiting': "C’est prêt. Un modérateur du serveur va le regarder avant qu’il n’apparaisse ici.",
+	'review.rejectedTitle': "🚫 Non approuvé",
+	'review.rejected': "Un modérateur n’a pas approuvé ce résultat, il ne sera donc pas publié. Le quota utilisé reste consommé (il a bien été créé).",
+	'review.notSent': "C’est prêt, mais je n’ai pas pu l’envoyer aux modérateurs pour vérification, donc il ne peut pas s’afficher ici. Demande aux admins du serveur de vérifier le salon de modération.",
+	'refusal.reviewerOnly': "Seuls les membres avec « Gérer les messages » peuvent approuver ou refuser un résultat.",
+	'refusal.reviewDecided': "Un modérateur a déjà tranché pour ce résultat.",
+	'jobs.awaitingReview': "🔎 En attente de vérification par un modérateur.",
+	'jobs.rejected': "🚫 Un modérateur ne l’a pas approuvé.",
+	'cmd.admin.review': "Vérifier avant publication : les résultats d’un salon passent d’abord par les modos",
+	'cmd.admin.review.on': "Envoyer les résultats d’un salon dans un salon de modération, à approuver",
+	'cmd.admin.review.off': "Publier de nouveau tout de suite les résultats d’un salon",
+	'cmd.admin.review.channel': "Le salon où les membres font leurs demandes (et ses fils)",
+	'cmd.admin.review.reviewChannel': "Le salon des modérateurs où les résultats arrivent d’abord",
+
 	'form.animateTitle': 'Animer l’image {index}',
 	'form.makeVideoTitle': 'Créer une vidéo',
 	'form.animateHint': 'L’image est @image1.',

@@ -231,6 +231,22 @@ export const it = {
 	'moderation.reportThanks': "🙏 Grazie della segnalazione: i moderatori del server daranno un’occhiata.",
 	'moderation.reportAgain': "Hai già segnalato questo risultato.",
 
+	// Review before posting (`/relaydance-admin review`): the member's reply and `/jobs` notes, the moderators' refusals, the admin command's descriptions.
+	'review.waitingTitle': "🔎 In attesa di un moderatore",
+	'review.waiting': "È pronto. Un moderatore del server lo guarderà prima che compaia qui.",
+	'review.rejectedTitle': "🚫 Non approvato",
+	'review.rejected': "Un moderatore non ha approvato questo risultato, quindi non verrà pubblicato. La quota usata resta spesa (è stato creato).",
+	'review.notSent': "È pronto, ma non sono riuscito a mandarlo ai moderatori per la revisione, quindi non può comparire qui. Chiedi agli admin del server di controllare il canale di revisione.",
+	'refusal.reviewerOnly': "Solo i membri con «Gestire i messaggi» possono approvare o rifiutare un risultato.",
+	'refusal.reviewDecided': "Un moderatore ha già deciso su questo risultato.",
+	'jobs.awaitingReview': "🔎 In attesa della revisione di un moderatore.",
+	'jobs.rejected': "🚫 Un moderatore non l’ha approvato.",
+	'cmd.admin.review': "Revisione prima della pubblicazione: i risultati di un canale passano dai moderatori",
+	'cmd.admin.review.on': "Manda i risultati di un canale a un canale dei moderatori da approvare",
+	'cmd.admin.review.off': "Pubblica di nuovo subito i risultati di un canale",
+	'cmd.admin.review.channel': "Il canale in cui i membri fanno richieste (anche i suoi thread)",
+	'cmd.admin.review.reviewChannel': "Il canale dei moderatori dove arrivano prima i risultati",
+
 	'form.animateTitle': 'Anima l’immagine {index}',
 	'form.makeVideoTitle': 'Crea un video',
 	'form.animateHint': 'L’immagine è @image1.',

@@ -211,6 +211,22 @@ export const ja = {
 	'moderation.reportThanks': "🙏 報告ありがとうございます。サーバーのモデレーターが確認します。",
 	'moderation.reportAgain': "この結果はすでに報告済みです。",
 
+	// Review before posting (`/relaydance-admin review`): the member's reply and `/jobs` notes, the moderators' refusals, the admin command's descriptions.
+	'review.waitingTitle': "🔎 モデレーターの確認待ち",
+	'review.waiting': "できあがりました。ここに表示される前に、サーバーのモデレーターが確認します。",
+	'review.rejectedTitle': "🚫 承認されませんでした",
+	'review.rejected': "モデレーターがこの結果を承認しなかったため、投稿されません。使った枠は戻りません（生成はされたため）。",
+	'review.notSent': "できあがりましたが、モデレーターに確認を依頼できなかったため、ここには表示できません。サーバーの管理者に確認用チャンネルを見てもらってください。",
+	'refusal.reviewerOnly': "結果を承認・却下できるのは「メッセージの管理」権限を持つメンバーだけです。",
+	'refusal.reviewDecided': "この結果はすでにモデレーターが判断済みです。",
+	'jobs.awaitingReview': "🔎 モデレーターの確認待ちです。",
+	'jobs.rejected': "🚫 モデレーターが承認しませんでした。",
+	'cmd.admin.review': "投稿前の確認：チャンネルの結果をまずモデレーターに送る",
+	'cmd.admin.review.on': "チャンネルで作られた結果を、承認用にモデレーターのチャンネルへ送る",
+	'cmd.admin.review.off': "チャンネルで作られた結果を、またすぐ投稿する",
+	'cmd.admin.review.channel': "メンバーがリクエストするチャンネル（スレッドも含む）",
+	'cmd.admin.review.reviewChannel': "結果が最初に届くモデレーター用チャンネル",
+
 	'form.animateTitle': '画像{index}を動かす',
 	'form.makeVideoTitle': '動画を作る',
 	'form.animateHint': '画像は @image1 です。',

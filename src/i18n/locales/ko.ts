@@ -211,6 +211,22 @@ export const ko = {
 	'moderation.reportThanks': "🙏 신고해 줘서 고마워요. 서버 모더레이터가 확인할 거예요.",
 	'moderation.reportAgain': "이미 이 결과를 신고했어요.",
 
+	// Review before posting (`/relaydance-admin review`): the member's reply and `/jobs` notes, the moderators' refusals, the admin command's descriptions.
+	'review.waitingTitle': "🔎 모더레이터 확인 대기 중",
+	'review.waiting': "완성됐어요. 여기에 올라오기 전에 서버 모더레이터가 먼저 확인할 거예요.",
+	'review.rejectedTitle': "🚫 승인되지 않음",
+	'review.rejected': "모더레이터가 이 결과를 승인하지 않아서 게시되지 않아요. 사용한 할당량은 돌아오지 않아요(이미 만들어졌으니까요).",
+	'review.notSent': "완성됐지만 모더레이터에게 검토를 보내지 못해서 여기에 보여 줄 수 없어요. 서버 관리자에게 검토 채널을 확인해 달라고 해 주세요.",
+	'refusal.reviewerOnly': "결과 승인이나 거절은 메시지 관리 권한이 있는 멤버만 할 수 있어요.",
+	'refusal.reviewDecided': "이 결과는 이미 모더레이터가 결정했어요.",
+	'jobs.awaitingReview': "🔎 모더레이터 검토를 기다리는 중이에요.",
+	'jobs.rejected': "🚫 모더레이터가 승인하지 않았어요.",
+	'cmd.admin.review': "게시 전 검토: 채널의 결과를 먼저 모더레이터에게 보내기",
+	'cmd.admin.review.on': "채널에서 만든 결과를 승인받도록 모더레이터 채널로 보내기",
+	'cmd.admin.review.off': "채널에서 만든 결과를 다시 바로 게시하기",
+	'cmd.admin.review.channel': "멤버가 요청하는 채널(스레드 포함)",
+	'cmd.admin.review.reviewChannel': "결과가 먼저 가는 모더레이터 채널",
+
 	'form.animateTitle': '이미지 {index} 움직이기',
 	'form.makeVideoTitle': '동영상 만들기',
 	'form.animateHint': '이미지는 @image1이에요.',

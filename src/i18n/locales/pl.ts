@@ -241,6 +241,22 @@ export const pl = {
 	'moderation.reportThanks': "🙏 Dzięki za zgłoszenie: moderatorzy serwera rzucą na to okiem.",
 	'moderation.reportAgain': "Ten wynik masz już zgłoszony.",
 
+	// Review before posting (`/relaydance-admin review`): the member's reply and `/jobs` notes, the moderators' refusals, the admin command's descriptions.
+	'review.waitingTitle': "🔎 Czeka na moderatora",
+	'review.waiting': "Gotowe. Zanim pojawi się tutaj, obejrzy to moderator serwera.",
+	'review.rejectedTitle': "🚫 Nie zatwierdzono",
+	'review.rejected': "Moderator nie zatwierdził tego wyniku, więc nie zostanie opublikowany. Zużyty limit nie wraca (wynik powstał).",
+	'review.notSent': "Gotowe, ale nie udało mi się wysłać tego moderatorom do sprawdzenia, więc nie może się tu pojawić. Poproś adminów serwera, żeby sprawdzili kanał do weryfikacji.",
+	'refusal.reviewerOnly': "Zatwierdzać i odrzucać wyniki mogą tylko osoby z uprawnieniem „Zarządzanie wiadomościami”.",
+	'refusal.reviewDecided': "Moderator już zdecydował w sprawie tego wyniku.",
+	'jobs.awaitingReview': "🔎 Czeka na sprawdzenie przez moderatora.",
+	'jobs.rejected': "🚫 Moderator tego nie zatwierdził.",
+	'cmd.admin.review': "Sprawdzanie przed publikacją: wyniki z kanału trafiają najpierw do moderatorów",
+	'cmd.admin.review.on': "Wysyłaj wyniki z kanału na kanał moderatorów do zatwierdzenia",
+	'cmd.admin.review.off': "Znów publikuj wyniki z kanału od razu",
+	'cmd.admin.review.channel': "Kanał, na którym członkowie składają prośby (też jego wątki)",
+	'cmd.admin.review.reviewChannel': "Kanał moderatorów, na który najpierw trafiają wyniki",
+
 	'form.animateTitle': 'Animuj obraz {index}',
 	'form.makeVideoTitle': 'Zrób wideo',
 	'form.animateHint': 'Obraz to @image1.',

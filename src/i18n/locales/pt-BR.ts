@@ -231,6 +231,22 @@ export const ptBR = {
 	'moderation.reportThanks': "🙏 Valeu pela denúncia: os moderadores do servidor vão dar uma olhada.",
 	'moderation.reportAgain': "Você já denunciou este resultado.",
 
+	// Review before posting (`/relaydance-admin review`): the member's reply and `/jobs` notes, the moderators' refusals, the admin command's descriptions.
+	'review.waitingTitle': "🔎 Aguardando um moderador",
+	'review.waiting': "Ficou pronto. Um moderador do servidor vai dar uma olhada antes de aparecer aqui.",
+	'review.rejectedTitle': "🚫 Não aprovado",
+	'review.rejected': "Um moderador não aprovou este resultado, então ele não vai ser publicado. A cota usada continua gasta (ele foi criado).",
+	'review.notSent': "Ficou pronto, mas não consegui enviar para os moderadores revisarem, então não dá para mostrar aqui. Peça aos admins do servidor para conferir o canal de revisão.",
+	'refusal.reviewerOnly': "Só membros com \"Gerenciar mensagens\" podem aprovar ou rejeitar um resultado.",
+	'refusal.reviewDecided': "Um moderador já decidiu sobre este resultado.",
+	'jobs.awaitingReview': "🔎 Aguardando a revisão de um moderador.",
+	'jobs.rejected': "🚫 Um moderador não aprovou.",
+	'cmd.admin.review': "Revisar antes de publicar: resultados de um canal passam antes pelos moderadores",
+	'cmd.admin.review.on': "Mandar os resultados de um canal para um canal de moderadores aprovar",
+	'cmd.admin.review.off': "Voltar a publicar na hora os resultados de um canal",
+	'cmd.admin.review.channel': "O canal onde os membros fazem pedidos (e os tópicos dele)",
+	'cmd.admin.review.reviewChannel': "O canal dos moderadores para onde os resultados vão primeiro",
+
 	'form.animateTitle': 'Animar a imagem {index}',
 	'form.makeVideoTitle': 'Fazer um vídeo',
 	'form.animateHint': 'A imagem é @image1.',

@@ -241,6 +241,22 @@ export const ru = {
 	'moderation.reportThanks': "🙏 Спасибо за жалобу: модераторы сервера посмотрят.",
 	'moderation.reportAgain': "Жалоба на этот результат от тебя уже есть.",
 
+	// Review before posting (`/relaydance-admin review`): the member's reply and `/jobs` notes, the moderators' refusals, the admin command's descriptions.
+	'review.waitingTitle': "🔎 Ждёт модератора",
+	'review.waiting': "Готово. Прежде чем это появится здесь, его посмотрит модератор сервера.",
+	'review.rejectedTitle': "🚫 Не одобрено",
+	'review.rejected': "Модератор не одобрил этот результат, поэтому он не будет опубликован. Потраченный лимит не возвращается (результат был создан).",
+	'review.notSent': "Готово, но отправить это модераторам на проверку не получилось, поэтому здесь оно не появится. Попроси админов сервера проверить канал модерации.",
+	'refusal.reviewerOnly': "Одобрять и отклонять результаты могут только участники с правом «Управлять сообщениями».",
+	'refusal.reviewDecided': "Модератор уже принял решение по этому результату.",
+	'jobs.awaitingReview': "🔎 Ждёт проверки модератором.",
+	'jobs.rejected': "🚫 Модератор это не одобрил.",
+	'cmd.admin.review': "Проверка перед публикацией: результаты из канала сначала видят модераторы",
+	'cmd.admin.review.on': "Отправлять результаты из канала в канал модераторов на одобрение",
+	'cmd.admin.review.off': "Снова публиковать результаты из канала сразу",
+	'cmd.admin.review.channel': "Канал, где участники делают запросы (и его ветки)",
+	'cmd.admin.review.reviewChannel': "Канал модераторов, куда результаты попадают сначала",
+
 	'form.animateTitle': 'Оживить изображение {index}',
 	'form.makeVideoTitle': 'Сделать видео',
 	'form.animateHint': 'Изображение — это @image1.',

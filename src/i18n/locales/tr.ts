@@ -226,6 +226,22 @@ export const tr = {
 	'moderation.reportThanks': "🙏 Bildirim için teşekkürler: sunucunun moderatörleri bir göz atacak.",
 	'moderation.reportAgain': "Bu sonucu zaten bildirdin.",
 
+	// Review before posting (`/relaydance-admin review`): the member's reply and `/jobs` notes, the moderators' refusals, the admin command's descriptions.
+	'review.waitingTitle': "🔎 Bir moderatör bekleniyor",
+	'review.waiting': "Hazır. Burada görünmeden önce sunucunun bir moderatörü ona bakacak.",
+	'review.rejectedTitle': "🚫 Onaylanmadı",
+	'review.rejected': "Bir moderatör bu sonucu onaylamadı, bu yüzden paylaşılmayacak. Kullandığı kota harcanmış sayılır (sonuç oluşturuldu).",
+	'review.notSent': "Hazır, ama incelenmesi için moderatörlere gönderemedim, bu yüzden burada gösterilemiyor. Sunucunun yöneticilerinden inceleme kanalını kontrol etmelerini iste.",
+	'refusal.reviewerOnly': "Bir sonucu yalnızca Mesajları Yönet izni olan üyeler onaylayabilir veya reddedebilir.",
+	'refusal.reviewDecided': "Bu sonuç hakkında bir moderatör zaten karar verdi.",
+	'jobs.awaitingReview': "🔎 Bir moderatörün incelemesini bekliyor.",
+	'jobs.rejected': "🚫 Bir moderatör onaylamadı.",
+	'cmd.admin.review': "Paylaşmadan önce inceleme: bir kanalın sonuçları önce moderatörlere gider",
+	'cmd.admin.review.on': "Bir kanalda yapılan sonuçları onay için moderatör kanalına gönder",
+	'cmd.admin.review.off': "Bir kanalda yapılan sonuçları yine hemen paylaş",
+	'cmd.admin.review.channel': "Üyelerin istek yaptığı kanal (alt başlıkları da)",
+	'cmd.admin.review.reviewChannel': "Sonuçların önce gittiği moderatör kanalı",
+
 	'form.animateTitle': '{index}. görseli canlandır',
 	'form.makeVideoTitle': 'Video yap',
 	'form.animateHint': 'Görsel @image1.',

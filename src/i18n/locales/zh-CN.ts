@@ -210,6 +210,22 @@ export const zhCN = {
 	'moderation.reportThanks': "🙏 感谢举报：服务器的管理员会看一下。",
 	'moderation.reportAgain': "你已经举报过这个结果了。",
 
+	// Review before posting (`/relaydance-admin review`): the member's reply and `/jobs` notes, the moderators' refusals, the admin command's descriptions.
+	'review.waitingTitle': "🔎 等待管理员审核",
+	'review.waiting': "已经做好了。在这里显示之前，服务器的管理员会先看一下。",
+	'review.rejectedTitle': "🚫 未通过",
+	'review.rejected': "管理员没有通过这个结果，所以它不会被发布。用掉的额度不会退还（它已经生成了）。",
+	'review.notSent': "已经做好了，但我没能把它发给管理员审核，所以这里无法显示。请让服务器管理员检查一下审核频道。",
+	'refusal.reviewerOnly': "只有拥有“管理消息”权限的成员才能通过或拒绝结果。",
+	'refusal.reviewDecided': "管理员已经处理过这个结果了。",
+	'jobs.awaitingReview': "🔎 等待管理员审核。",
+	'jobs.rejected': "🚫 管理员没有通过。",
+	'cmd.admin.review': "发布前审核：某个频道的结果先交给管理员",
+	'cmd.admin.review.on': "把某个频道生成的结果先发到管理员频道，等待通过",
+	'cmd.admin.review.off': "某个频道生成的结果重新直接发布",
+	'cmd.admin.review.channel': "成员发出请求的频道（包括其子区）",
+	'cmd.admin.review.reviewChannel': "结果最先发送到的管理员频道",
+
 	'form.animateTitle': '让图片 {index} 动起来',
 	'form.makeVideoTitle': '生成视频',
 	'form.animateHint': '图片为 @image1。',

@@ -44,6 +44,11 @@ export interface GuildSettings {
 	blocklist: string[];
 	/** Where every job posts one line, and refusals and credit alerts go. */
 	auditChannelId?: string;
+	/**
+	 * Channels under review (their threads too), each with the moderators' channel its results go to
+	 * first: request channel id → review channel id (`/relaydance-admin review`).
+	 */
+	reviewChannels?: Record<string, string>;
 }
 
 /** Where the bot may be used beyond servers: bot-wide, kept under `bot:access`. */

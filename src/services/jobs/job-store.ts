@@ -1,6 +1,6 @@
 import type { Keyv } from 'keyv';
-import { scanStore } from '../store/store.js';
-import { FINAL_STATES, type Job } from './job.js';
+import { recordSwap, scanStore, type RecordSwap } from '../store/store.js';
+import { FINAL_STATES, keepsCredential, type Job } from './job.js';
 import { readJobRecord } from './job-record.js';
 
 export const JOB_KEY_PREFIX = 'job:';
@@ -17,6 +17,8 @@ export interface RecordWriter {
 	/** Writes the value only where the store holds nothing under `key` (on Redis, after it lost its data); true when written. */
 	restore?(key: string, value: unknown): Promise<boolean>;
 }
+/** Tries of a conditional write whose record another writer keeps changing. */
+const CHANGE_ATTEMPTS = 10;
 /** How many of a member's jobs `/jobs` can list. */
 const RECENT_PER_MEMBER = 10;
 
@@ -27,11 +29,14 @@ const RECENT_PER_MEMBER = 10;
  */
 export class JobStore {
 	private readonly recentByMember = new Map<string, string[]>();
+	private readonly swapper: RecordSwap;
 
 	constructor(
 		private readonly store: Keyv,
 		private readonly writer: RecordWriter,
-	) {}
+	) {
+		this.swapper = recordSwap(store);
+	}
 
 	/** Every job in the store, oldest first; indexes them for `recent`. Call once, at start. */
 	async load(): Promise<{ jobs: Job[]; unreadable: string[] }> {
@@ -100,6 +105,27 @@ export class JobStore {
 		if (raw !== undefined) await this.store.set(key, { ...raw, ...patch });
 	}
 
+	/**
+	 * Changes a final job's record as stored, outside the writer, only if it is still as read when
+	 * written (compare-and-set in the store: see `RecordSwap`): `step` gets the record and answers the
+	 * new one, or undefined to leave it. A record changed in between is read again and `step` asked
+	 * again. Answers the record as it now is and whether `step`'s change was written.
+	 */
+	async change(id: string, step: (job: Job) => Job | undefined): Promise<{ job: Job | undefined; changed: boolean }> {
+		const key = `${JOB_KEY_PREFIX}${id}`;
+		for (let attempt = 1; ; attempt++) {
+			const raw = await this.swapper.read(key);
+			const stored = raw === undefined ? undefined : ((await this.store.deserialize!(raw)) as { value?: unknown } | undefined);
+			const job = stored?.value === undefined ? undefined : readJobRecord(stored.value);
+			if (!job || raw === undefined) return { job, changed: false };
+			const next = step(structuredClone(job));
+			if (!next) return { job, changed: false };
+			next.updatedAt = Date.now();
+			if (await this.swapper.swap(key, raw, String(await this.store.serialize!({ ...stored, value: next })))) return { job: next, changed: true };
+			if (attempt >= CHANGE_ATTEMPTS) throw new Error(`job record ${id} kept changing under a conditional write`);
+		}
+	}
+
 	/** Each job as stored (undefined where there is none), in the order asked. */
 	async getMany(ids: string[]): Promise<Array<Job | undefined>> {
 		if (ids.length === 0) return [];
@@ -157,7 +183,7 @@ function memberKey(userId: string, guildId: string | null): string {
  */
 function snapshot(job: Job): Omit<Job, 'queuePosition' | 'paused'> {
 	const { queuePosition: _shown, paused: _pausedShown, ...stored } = job;
-	if (!FINAL_STATES.has(job.state)) return stored;
+	if (!FINAL_STATES.has(job.state) || keepsCredential(job)) return stored;
 	const { credential: _dropped, ...reply } = job.reply;
 	return { ...stored, reply };
 }

@@ -99,6 +99,42 @@ interface JobCommon {
 	removed?: JobRemoval;
 	/** What the job would cost if all of it is made (`MODEL_PRICES`), as shown on its message; absent when its model has no price. */
 	estimate?: number;
+	/** Made in a channel under review: the result goes to the moderators first (see `JobReview`). */
+	review?: JobReview;
+}
+
+/** What moderators decide about a result held for review. The charge stays either way (it was made). */
+export type ReviewVerdict = 'approve' | 'reject';
+
+/**
+ * A result held for review (`/relaydance-admin review on`): set when the job is accepted, so every
+ * process that runs or resumes it knows. The result goes to `channelId` first; once `messageId` is
+ * saved with a `delivered` record, the job waits for a moderator. `deciding` is written (compare-and-set
+ * on the record) before a decision's effects, `decision` after them: a press finds the job pending,
+ * being decided, or decided, whichever process takes it and after any restart.
+ */
+export interface JobReview {
+	/** The moderators' channel. */
+	channelId: string;
+	/** The review message there, once posted. */
+	messageId?: string;
+	/** A moderator's press being carried out; one older than the lease was cut off (a restart) and may be taken over. */
+	deciding?: { verdict: ReviewVerdict; by: string; at: number };
+	/** What was decided, once carried out. */
+	decision?: { verdict: ReviewVerdict; by: string; at: number };
+}
+
+/**
+ * A final job keeps its interaction token in its record only while its result waits for a decision:
+ * Approve puts the result in the member's reply while the token lives.
+ */
+export function keepsCredential(job: Job): boolean {
+	return awaitingReview(job);
+}
+
+/** A delivered job whose result is with the moderators and not yet decided. */
+export function awaitingReview(job: Job): boolean {
+	return job.state === 'delivered' && job.review?.messageId !== undefined && job.review.decision === undefined;
 }
 
 /** Who deleted a job's result, and when. */

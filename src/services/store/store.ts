@@ -75,6 +75,54 @@ export async function openStore(url: string): Promise<Keyv> {
 	return keyv;
 }
 
+/** KEYS: the record. ARGV: the value expected, the value to write. Answers 1 written, 0 the record is no longer as expected. */
+const SWAP = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`;
+
+/**
+ * Compare-and-set on one record of the store, as each store offers it (Keyv has none): the record as
+ * stored (Keyv's serialized text) is read, and a new value written only while the record is still
+ * that text, decided in the store itself: one `UPDATE … WHERE value = ?` in SQLite, one script in
+ * Redis. Two processes that read the same record and both write: one wins, the other is told.
+ */
+export interface RecordSwap {
+	/** The record's stored text, or undefined when there is none. */
+	read(key: string): Promise<string | undefined>;
+	/** Writes `next` (stored text) only while the record is still `expected`; true when written. */
+	swap(key: string, expected: string, next: string): Promise<boolean>;
+}
+
+export function recordSwap(keyv: Keyv): RecordSwap {
+	if (keyv.store instanceof KeyvSqlite) {
+		const sqlite = keyv.store;
+		const table = sqlite.opts.table;
+		const stored = (key: string) => `${NAMESPACE}:${key}`;
+		return {
+			async read(key) {
+				const rows = (await sqlite.query(`SELECT value FROM ${table} WHERE key = ?`, stored(key))) as Array<{ value: string }>;
+				return rows[0]?.value;
+			},
+			async swap(key, expected, next) {
+				const rows = (await sqlite.query(`UPDATE ${table} SET value = ? WHERE key = ? AND value = ? RETURNING key`, next, stored(key), expected)) as unknown[];
+				return rows.length === 1;
+			},
+		};
+	}
+	const client = (keyv.store as KeyvRedis<unknown>).client;
+	return {
+		async read(key) {
+			const value = await client.get(keyvRedisKey(key));
+			return value === null ? undefined : String(value);
+		},
+		async swap(key, expected, next) {
+			return (await client.eval(SWAP, { keys: [keyvRedisKey(key)], arguments: [expected, next] })) === 1;
+		},
+	};
+}
+
 /**
  * Every live entry whose key starts with `prefix`. On SQLite in one query (Keyv's own iterator
  * pages with OFFSET and walks every namespace's rows, which is slow for a start-up load); on Redis

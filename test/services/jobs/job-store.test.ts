@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Keyv } from 'keyv';
-import type { VideoJob as Job, JobState } from '../../../src/services/jobs/job.js';
+import type { Job as AnyJob, VideoJob as Job, JobState } from '../../../src/services/jobs/job.js';
 import { JobStore } from '../../../src/services/jobs/job-store.js';
 import { openStore, scanStore } from '../../../src/services/store/store.js';
 import { WriteBehind } from '../../../src/services/store/write-behind.js';
@@ -118,5 +118,32 @@ describe('JobStore', () => {
 				quota: { userId: 'u1', jobId: 'legacy', amount: 5, windowStart: 1, legacy: true },
 			}),
 		]);
+	});
+
+	it('change writes a record only while it is as read: of two stores on one file changing it at once, one wins and the other sees its change', async () => {
+		const other = await openStore((store.opts.store as { opts: { uri: string } }).opts.uri);
+		try {
+			const [a, b] = [new JobStore(store, writer), new JobStore(other, new WriteBehind(other, 5))];
+			await a.save(job('job-cas', 'delivered'), { now: true });
+			const mark = (by: string) => (stored: AnyJob) => (stored.failure ? undefined : { ...stored, failure: { kind: by, message: by } });
+			const [first, second] = await Promise.all([a.change('job-cas', mark('a')), b.change('job-cas', mark('b'))]);
+			expect([first.changed, second.changed].sort()).toEqual([false, true]);
+			const winner = first.changed ? 'a' : 'b';
+			expect((await a.get('job-cas'))?.failure?.kind).toBe(winner);
+			expect((first.changed ? second : first).job?.failure?.kind).toBe(winner);
+			expect(await a.change('missing', () => job('missing', 'delivered'))).toEqual({ job: undefined, changed: false });
+		} finally {
+			await other.disconnect();
+		}
+	});
+
+	it('keeps the interaction token of a delivered job only while its result waits for review', async () => {
+		const jobs = new JobStore(store, writer);
+		const held: Job = { ...job('job-held', 'delivered'), review: { channelId: 'c', messageId: 'm' } };
+		await jobs.save(held, { now: true });
+		expect((await jobs.get('job-held'))?.reply.credential).toBe('interaction-token');
+		held.review = { ...held.review!, decision: { verdict: 'approve', by: 'mod', at: 1 } };
+		await jobs.save(held, { now: true });
+		expect((await jobs.get('job-held'))?.reply.credential).toBeUndefined();
 	});
 });

@@ -1,4 +1,4 @@
-import type { Job, JobFailure } from '../job.js';
+import { keepsCredential, type Job, type JobFailure } from '../job.js';
 import type { JobContext } from './job-context.js';
 import { unlessMoved } from './job-effects.js';
 import type { JobRunnerDeps } from './runner-deps.js';
@@ -33,9 +33,9 @@ export async function fail(ctx: JobContext, failure: JobFailure): Promise<void> 
 	await finish(ctx, { told: true });
 }
 
-/** A final job's record no longer needs the credential its messages were sent with. */
+/** A final job's record no longer needs the credential its messages were sent with (unless its result waits for review). */
 export async function finish(ctx: JobContext, options: { told?: boolean } = {}): Promise<void> {
-	delete ctx.job.reply.credential;
+	if (!keepsCredential(ctx.job)) delete ctx.job.reply.credential;
 	if (!options.told) tellFinal(ctx.deps, ctx.job);
 	await ctx.effects.write(ctx.job, { now: true }).catch(unlessMoved); // the writer logs a failed write
 }

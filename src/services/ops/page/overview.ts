@@ -140,7 +140,7 @@ function endedOf(job: Job, now: number): EndedRow {
 		outcome: job.state === 'delivered' ? 'delivered' : (job.failure?.kind ?? 'failed'),
 		...(job.failure && { reason: job.failure.message }),
 		...(delivery && { delivery }),
-		canRedeliver: job.kind === 'video' && job.state === 'delivered' && delivery === 'link' && now - madeAt < LINK_LIFE_MS,
+		canRedeliver: job.kind === 'video' && job.state === 'delivered' && delivery === 'link' && now - madeAt < LINK_LIFE_MS && heldOnlyIfApproved(job),
 	};
 }
 
@@ -154,4 +154,9 @@ function figures(stage: Stage, seconds: number[]): StageFigures {
 	const at = (share: number) => sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))]!;
 	const round = (value: number) => Math.round(value * 10) / 10;
 	return { stage, count: sorted.length, medianS: round(at(0.5)), p90S: round(at(0.9)), maxS: round(sorted[sorted.length - 1]!) };
+}
+
+/** A result under review reaches its member only through a moderator's Approve: the operator does not post it again before, or after a Reject. */
+export function heldOnlyIfApproved(job: Job): boolean {
+	return !job.review || job.review.decision?.verdict === 'approve';
 }

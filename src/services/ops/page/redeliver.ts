@@ -6,6 +6,7 @@ import type { Delivered } from '../../jobs/job-view.js';
 import { FinishedVideo } from '../../media/finished-video.js';
 import { OutputDownloadError } from '../../media/http-download.js';
 import { ActionRefused } from './action-refused.js';
+import { heldOnlyIfApproved } from './overview.js';
 
 export interface RedeliverDeps {
 	jobs: Pick<JobStore, 'get' | 'save'>;
@@ -44,6 +45,7 @@ export class Redeliverer {
 		const job = await this.deps.jobs.get(jobId);
 		if (!job) throw new ActionRefused(404, 'no such job');
 		if (job.kind !== 'video' || job.state !== 'delivered' || job.result?.delivery !== 'link') throw new ActionRefused(409, 'only a video delivered as a link can be posted again');
+		if (!heldOnlyIfApproved(job)) throw new ActionRefused(409, "this video is held for review or was rejected: only a moderator's Approve posts it");
 		const { result } = job;
 		const video = await FinishedVideo.fetch(result.url, result.fileName, {
 			maxBytes: this.deps.maxOutputBytes,
