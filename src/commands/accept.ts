@@ -49,16 +49,21 @@ export async function acceptJob(interaction: StartingInteraction, context: BotCo
 	const jobId = randomUUID();
 	const claims = claimsFor(interaction, context, request.kind);
 	const amount = amountOf(request);
-	// The only wait before the deferral: in one process none (one synchronous step), on Redis one script.
-	const admitting = context.admission.admit({ userId: interaction.user.id, jobId, kind: request.kind, claims, amount });
-	const { reservation, release } = admitting instanceof Promise ? await admitting : admitting;
-	try {
-		await firstResponses.send(() => deferReply(interaction));
-	} catch (error) {
-		release();
-		await context.quotas[request.kind].refund(reservation);
-		throw error;
-	}
+	// The admission and the deferral count as one first response in flight: job starts (record
+	// writes, queue adds) wait for both, so they do not queue on Redis ahead of the next admission.
+	const { reservation, release } = await firstResponses.send(async () => {
+		// The only wait before the deferral: in one process none (one synchronous step), on Redis one script.
+		const admitting = context.admission.admit({ userId: interaction.user.id, jobId, kind: request.kind, claims, amount });
+		const admitted = admitting instanceof Promise ? await admitting : admitting;
+		try {
+			await deferReply(interaction);
+		} catch (error) {
+			admitted.release();
+			await context.quotas[request.kind].refund(admitted.reservation);
+			throw error;
+		}
+		return admitted;
+	});
 	const now = Date.now();
 	const reviewChannelId = reviewChannelOf(interaction, context);
 	const common = {
