@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { snowflake } from '../stand-ins/discord/payloads.js';
 import { buttonsOf, numberOption, startDiscordStandIn, textOf, type DiscordStandIn, type InteractionHandle, type SentMessage } from '../stand-ins/discord/stand-in.js';
 import { startRelayDanceSimulator, type RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
-import { runScript, type ScriptRun } from './support/bot-process.js';
+import { PERMISSIONS, startTestBot, type ScriptRun } from './support/bot-process.js';
 
 /**
  * Cost before spending (issue 16), through the real bot process and both stand-ins: with
@@ -18,28 +18,12 @@ let discord: DiscordStandIn;
 let relaydance: RelayDanceSimulator;
 let bot: ScriptRun;
 const store = `sqlite://${join(mkdtempSync(join(tmpdir(), 'rd-cost-')), 'store.sqlite')}`;
-const ADMIN = String(1n << 5n); // Manage Server
+const ADMIN = PERMISSIONS.admin;
 /** 0.20 a second of video, 0.50 an image; `seedance-1-5-pro-with-audio` has no price. */
 const PRICES = 'doubao-seedance-2-0-1080p=0.2,grok-imagine-image=0.5';
 
-async function startBot(): Promise<ScriptRun> {
-	const run = runScript('dist/index.js', {
-		DISCORD_TOKEN: discord.botToken,
-		DISCORD_API_URL: discord.apiUrl,
-		RELAYDANCE_API_KEY: 'sk-cost-test',
-		RELAYDANCE_BASE_URL: relaydance.apiUrl,
-		STORE_URL: store,
-		POLL_INTERVAL_MS: '50',
-		POLL_MAX_INTERVAL_MS: '200',
-		EDIT_INTERVAL_MS: '50',
-		QUOTA_VIDEO_SECONDS: '30',
-		QUOTA_IMAGES: '10',
-		MAX_ACTIVE_JOBS_PER_USER: '3',
-		SHUTDOWN_GRACE_MS: '3000',
-		MODEL_PRICES: PRICES,
-	});
-	await run.waitForLog('bot ready');
-	return run;
+function startBot(): Promise<ScriptRun> {
+	return startTestBot({ discord, relaydance }, store, { EDIT_INTERVAL_MS: '50', MODEL_PRICES: PRICES });
 }
 
 beforeAll(async () => {

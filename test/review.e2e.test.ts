@@ -8,7 +8,7 @@ import { SOURCE_LOCALE, t } from '../src/i18n/index.js';
 import { snowflake } from '../stand-ins/discord/payloads.js';
 import { buttonsOf, channelOption, galleryOf, startDiscordStandIn, textOf, type DiscordStandIn, type InteractionHandle, type SentMessage } from '../stand-ins/discord/stand-in.js';
 import { startRelayDanceSimulator, type RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
-import { runScript, type ScriptRun } from './support/bot-process.js';
+import { PERMISSIONS, startTestBot, type ScriptRun } from './support/bot-process.js';
 
 /**
  * Review before posting, through the real bot process and both stand-ins: a result made in a
@@ -21,27 +21,12 @@ let bot: ScriptRun;
 let requests: string;
 let review: string;
 const store = `sqlite://${join(mkdtempSync(join(tmpdir(), 'rd-review-')), 'store.sqlite')}`;
-const ADMIN = String(1n << 5n); // Manage Server
-const MODERATOR = String((1n << 10n) | (1n << 11n) | (1n << 13n)); // view, send, Manage Messages
-const MEMBER = String((1n << 10n) | (1n << 11n)); // view and send only
+const ADMIN = PERMISSIONS.admin;
+const MODERATOR = PERMISSIONS.moderator;
+const MEMBER = PERMISSIONS.member;
 
-async function startBot(): Promise<ScriptRun> {
-	const run = runScript('dist/index.js', {
-		DISCORD_TOKEN: discord.botToken,
-		DISCORD_API_URL: discord.apiUrl,
-		RELAYDANCE_API_KEY: 'sk-review-test',
-		RELAYDANCE_BASE_URL: relaydance.apiUrl,
-		STORE_URL: store,
-		POLL_INTERVAL_MS: '50',
-		POLL_MAX_INTERVAL_MS: '200',
-		EDIT_INTERVAL_MS: '100',
-		QUOTA_VIDEO_SECONDS: '30',
-		QUOTA_IMAGES: '10',
-		MAX_ACTIVE_JOBS_PER_USER: '3',
-		SHUTDOWN_GRACE_MS: '3000',
-	});
-	await run.waitForLog('bot ready');
-	return run;
+function startBot(): Promise<ScriptRun> {
+	return startTestBot({ discord, relaydance }, store);
 }
 
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import { openStore } from '../src/services/store/store.js';
 import { snowflake } from '../stand-ins/discord/payloads.js';
 import { buttonsOf, channelOption, galleryOf, startDiscordStandIn, textOf, type DiscordStandIn } from '../stand-ins/discord/stand-in.js';
 import { startRelayDanceSimulator, type RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
-import { runScript, type ScriptRun } from './support/bot-process.js';
+import { runScript, type ScriptRun, PERMISSIONS } from './support/bot-process.js';
 import { REDIS_URL, redisDb, warnIfSkipped } from './support/redis.js';
 
 /**
@@ -20,8 +20,8 @@ import { REDIS_URL, redisDb, warnIfSkipped } from './support/redis.js';
  */
 warnIfSkipped('Review on Redis');
 const STORE = REDIS_URL && redisDb(3);
-const ADMIN = String(1n << 5n);
-const MODERATOR = String((1n << 10n) | (1n << 11n) | (1n << 13n));
+const ADMIN = PERMISSIONS.admin;
+const MODERATOR = PERMISSIONS.moderator;
 
 describe.skipIf(!REDIS_URL)('review before posting on Redis', () => {
 	let discord: DiscordStandIn;

@@ -51,3 +51,42 @@ export function runScript(script: string, env: Record<string, string>, dotEnv?: 
 	};
 }
 export type ScriptRun = ReturnType<typeof runScript>;
+
+/** Member permission sets the end-to-end tests act with (Discord's permission bits, as strings). */
+export const PERMISSIONS = {
+	/** Manage Server: the admin command. */
+	admin: String(1n << 5n),
+	/** View, send and Manage Messages: Delete, Hide, Approve. */
+	moderator: String((1n << 10n) | (1n << 11n) | (1n << 13n)),
+	/** View and send only. */
+	member: String((1n << 10n) | (1n << 11n)),
+} as const;
+
+/**
+ * The built bot on both stand-ins and `store`, tuned for tests (polls every 50 ms, edits every
+ * 100 ms, 30 s of video and 10 images per member, 3 jobs at once, a 3 s shutdown grace); `env`
+ * adds to it or overrides it. Resolves once the bot is ready.
+ */
+export async function startTestBot(
+	stands: { discord: { botToken: string; apiUrl: string }; relaydance: { apiUrl: string } },
+	store: string,
+	env: Record<string, string> = {},
+): Promise<ReturnType<typeof runScript>> {
+	const run = runScript('dist/index.js', {
+		DISCORD_TOKEN: stands.discord.botToken,
+		DISCORD_API_URL: stands.discord.apiUrl,
+		RELAYDANCE_API_KEY: 'sk-e2e-test',
+		RELAYDANCE_BASE_URL: stands.relaydance.apiUrl,
+		STORE_URL: store,
+		POLL_INTERVAL_MS: '50',
+		POLL_MAX_INTERVAL_MS: '200',
+		EDIT_INTERVAL_MS: '100',
+		QUOTA_VIDEO_SECONDS: '30',
+		QUOTA_IMAGES: '10',
+		MAX_ACTIVE_JOBS_PER_USER: '3',
+		SHUTDOWN_GRACE_MS: '3000',
+		...env,
+	});
+	await run.waitForLog('bot ready');
+	return run;
+}
