@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Keyv } from 'keyv';
+import { LocalClaims } from '../store/local-claims.js';
 import type { ReferenceInput } from './video-request.js';
 
 /** What "Make a video" took from a message, kept while its form is open. */
@@ -19,7 +20,7 @@ export const DRAFT_TTL_MS = 60 * 60_000;
  */
 export class DraftStore {
 	/** Drafts being turned into a job in this process: a form sent twice starts one job. */
-	private readonly claimed = new Set<string>();
+	private readonly claims = new LocalClaims();
 
 	constructor(private readonly store: Keyv) {}
 
@@ -28,23 +29,8 @@ export class DraftStore {
 	 * Call `done(true)` once the job started (the draft is deleted), `done(false)` to give it back.
 	 */
 	async claim(id: string): Promise<{ draft: VideoDraft; done: (used: boolean) => Promise<void> } | undefined> {
-		if (this.claimed.has(id)) return undefined;
-		this.claimed.add(id);
-		const draft = await this.get(id).catch(() => undefined);
-		if (!draft) {
-			this.claimed.delete(id);
-			return undefined;
-		}
-		return {
-			draft,
-			done: async (used) => {
-				try {
-					if (used) await this.delete(id);
-				} finally {
-					this.claimed.delete(id);
-				}
-			},
-		};
+		const claimed = await this.claims.claim(id, () => this.get(id).catch(() => undefined), () => this.delete(id));
+		return claimed && { draft: claimed.value, done: claimed.done };
 	}
 
 	async put(draft: VideoDraft): Promise<string> {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keyv } from 'keyv';
+import { LocalClaims } from '../store/local-claims.js';
 import type { JobRequest } from './cost.js';
 
 /**
@@ -42,7 +43,7 @@ function lifeOf(pending: PendingStart): number {
 
 /** In the Keyv store, for the one process that runs on SQLite: a record claimed here is held in memory until `done`. */
 export class StoredPendingStarts implements PendingStarts {
-	private readonly claimed = new Set<string>();
+	private readonly claims = new LocalClaims();
 
 	constructor(private readonly store: Keyv) {}
 
@@ -51,28 +52,12 @@ export class StoredPendingStarts implements PendingStarts {
 	}
 
 	async claim(id: string): Promise<ClaimedStart | undefined> {
-		if (this.claimed.has(id)) return undefined;
-		this.claimed.add(id);
-		try {
+		const read = async () => {
 			const pending = await this.store.get<PendingStart>(`${KEY_PREFIX}${id}`);
-			if (!pending || pending.expiresAt <= Date.now()) {
-				this.claimed.delete(id);
-				return undefined;
-			}
-			return {
-				pending,
-				done: async (used) => {
-					try {
-						if (used) await this.delete(id);
-					} finally {
-						this.claimed.delete(id);
-					}
-				},
-			};
-		} catch (error) {
-			this.claimed.delete(id);
-			throw error;
-		}
+			return pending && pending.expiresAt > Date.now() ? pending : undefined;
+		};
+		const claimed = await this.claims.claim(id, read, () => this.delete(id));
+		return claimed && { pending: claimed.value, done: claimed.done };
 	}
 
 	async delete(id: string): Promise<void> {
