@@ -159,7 +159,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 	};
 	discordAnswers.watch(discordRest.bot);
 	discordAnswers.watch(discordRest.interactions);
-	const views = new InteractionViews(discordRest, config.EDIT_INTERVAL_MS, logger, cluster && ((jobId) => cluster.fences.claimCheck(jobId)));
+	const views = new InteractionViews(discordRest, config.EDIT_INTERVAL_MS, logger, cluster?.fences);
 	const taskSlots = new FairLine(config.MAX_CONCURRENT_TASKS);
 	const timings = new TaskTimings({ video: config.TYPICAL_VIDEO_SECONDS * 1000, image: config.TYPICAL_IMAGE_SECONDS * 1000 });
 	const runner = new JobRunner({

@@ -71,6 +71,9 @@ describe('a worker stopped (SIGSTOP) past its lock', () => {
 
 		await cluster.restartAll();
 		await twoSweeps();
+		// What the member sees at the end is the result: no late edit of the stopped worker's took it back.
+		expect(textOf(video.handle.original)).toContain('Video ready');
+		expect(video.handle.original?.files).toHaveLength(1);
 		const tally = await ledgerOf(video);
 		expect(tally.lines[0]).toMatchObject({ state: 'delivered', fileDeliveries: 1, readyShown: 1, tasks: 1, charged: 5, expectedCharge: 5 });
 		expect([tally.lost, tally.deliveredTwice, tally.chargedWrong, tally.taskTwice]).toEqual([0, 0, 0, 0]);
@@ -106,6 +109,9 @@ describe('a worker stopped (SIGSTOP) past its lock', () => {
 
 			await cluster.restartAll();
 			await twoSweeps();
+			// What the member sees at the end is the result: no late edit of the stopped worker's took it back.
+			expect(textOf(image.handle.original)).toMatch(/images? ready/i);
+			expect(image.handle.original?.files).toHaveLength(1);
 			const tally = await ledgerOf(image);
 			expect(tally.lines[0]).toMatchObject({ state: 'delivered', fileDeliveries: 1, tasks: 1, charged: 1, expectedCharge: 1 });
 			expect(await cluster.store().hget(quotaHashPrefix(IMAGES) + memberSubject(userId, image.guildId), tally.lines[0]!.jobId!)).toBe('1');

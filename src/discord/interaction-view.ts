@@ -12,6 +12,7 @@ import { renderForReview } from './render-review.js';
 import { NO_MENTIONS } from './respond.js';
 import { toCardBody } from './job-card.js';
 import { ThrottledEditor } from './throttled-editor.js';
+import { guardedJson, WriteRefusedError } from './guarded-body.js';
 import { JobMovedError } from '../services/jobs/run/run-errors.js';
 
 /** Discord's answers that mean the reply can no longer be edited: token expired, webhook or message gone. */
@@ -52,6 +53,13 @@ export interface InteractionReplyViewOptions {
 	 * new holder shows (a delivered video, say).
 	 */
 	holdsJob?: () => Promise<boolean>;
+	/**
+	 * On Redis: whether this process surely holds the job right now, asked without waiting (its
+	 * lease on BullMQ's lock), at the moment a progress edit's bytes would go out (`guardedJson`).
+	 * `holdsJob` answers for when it was asked; this one closes the gap after it, so a worker frozen
+	 * between the two sends nothing over what the job's new holder shows.
+	 */
+	mayWrite?: () => boolean;
 }
 
 /**
@@ -92,7 +100,9 @@ export class InteractionReplyView implements JobView {
 	}
 
 	update(job: Job): void {
-		// 'delivering' lasts about as long as one edit would take: the final message follows at once.
+		// 'delivering' lasts about as long as one edit would take: the final message follows at once,
+		// and an earlier edit still waiting for its turn is dropped with it.
+		if (job.state === 'delivering') this.editor.drop();
 		if (this.settled || FINAL_STATES.has(job.state) || job.state === 'delivering' || !this.replyUsable()) return;
 		this.editor.push(renderProgress(job));
 	}
@@ -328,21 +338,34 @@ export class InteractionReplyView implements JobView {
 		};
 	}
 
-	private async editProgress(rendered: Rendered, signal: AbortSignal): Promise<void> {
+	private async editProgress(rendered: Rendered, signal: AbortSignal): Promise<boolean | void> {
 		// Near Discord's invalid-request limit, progress is what waits: the final message still goes.
 		if (!this.replyUsable() || this.rest.progressAllowed?.() === false) return;
 		if (this.options.holdsJob && !(await this.options.holdsJob())) {
 			this.editor.stop();
 			return;
 		}
+		const { mayWrite } = this.options;
 		try {
-			await this.patchReply(toCardBody(rendered), signal);
+			if (!mayWrite) {
+				this.remember((await this.rest.interactions.patch(this.replyRoute(), { body: toCardBody(rendered), auth: false, signal })) as PostedMessage);
+				return;
+			}
+			const { body, headers } = guardedJson(toCardBody(rendered), mayWrite);
+			this.remember((await this.rest.interactions.patch(this.replyRoute(), { body, headers, passThroughBody: true, auth: false, signal })) as PostedMessage);
 		} catch (error) {
+			// Not sent: the lease lapsed (a late renewal, or the job moved). The editor tries again at its next turn, after `holdsJob` asks Redis anew.
+			if (error instanceof WriteRefusedError) return false;
 			if (!isReplyGone(error)) throw error;
 			this.abandonReply(error);
 		}
 	}
 
+	/**
+	 * Replaces the reply with a final message that carries no files: `attachments: []` removes any
+	 * the reply holds (a video Discord stored from an upload it then failed to answer, followed by its
+	 * link). Progress edits leave `attachments` out: one that arrives late keeps the result's files.
+	 */
 	private async patchReply(body: object, signal?: AbortSignal): Promise<PostedMessage> {
 		const posted = (await this.rest.interactions.patch(this.replyRoute(), { body: { ...body, attachments: [] }, auth: false, signal })) as PostedMessage;
 		this.remember(posted);

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import type { FencedRecords } from '../services/cluster/fenced-records.js';
 import type { Job } from '../services/jobs/job.js';
 import type { JobView, JobViews } from '../services/jobs/job-view.js';
 import { InteractionReplyView, type DiscordRest } from './interaction-view.js';
@@ -11,8 +12,11 @@ export class InteractionViews implements JobViews {
 		private readonly rest: DiscordRest,
 		private readonly editIntervalMs: number,
 		private readonly logger: Logger,
-		/** On Redis: a check that this process still holds the job as it does now (progress edits go out only from its holder). */
-		private readonly claimCheck?: (jobId: string) => (() => Promise<boolean>) | undefined,
+		/**
+		 * On Redis: checks that this process still holds the job, asked before a progress edit (a
+		 * round trip to Redis) and as its bytes go out (its lease): progress edits go out only from its holder.
+		 */
+		private readonly fences?: Pick<FencedRecords, 'claimCheck' | 'writeGuard'>,
 	) {}
 
 	/** A job made in a channel under review, not yet taken up by a moderator, shows its result to the moderators first. */
@@ -34,7 +38,8 @@ export class InteractionViews implements JobViews {
 	}
 
 	private viewOf(job: Job): InteractionReplyView {
-		const holdsJob = this.claimCheck?.(job.id);
-		return new InteractionReplyView(this.rest, asInteractionAddress(job.reply), this.editIntervalMs, this.logger.child({ jobId: job.id }), undefined, holdsJob && { holdsJob });
+		const holdsJob = this.fences?.claimCheck(job.id);
+		const mayWrite = this.fences?.writeGuard(job.id);
+		return new InteractionReplyView(this.rest, asInteractionAddress(job.reply), this.editIntervalMs, this.logger.child({ jobId: job.id }), undefined, holdsJob && { holdsJob, mayWrite });
 	}
 }

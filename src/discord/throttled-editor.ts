@@ -20,7 +20,8 @@ export class ThrottledEditor<T> {
 	private readonly abandon = new AbortController();
 
 	constructor(
-		private readonly send: (payload: T, signal: AbortSignal) => Promise<void>,
+		/** Sends one edit; answers false when it held it back (not sent): it goes again at the next turn unless a newer one replaced it. */
+		private readonly send: (payload: T, signal: AbortSignal) => Promise<boolean | void>,
 		private readonly intervalMs: number,
 		private readonly onError: (error: unknown) => void,
 	) {}
@@ -47,6 +48,13 @@ export class ThrottledEditor<T> {
 		if (signal) await this.untilSettledOrAborted(signal);
 		else await this.inFlight;
 		return send();
+	}
+
+	/** Drops the edit waiting for its turn (one in flight goes on); later pushes are sent as before. */
+	drop(): void {
+		clearTimeout(this.timer);
+		this.timer = undefined;
+		this.pending = undefined;
 	}
 
 	/** Drops what is pending and ignores every later `push`; `final` still works. */
@@ -90,6 +98,11 @@ export class ThrottledEditor<T> {
 		const { signal } = this.abandon;
 		this.sending = true;
 		this.inFlight = this.send(next.payload, signal)
+			.then((sent) => {
+				if (sent !== false || this.closed) return;
+				this.lastKey = undefined;
+				this.pending ??= next;
+			})
 			.catch((error: unknown) => {
 				if (!signal.aborted) this.onError(error);
 			})

@@ -13,6 +13,47 @@ function editor(intervalMs = 3_000) {
 }
 
 describe('ThrottledEditor', () => {
+	it('sends an edit held back by its sender (answered false) again at the next turn, unless a newer one replaced it', async () => {
+		const sent: string[] = [];
+		let hold = true;
+		const throttled = new ThrottledEditor<string>(
+			async (payload) => {
+				if (hold) return false;
+				sent.push(payload);
+				return true;
+			},
+			1_000,
+			(error) => {
+				throw error;
+			},
+		);
+		throttled.push('a');
+		await vi.advanceTimersByTimeAsync(1_000);
+		expect(sent).toEqual([]);
+		hold = false;
+		await vi.advanceTimersByTimeAsync(1_000);
+		// The same edit as the one held back is not skipped as already sent.
+		expect(sent).toEqual(['a']);
+		hold = true;
+		throttled.push('b');
+		await vi.advanceTimersByTimeAsync(1_000);
+		throttled.push('c');
+		hold = false;
+		await vi.advanceTimersByTimeAsync(1_000);
+		expect(sent).toEqual(['a', 'c']);
+	});
+
+	it('drops the edit waiting for its turn, and sends later ones as before', async () => {
+		const { sent, throttled } = editor(1_000);
+		throttled.push('submitting');
+		throttled.drop();
+		await vi.advanceTimersByTimeAsync(5_000);
+		expect(sent).toEqual([]);
+		throttled.push('generating');
+		await vi.advanceTimersByTimeAsync(1_000);
+		expect(sent).toEqual(['generating']);
+	});
+
 	it('waits an interval after the deferral, then sends the latest of a burst each interval', async () => {
 		const { sent, throttled } = editor();
 		throttled.push('a');

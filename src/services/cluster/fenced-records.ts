@@ -155,6 +155,16 @@ export class FencedRecords {
 		};
 	}
 
+	/**
+	 * For what is sent but not written (a progress edit), asked at the moment its bytes go out and
+	 * without waiting: whether this process's lease on the job still runs. Undefined when this
+	 * process holds no claim on the job (see `claimCheck`).
+	 */
+	writeGuard(jobId: string): (() => boolean) | undefined {
+		if (!this.claims.has(jobId)) return undefined;
+		return () => this.claims.has(jobId) && this.leaseHolds(jobId);
+	}
+
 	/** Writes each record, in one round trip, each decided on its own. */
 	async writeMany(writes: RecordWrite[]): Promise<WriteOutcome[]> {
 		const pipeline = this.redis.pipeline() as unknown as { writeRecord: FenceRedis['writeRecord']; exec(): Promise<Array<[Error | null, unknown]> | null> };

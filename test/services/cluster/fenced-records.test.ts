@@ -142,4 +142,20 @@ describe.skipIf(!REDIS_URL)('job records fenced in Redis', () => {
 		fences.release(held.id);
 		expect(fences.leaseHolds(held.id)).toBe(false);
 	});
+
+	it('lets a progress edit out only while the lease runs, asked at the moment it goes (no guard where this process holds no claim)', async () => {
+		const { fences } = await worker();
+		const held = job('running');
+		expect(fences.writeGuard(held.id)).toBeUndefined();
+		await fences.claim(held.id);
+		fences.lease(held.id, Date.now() + 10_000);
+		const mayWrite = fences.writeGuard(held.id)!;
+		expect(mayWrite()).toBe(true);
+		fences.lease(held.id, 0); // a lock renewal failed
+		expect(mayWrite()).toBe(false);
+		fences.lease(held.id, Date.now() + 10_000);
+		expect(mayWrite()).toBe(true);
+		fences.release(held.id);
+		expect(mayWrite()).toBe(false);
+	});
 });
