@@ -74,8 +74,8 @@ export const configSchema = z.object({
 	WORKER_LOCK_MS: positiveInt(30_000),
 	/** On Redis: how often one process sweeps for jobs in no queue, reservations and slots of jobs gone, and data Redis lost. */
 	RECONCILE_INTERVAL_MS: positiveInt(60_000),
-	/** Testing only: `kill-before-queue` makes a gateway kill itself between writing a job's record and queueing it. */
-	FAULT_INJECT: z.enum(['kill-before-queue']).optional(),
+	/** Testing only: `kill-before-queue` makes a gateway kill itself between writing a job's record and queueing it, `kill-before-record` between deferring and writing the record. */
+	FAULT_INJECT: z.enum(['kill-before-queue', 'kill-before-record']).optional(),
 	/** When RelayDance says the balance is spent, new submissions pause this long, then the bot tries again on its own. */
 	CREDIT_RETRY_MS: positiveInt(10 * 60_000),
 	/** Estimated spend: price per second of video or per image, by model (`model=price,model=price`). */

@@ -147,6 +147,31 @@ describe('a gateway killed (SIGKILL) between writing a job\'s record and queuein
 	}, 60_000);
 });
 
+describe('a gateway killed (SIGKILL) between deferring a job and writing its record', () => {
+	it('writes the job from what its admission kept and delivers it within two reconciler sweeps (plus its render), charged once', async () => {
+		const gateway = cluster.gateways[1]!;
+		await gateway.restart({ env: { FAULT_INJECT: 'kill-before-record' } });
+		try {
+			const video = await cluster.video('a kite lost at the deferral', { shard: 1, seconds: 4 });
+			const exited = await Promise.race([gateway.run.exit.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 15_000))]);
+			expect(exited, 'the gateway should have killed itself after deferring (FAULT_INJECT=kill-before-record)').toBe(true);
+			expect(gateway.run.child.signalCode).toBe('SIGKILL');
+			expect(video.handle.callback, 'the member saw the deferral').toBeDefined();
+			expect(await cluster.ledger.recordOf(video.tag), 'no record was written before the kill').toBeUndefined();
+			const orphanedAt = Date.now();
+			await video.handle.finished(2 * RECONCILE_MS + 300 + 5_000 + 5_000);
+			expect(textOf(video.handle.original)).toContain('Video ready');
+			expect(Date.now() - orphanedAt).toBeLessThan(2 * RECONCILE_MS + 300 + 5_000);
+			expect(cluster.logsMatching((line) => line.userId === video.handle.userId && line.msg.includes('deferred but never wrote'))).not.toHaveLength(0);
+			const tally = await ledgerOf(video);
+			expect(tally.lines[0]).toMatchObject({ state: 'delivered', fileDeliveries: 1, tasks: 1, charged: 4, expectedCharge: 4 });
+			expect([tally.lost, tally.deliveredTwice, tally.chargedWrong, tally.taskTwice]).toEqual([0, 0, 0, 0]);
+		} finally {
+			await gateway.restart({ env: { FAULT_INJECT: '' } });
+		}
+	}, 90_000);
+});
+
 describe('RelayDance answering 502 to polls for minutes', () => {
 	/**
 	 * Three minutes of RelayDance's clock, shrunk: at POLL_MAX_INTERVAL_MS=150 the worker reads the

@@ -49,11 +49,15 @@ export async function acceptJob(interaction: StartingInteraction, context: BotCo
 	const jobId = randomUUID();
 	const claims = claimsFor(interaction, context, request.kind);
 	const amount = amountOf(request);
+	let described: Omit<Job, 'quota'> | undefined;
+	// The job as it will be written: built after the deferral in one process; on Redis before it,
+	// kept with the admission, so a gateway that dies right after deferring still has its job run.
+	const describe = () => (described ??= describeJob(interaction, context, request, jobId, estimate));
 	// The admission and the deferral count as one first response in flight: job starts (record
 	// writes, queue adds) wait for both, so they do not queue on Redis ahead of the next admission.
 	const { reservation, release } = await firstResponses.send(async () => {
 		// The only wait before the deferral: in one process none (one synchronous step), on Redis one script.
-		const admitting = context.admission.admit({ userId: interaction.user.id, jobId, kind: request.kind, claims, amount });
+		const admitting = context.admission.admit({ userId: interaction.user.id, jobId, kind: request.kind, claims, amount, admitted: () => ({ job: describe(), subjects: claims.map((claim) => claim.subject), amount }) });
 		const admitted = admitting instanceof Promise ? await admitting : admitting;
 		try {
 			await deferReply(interaction);
@@ -64,6 +68,12 @@ export async function acceptJob(interaction: StartingInteraction, context: BotCo
 		}
 		return admitted;
 	});
+	const job = { ...describe(), quota: reservation } as Job;
+	await context.dispatch.launch(job, release);
+}
+
+/** A new job's record, its reservation aside: queued, from the interaction that asked for it. */
+function describeJob(interaction: StartingInteraction, context: BotContext, request: Request, jobId: string, estimate: number | undefined): Omit<Job, 'quota'> {
 	const now = Date.now();
 	const reviewChannelId = reviewChannelOf(interaction, context);
 	const common = {
@@ -73,12 +83,10 @@ export async function acceptJob(interaction: StartingInteraction, context: BotCo
 		updatedAt: now,
 		requester: { userId: interaction.user.id, guildId: botServerId(interaction) },
 		reply: replyAddressOf(interaction),
-		quota: reservation,
 		...(estimate !== undefined && { estimate }),
 		...(reviewChannelId && { review: { channelId: reviewChannelId } }),
 	};
-	const job: Job = request.kind === 'image' ? { ...common, kind: 'image', settings: request.plan } : { ...common, kind: 'video', settings: request.plan };
-	await context.dispatch.launch(job, release);
+	return request.kind === 'image' ? { ...common, kind: 'image', settings: request.plan } : { ...common, kind: 'video', settings: request.plan };
 }
 
 /**

@@ -21,6 +21,13 @@ export const JOB_META_PREFIX = 'rd:jobmeta:';
 export const OPEN_JOBS_KEY = 'rd:open-jobs';
 /** Held by the one process that sweeps for orphaned jobs, reservations and slots. */
 export const RECONCILER_LEASE_KEY = 'rd:reconciler';
+/**
+ * Jobs let in (slot and quota taken) whose record may not be written yet: job id → `<window
+ * starts>|<the job as admitted, JSON>`, set by the admission script itself and removed once the
+ * record is written. A gateway that dies between its deferral and the record leaves one here, and
+ * the reconciler writes the record from it and queues the job.
+ */
+export const ADMITTED_KEY = 'rd:admitted';
 /** Written once by the first process on a Redis; gone means Redis lost its data. */
 export const EPOCH_KEY = 'rd:epoch';
 /** The last data loss seen (JSON: when, the epoch it ended), for `npm run status`. */

@@ -7,7 +7,8 @@ import type { CancelOutcome, JobDispatch } from '../jobs/job-dispatch.js';
 import { CANCELLABLE_STATES, FINAL_STATES, type Job } from '../jobs/job.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
-import { JOB_META_PREFIX } from './names.js';
+import { retryQuietly } from '../retry-quietly.js';
+import { ADMITTED_KEY, JOB_META_PREFIX } from './names.js';
 import type { ClusterSignals } from './signals.js';
 import type { LaunchedJobs } from './launched-jobs.js';
 
@@ -31,7 +32,7 @@ export class QueueDispatch implements JobDispatch {
 		/** Copies of what this process queued, written back should Redis lose its data before the jobs end. */
 		private readonly launched: LaunchedJobs,
 		private readonly logger: Logger,
-		/** Testing only (`FAULT_INJECT`): `kill-before-queue` dies between the record and the queue. */
+		/** Testing only (`FAULT_INJECT`): `kill-before-queue` dies between the record and the queue, `kill-before-record` between the deferral and the record. */
 		private readonly faultInject?: string,
 	) {}
 
@@ -45,14 +46,18 @@ export class QueueDispatch implements JobDispatch {
 		// The record and the queue are Redis round trips on the connection the burst's admissions
 		// use: they wait until this process has no deferral in flight (at most a second).
 		await firstResponses.turn();
+		if (this.faultInject === 'kill-before-record') process.kill(process.pid, 'SIGKILL');
 		try {
 			await this.jobs.save(job, { now: true });
 		} catch (error) {
 			this.logger.error({ err: error, jobId: job.id }, 'could not write the job record');
+			this.forgetAdmitted(job.id);
 			release();
 			await this.runner.abandon(job, errorFailure(error, job.id.slice(0, 8)));
 			return;
 		}
+		// The record is the truth from here: the copy the admission kept has served its turn.
+		this.forgetAdmitted(job.id);
 		this.launched.add(job);
 		if (this.faultInject === 'kill-before-queue') process.kill(process.pid, 'SIGKILL');
 		await this.queue.add(RUN_JOB, {}, { jobId: job.id }).catch((error: unknown) => {
@@ -84,6 +89,10 @@ export class QueueDispatch implements JobDispatch {
 			return 'cancelled';
 		}
 		return this.signals.askCancel(jobId, by);
+	}
+
+	private forgetAdmitted(jobId: string): void {
+		void retryQuietly(() => this.redis.hdel(ADMITTED_KEY, jobId));
 	}
 
 	private queuedAs(jobId: string): Promise<string | null> {

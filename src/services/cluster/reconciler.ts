@@ -3,7 +3,10 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
 import { FINAL_STATES, type Job } from '../jobs/job.js';
 import type { JobStore } from '../jobs/job-store.js';
-import { ACTIVE_JOBS_PREFIX, JOB_META_PREFIX, OPEN_JOBS_KEY, RECONCILER_LEASE_KEY, WORKER_JOBS_PREFIX } from './names.js';
+import { IMAGES, VIDEO_SECONDS } from '../quota/quota.js';
+import { quotaHashPrefix } from '../quota/redis-quota.js';
+import { admittedRecord } from './admitted-jobs.js';
+import { ACTIVE_JOBS_PREFIX, ADMITTED_KEY, JOB_META_PREFIX, OPEN_JOBS_KEY, RECONCILER_LEASE_KEY, WORKER_JOBS_PREFIX } from './names.js';
 import { RUN_JOB } from './queue-dispatch.js';
 import { scanKeys } from './scan-keys.js';
 
@@ -63,6 +66,8 @@ export class Reconciler {
 	private sweeping: Promise<unknown> = Promise.resolve();
 	/** Reservations and slots whose job was missing at the last sweep: given back if still missing at this one. */
 	private suspects = new Set<string>();
+	/** Admitted jobs without a record at the last sweep: written and queued if still without one at this one. */
+	private unwritten = new Set<string>();
 
 	constructor(
 		redis: Redis,
@@ -105,7 +110,7 @@ export class Reconciler {
 	/** One sweep; the lease holder's, or a test's. */
 	async sweep(now = Date.now()): Promise<SweepReport> {
 		const held = await this.heldByLiveWorkers();
-		const requeued = await this.requeueOrphans(held, now);
+		const requeued = (await this.writeAdmittedOrphans(now)) + (await this.requeueOrphans(held, now));
 		const suspects = new Set<string>();
 		const refunded = await this.refundOrphanReservations(held, suspects);
 		const released = await this.releaseOrphanSlots(held, suspects);
@@ -132,6 +137,45 @@ export class Reconciler {
 			}
 		}
 		return requeued;
+	}
+
+	/**
+	 * A job let in (slot and quota taken) whose gateway died after deferring it and before writing
+	 * its record: the admission kept it (`ADMITTED_KEY`), so it is written from there and queued, as
+	 * its gateway would have done, once two sweeps have found no record. An entry whose record exists
+	 * is dropped; so is one whose reservation is gone (Discord refused the deferral: nothing to run).
+	 */
+	private async writeAdmittedOrphans(now: number): Promise<number> {
+		const entries = await this.redis.hgetall(ADMITTED_KEY);
+		const ids = Object.keys(entries);
+		const unwritten = new Set<string>();
+		let written = 0;
+		for (let start = 0; start < ids.length; start += CHUNK) {
+			const chunk = ids.slice(start, start + CHUNK);
+			const records = await this.jobs.getMany(chunk);
+			for (const [index, id] of chunk.entries()) {
+				if (records[index]) {
+					await this.redis.hdel(ADMITTED_KEY, id);
+					continue;
+				}
+				if (!this.unwritten.has(id)) {
+					unwritten.add(id);
+					continue;
+				}
+				const job = admittedRecord(entries[id]!);
+				const quotaKey = job && quotaHashPrefix(job.kind === 'image' ? IMAGES : VIDEO_SECONDS) + job.quota.userId;
+				if (job && quotaKey && (await this.redis.hexists(quotaKey, id)) === 1) {
+					const record = { ...job, updatedAt: now };
+					await this.jobs.save(record, { now: true });
+					await this.requeue(record);
+					written++;
+					this.logger.warn({ jobId: id, userId: job.requester.userId }, 'wrote and queued a job its gateway deferred but never wrote (the gateway stopped in between)');
+				}
+				await this.redis.hdel(ADMITTED_KEY, id);
+			}
+		}
+		this.unwritten = unwritten;
+		return written;
 	}
 
 	/** Whether BullMQ will run the job: under its own id, or under the id the last re-queue gave it. */

@@ -1,4 +1,4 @@
-import type { JobKind } from '../jobs/job.js';
+import type { Job, JobKind } from '../jobs/job.js';
 import type { ActiveJobs } from './active-jobs.js';
 import type { Claim, QuotaService, Reservation } from './quota.js';
 
@@ -10,6 +10,21 @@ export interface AdmissionRequest {
 	/** The budgets it must fit, the member's first (`claimsFor`). */
 	claims: readonly Claim[];
 	/** Seconds of video, or images. */
+	amount: number;
+	/**
+	 * The job as it will be written, its reservation aside: kept with the admission where another
+	 * process can find it (Redis), so a job whose process dies right after its deferral is still run.
+	 * Asked only where it is kept (not in one process, where nothing outlives the process).
+	 */
+	admitted?: () => AdmittedJob;
+}
+
+/** What the reconciler needs to write the record of a job that was let in but never written (see `ADMITTED_KEY`). */
+export interface AdmittedJob {
+	job: Omit<Job, 'quota'>;
+	/** The claims' subjects, the member's first, in the order of their window starts. */
+	subjects: string[];
+	/** What was reserved in each: seconds of video, or images. */
 	amount: number;
 }
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { ACTIVE_JOBS_PREFIX } from '../cluster/names.js';
+import { ACTIVE_JOBS_PREFIX, ADMITTED_KEY } from '../cluster/names.js';
+import { retryQuietly } from '../retry-quietly.js';
 import type { JobKind } from '../jobs/job.js';
 import type { AdmissionRequest, Admitted, JobAdmission } from './admission.js';
 import { tooManyActiveJobs } from './active-jobs.js';
@@ -7,14 +8,24 @@ import { SLOT_READ, SLOT_TAKE, type RedisActiveJobs } from './redis-active-jobs.
 import { reserveLua, reservationOf, type RedisQuota } from './redis-quota.js';
 
 /**
- * KEYS[1]: the member's slots; KEYS[2…]: the claims' quota hashes. ARGV: job id, the member's slot
- * limit, a slot's life (ms), now, windowMs, amount, then each claim's limit. Answers {-1, running}
- * when the member has no free slot, {0, …} when a claim has no room (both take nothing), else
- * {1, window starts…} with the slot and every claim taken.
+ * KEYS[1]: the member's slots; KEYS[2]: the admitted jobs (`ADMITTED_KEY`); KEYS[3…]: the claims'
+ * quota hashes. ARGV: job id, the member's slot limit, a slot's life (ms), now, windowMs, amount,
+ * each claim's limit, then the job as admitted (JSON, or empty). Answers {-1, running} when the
+ * member has no free slot, {0, …} when a claim has no room (both take nothing), else
+ * {1, window starts…} with the slot and every claim taken, and the job kept with its window starts.
  */
 const ADMIT = `${SLOT_READ}
 if not slotHeld and slotCount >= tonumber(ARGV[2]) then return {-1, slotCount} end
-${reserveLua({ keyFrom: 2, jobId: 1, now: 4, windowMs: 5, amount: 6, limitFrom: 7 }, SLOT_TAKE)}`;
+${reserveLua(
+	{ keyFrom: 3, jobId: 1, now: 4, windowMs: 5, amount: 6, limitFrom: 7 },
+	`${SLOT_TAKE}
+local admittedJob = ARGV[#ARGV]
+if admittedJob ~= '' then
+  local startsText = {}
+  for i = 1, #starts do startsText[i] = string.format('%.0f', starts[i]) end
+  redis.call('HSET', KEYS[2], ARGV[1], table.concat(startsText, ',') .. '|' .. admittedJob)
+end`,
+)}`;
 
 type AdmissionRedis = Redis & { admitJob(...args: Array<string | number>): Promise<number[]> };
 
@@ -34,14 +45,16 @@ export class RedisAdmission implements JobAdmission {
 		this.redis = redis as AdmissionRedis;
 	}
 
-	async admit({ userId, jobId, kind, claims, amount }: AdmissionRequest): Promise<Admitted> {
+	async admit({ userId, jobId, kind, claims, amount, admitted }: AdmissionRequest): Promise<Admitted> {
 		const quota = this.quotas[kind];
-		const keys = [ACTIVE_JOBS_PREFIX + userId, ...quota.keysOf(claims)];
+		const keys = [ACTIVE_JOBS_PREFIX + userId, ADMITTED_KEY, ...quota.keysOf(claims)];
 		const limits = claims.map((claim) => claim.limit);
-		const reply = await this.redis.admitJob(keys.length, ...keys, jobId, this.slots.maxPerUser, this.slots.lifeMs, quota.now(), quota.windowMs, amount, ...limits).catch((error: unknown) => {
+		const kept = admitted ? JSON.stringify(admitted()) : '';
+		const reply = await this.redis.admitJob(keys.length, ...keys, jobId, this.slots.maxPerUser, this.slots.lifeMs, quota.now(), quota.windowMs, amount, ...limits, kept).catch((error: unknown) => {
 			// No answer is not "nothing taken": the script may have run. The slot and the charge are given back.
 			this.slots.release(userId, jobId);
 			quota.forget(claims, jobId);
+			if (kept) void retryQuietly(() => this.redis.hdel(ADMITTED_KEY, jobId));
 			throw error;
 		});
 		if (reply[0] === -1) throw tooManyActiveJobs(reply[1]!, this.slots.maxPerUser);

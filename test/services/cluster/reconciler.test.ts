@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Keyv } from 'keyv';
@@ -5,7 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionOf } from '../../../src/services/cluster/cluster.js';
 import { FencedJobWriter } from '../../../src/services/cluster/fenced-job-writer.js';
 import { FencedRecords } from '../../../src/services/cluster/fenced-records.js';
-import { QUEUE_NAME, QUEUE_PREFIX } from '../../../src/services/cluster/names.js';
+import { ADMITTED_KEY, QUEUE_NAME, QUEUE_PREFIX } from '../../../src/services/cluster/names.js';
+import { IMAGES, VIDEO_SECONDS } from '../../../src/services/quota/quota.js';
+import { RedisActiveJobs } from '../../../src/services/quota/redis-active-jobs.js';
+import { RedisAdmission } from '../../../src/services/quota/redis-admission.js';
+import { RedisQuota } from '../../../src/services/quota/redis-quota.js';
 import { Reconciler } from '../../../src/services/cluster/reconciler.js';
 import { JOB_KEY_PREFIX, JobStore } from '../../../src/services/jobs/job-store.js';
 import type { JobState, VideoJob } from '../../../src/services/jobs/job.js';
@@ -83,6 +88,55 @@ describe.skipIf(!REDIS_URL)('the reconciler', () => {
 		expect(await redis.hget(key, '@used')).toBe('12');
 		await reconciler.sweep();
 		expect(await redis.hmget(key, '@used', 'ghost-job', live.id)).toEqual(['7', null, '7']);
+	});
+
+	describe('a job its gateway deferred but never wrote (the gateway died in between)', () => {
+		const HOUR = 60 * 60_000;
+		const admit = async (userId: string, seconds: number) => {
+			const video = new RedisQuota(redis, 100, HOUR, VIDEO_SECONDS);
+			const admission = new RedisAdmission(redis, new RedisActiveJobs(redis, 5, HOUR), { video, image: new RedisQuota(redis, 4, HOUR, IMAGES) });
+			const now = Date.now();
+			const job: Omit<VideoJob, 'quota'> = {
+				id: randomUUID(),
+				kind: 'video',
+				state: 'queued',
+				createdAt: now,
+				updatedAt: now,
+				requester: { userId, guildId: 'g1' },
+				reply: { credential: `token-${userId}` },
+				settings: { prompt: 'a kite over the dunes', apiPrompt: 'a kite over the dunes', model: 'm', seconds, audio: true, references: [] },
+			};
+			const claims = [{ subject: `g1:${userId}`, limit: 100, scope: 'member' as const }];
+			const { reservation } = await admission.admit({ userId, jobId: job.id, kind: 'video', claims, amount: seconds, admitted: () => ({ job, subjects: ['g1:' + userId], amount: seconds }) });
+			return { job, reservation, video };
+		};
+
+		it('is written from what its admission kept and queued, at the second sweep that finds no record, its charge kept', async () => {
+			const { job, reservation } = await admit(randomUUID(), 6);
+			await reconciler.sweep(); // maybe its gateway is writing it right now: left for the next sweep
+			expect(await jobs.get(job.id)).toBeUndefined();
+			expect((await reconciler.sweep()).requeued).toBe(1);
+			const written = await jobs.get(job.id);
+			expect(written).toMatchObject({ id: job.id, state: 'queued', reply: job.reply, settings: job.settings, quota: reservation });
+			expect(await queue.getJobState(`${job.id}-r1`)).toBe('waiting');
+			// The next sweeps find a live job: its reservation and its slot stay.
+			await reconciler.sweep();
+			await reconciler.sweep();
+			expect(await redis.hget(`rd:quota:video:${reservation.userId}`, job.id)).toBe('6');
+			expect(await redis.hexists(ADMITTED_KEY, job.id)).toBe(0);
+		});
+
+		it('is left alone once its gateway writes the record, and dropped when its reservation was given back (Discord refused the deferral)', async () => {
+			const written = await admit(randomUUID(), 4);
+			await jobs.save({ ...written.job, quota: written.reservation }, { now: true });
+			const refused = await admit(randomUUID(), 4);
+			await refused.video.refund(refused.reservation);
+			await reconciler.sweep();
+			await reconciler.sweep();
+			expect(await redis.hlen(ADMITTED_KEY)).toBe(0);
+			expect(await jobs.get(refused.job.id)).toBeUndefined();
+			expect(await queue.getJob(`${written.job.id}-r1`)).toBeUndefined();
+		});
 	});
 
 	it('frees the active-job slot of a job that has ended', async () => {
