@@ -24,6 +24,8 @@ export interface ChaosTally {
 	lost: number;
 	/** More than one message with files for one job, or its reply turned "ready" more than once. */
 	deliveredTwice: number;
+	/** Delivered jobs whose files were sent into their reply more than once (one message: not delivered twice, counted to be seen). */
+	replyResent: number;
 	/** Quota charged ≠ what was delivered (0 when not delivered), or RelayDance tasks ≠ 1 for a delivered video (> 1 for any job). */
 	chargedWrong: number;
 	/** Milliseconds from the first interaction sent to the last delivery (a reply turning "ready"). */
@@ -47,7 +49,7 @@ export async function tallyChaos(jobs: SentJob[], ledger: DeliveryLedger): Promi
 	}
 	await ledger.settled(accepted, 10_000);
 	const lines = new Map<string, LedgerLine>((await ledger.tally(accepted)).lines.map((line) => [line.tag, line]));
-	const tally: ChaosTally = { sent: jobs.length, accepted: accepted.length, refused, unanswered, delivered: 0, failed: 0, lost: 0, stripped: 0, deliveredTwice: 0, chargedWrong: 0, lastDeliveryMs: 0, examples: [] };
+	const tally: ChaosTally = { sent: jobs.length, accepted: accepted.length, refused, unanswered, delivered: 0, failed: 0, lost: 0, stripped: 0, deliveredTwice: 0, replyResent: 0, chargedWrong: 0, lastDeliveryMs: 0, examples: [] };
 	for (const job of accepted) {
 		const line = lines.get(job.tag)!;
 		const { history } = job.handle;
@@ -66,6 +68,10 @@ export async function tallyChaos(jobs: SentJob[], ledger: DeliveryLedger): Promi
 		if (toldFailed) tally.failed++;
 		if (lost) tally.lost++;
 		if (twice) tally.deliveredTwice++;
+		if (line.replyResent > 0) {
+			tally.replyResent++;
+			if (tally.examples.length < 12) tally.examples.push(`${job.tag} (${job.kind}, job ${line.jobId ?? 'no record'}): its files went into its reply ${line.replyResent + 1} times (one message)`);
+		}
 		if (stripped) tally.stripped++;
 		if (chargedWrong) tally.chargedWrong++;
 		if (delivered && job.finalAtMs !== undefined) tally.lastDeliveryMs = Math.max(tally.lastDeliveryMs, job.finalAtMs);

@@ -159,7 +159,7 @@ export async function chaos(report: Report): Promise<void> {
 	const runs = [await runOnce(knobs, true)];
 	if (knobs.baseline) runs.push(await runOnce(knobs, false));
 	report.table(
-		['run', 'sent', 'accepted', 'refused', 'unanswered', 'delivered', 'told failed', 'lost', 'delivered twice', 'charged wrong', 'reply taken back', 'last delivery', 'faults', 'crashes'],
+		['run', 'sent', 'accepted', 'refused', 'unanswered', 'delivered', 'told failed', 'lost', 'delivered twice', 'charged wrong', 'reply taken back', 'files resent into the reply', 'last delivery', 'faults', 'crashes'],
 		runs.map((run) => [
 			run.label,
 			run.tally.sent,
@@ -172,12 +172,13 @@ export async function chaos(report: Report): Promise<void> {
 			run.tally.deliveredTwice,
 			run.tally.chargedWrong,
 			run.tally.stripped,
+			run.tally.replyResent,
 			`${fmt(run.tally.lastDeliveryMs / 1000, 1)} s`,
 			run.faults ? `${run.faults.kills} kills, ${run.faults.stops} stops, ${run.faults.redisRestarts} Redis restarts` : '—',
 			run.crashes,
 		]),
 	);
-	report.print('Lost: deferred, never shown ready, never told a failure. Delivered twice: more than one message with its files, or its reply turned "ready" more than once. Charged wrong: the member\'s quota charge for the job ≠ what was shown (seconds, images; 0 when not delivered), or RelayDance tasks ≠ 1 for a delivered video (> 1 for any job). Reply taken back: shown ready, then written over (a stale progress edit), so the member no longer has it; it fails the soak too. Unanswered interactions went to a gateway that was down or stopped: Discord tells the member the app did not respond, and no job exists.');
+	report.print('Lost: deferred, never shown ready, never told a failure. Delivered twice: more than one message with its files (the reply counts once, however often its files were sent into it), or its reply turned "ready" more than once. Files resent into the reply: a delivered job whose files went into its one reply more than once (a worker frozen inside its upload sending it on waking, or a delivery repeated after Redis lost the write that ended it); the member still has one message, so it does not fail the soak. Charged wrong: the member\'s quota charge for the job ≠ what was shown (seconds, images; 0 when not delivered), or RelayDance tasks ≠ 1 for a delivered video (> 1 for any job). Reply taken back: shown ready, then written over (a stale progress edit), so the member no longer has it; it fails the soak too. Unanswered interactions went to a gateway that was down or stopped: Discord tells the member the app did not respond, and no job exists.');
 	report.print();
 	const [faulted, clean] = runs;
 	if (clean) report.print(`Time to the last delivery: ${fmt(faulted!.tally.lastDeliveryMs / 1000, 1)} s with faults against ${fmt(clean.tally.lastDeliveryMs / 1000, 1)} s without (${fmt(faulted!.tally.lastDeliveryMs / clean.tally.lastDeliveryMs, 2)}×).`);

@@ -75,7 +75,7 @@ describe('a worker stopped (SIGSTOP) past its lock', () => {
 		expect(textOf(video.handle.original)).toContain('Video ready');
 		expect(video.handle.original?.files).toHaveLength(1);
 		const tally = await ledgerOf(video);
-		expect(tally.lines[0]).toMatchObject({ state: 'delivered', fileDeliveries: 1, readyShown: 1, tasks: 1, charged: 5, expectedCharge: 5 });
+		expect(tally.lines[0]).toMatchObject({ state: 'delivered', fileDeliveries: 1, replyResent: 0, readyShown: 1, tasks: 1, charged: 5, expectedCharge: 5 });
 		expect([tally.lost, tally.deliveredTwice, tally.chargedWrong, tally.taskTwice]).toEqual([0, 0, 0, 0]);
 	}, 90_000);
 
@@ -113,7 +113,7 @@ describe('a worker stopped (SIGSTOP) past its lock', () => {
 			expect(textOf(image.handle.original)).toMatch(/images? ready/i);
 			expect(image.handle.original?.files).toHaveLength(1);
 			const tally = await ledgerOf(image);
-			expect(tally.lines[0]).toMatchObject({ state: 'delivered', fileDeliveries: 1, tasks: 1, charged: 1, expectedCharge: 1 });
+			expect(tally.lines[0]).toMatchObject({ state: 'delivered', fileDeliveries: 1, replyResent: 0, tasks: 1, charged: 1, expectedCharge: 1 });
 			expect(await cluster.store().hget(quotaHashPrefix(IMAGES) + memberSubject(userId, image.guildId), tally.lines[0]!.jobId!)).toBe('1');
 			expect([tally.lost, tally.deliveredTwice, tally.chargedWrong, tally.taskTwice]).toEqual([0, 0, 0, 0]);
 		} finally {

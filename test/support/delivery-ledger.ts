@@ -27,8 +27,10 @@ export interface LedgerLine {
 	jobId?: string;
 	/** The record's state in Redis (undefined: no record). */
 	state?: string;
-	/** Messages (reply edits, follow-ups, channel posts) that carried files for it, answered 2xx. */
+	/** Messages (the reply, each follow-up, channel posts) that carried files for it, answered 2xx; the reply counts once however often its files were sent again. */
 	fileDeliveries: number;
+	/** Times its files were sent into the reply again after the first (one message still: each replaced what it showed). */
+	replyResent: number;
 	/** Times the reply turned to "ready" from something else (a link delivery shows here too). */
 	readyShown: number;
 	/** Tasks RelayDance created (and bills) for it: video tasks, or image generations that passed their checks. */
@@ -133,6 +135,7 @@ export class DeliveryLedger {
 			const unit = request.kind === 'video' ? VIDEO_SECONDS : IMAGES;
 			const charge = job ? await redis.hget(quotaHashPrefix(unit) + memberSubject(handle.userId, request.guildId), job.id) : null;
 			const fileDeliveries = this.fileDeliveries(request);
+			const replyResent = Math.max(0, handle.requests.filter((entry) => entry.target !== 'followup' && entry.files > 0 && entry.status >= 200 && entry.status < 300).length - 1);
 			const readyShown = readyTransitions(handle);
 			const tasks = this.relaydance
 				.requestsFor(tag)
@@ -146,6 +149,7 @@ export class DeliveryLedger {
 				jobId: job?.id,
 				state: job?.state,
 				fileDeliveries,
+				replyResent,
 				readyShown,
 				tasks,
 				charged,
@@ -171,7 +175,10 @@ export class DeliveryLedger {
 	/** Successful webhook requests carrying files for this interaction, and bot posts with files that name its member or its prompt. */
 	private fileDeliveries(request: TrackedRequest): number {
 		const { handle, tag } = request;
-		const viaWebhook = handle.requests.filter((entry) => entry.files > 0 && entry.status >= 200 && entry.status < 300).length;
+		// Messages, not requests: files sent into the same message again (the reply's `@original`, a
+		// worker frozen inside its upload sending it when it wakes) replace what it showed, one message still.
+		const withFiles = handle.requests.filter((entry) => entry.files > 0 && entry.status >= 200 && entry.status < 300);
+		const viaWebhook = new Set(withFiles.map((entry, index) => (entry.target === 'followup' ? `followup ${index}` : entry.target))).size;
 		const channelId = handle.channelId;
 		let posts: SentMessage[] = [];
 		try {
