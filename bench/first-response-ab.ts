@@ -16,7 +16,8 @@
  * packet reaching the process's gateway socket handler, discord.js building the interaction, the
  * handler reaching the REST call, @discordjs/rest handing it to undici (a wait for a pooled socket
  * shows here), undici writing it, and the way back to the stand-in; then the process's CPU time
- * and GC pauses over the burst. BENCH_PROFILE=<dir> also writes a CPU profile of each burst.
+ * and GC pauses over the burst. BENCH_PROFILE=<dir> also writes a CPU profile of each burst (with
+ * BENCH_ALLOC=1 an allocation profile instead).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -48,6 +49,7 @@ async function startVariant(variant: Variant, relaydanceApi: string): Promise<{ 
 		stdio: ['ignore', process.env.BENCH_BOT_STDOUT ? 'inherit' : 'ignore', 'inherit', 'ipc'],
 		env: {
 			PATH: process.env.PATH,
+			...(process.env.BENCH_ALLOC && { BENCH_ALLOC: process.env.BENCH_ALLOC }),
 			DISCORD_TOKEN: discord.botToken,
 			DISCORD_API_URL: discord.apiUrl,
 			RELAYDANCE_API_KEY: 'sk-bench',
@@ -133,7 +135,7 @@ async function measure(discord: DiscordStandIn, size: number, prompt: string, wa
 		[window.cpuMs, window.gcMs, window.gcCount, window.handlerUs, window.messageUs].forEach((value, index) => rows[index]!.push(value));
 		windows.set(key, rows);
 	}
-	if (traced && profileDir) await ask(traced.process, { trace: 'profile-stop', file: join(profileDir, `${traced.label}-${size}-${Date.now()}.cpuprofile`) }, answered('profiled'));
+	if (traced && profileDir) await ask(traced.process, { trace: 'profile-stop', file: join(profileDir, `${traced.label}-${size}-${Date.now()}.${process.env.BENCH_ALLOC === '1' ? 'heapprofile' : 'cpuprofile'}`) }, answered('profiled'));
 	if (traced && split) {
 		const trace = await ask(traced.process, { trace: 'take' }, (reply) => (typeof reply.trace === 'object' && reply.trace ? (reply.trace as Record<string, Stamps>) : undefined));
 		const rows = legs.get(key) ?? LEGS.map(() => []);

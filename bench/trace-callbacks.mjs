@@ -4,7 +4,8 @@
  * emitted the interaction, when the callback was handed to @discordjs/rest, and when undici created
  * and wrote that request (ms since the epoch, sub-millisecond: comparable across processes).
  * Answers over IPC: `{ trace: 'take' }` (the stamps since the last take), `mark` / `window` (CPU
- * time, GC pauses and synchronous handler time over a burst), `profile-start` / `profile-stop`.
+ * time, GC pauses and synchronous handler time over a burst), `profile-start` / `profile-stop` (a CPU
+ * profile, or with BENCH_ALLOC=1 a sampled allocation profile counting garbage too: `.heapprofile`).
  */
 import diagnostics from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
@@ -116,12 +117,17 @@ process.on('message', (message) => {
 				session = new Session();
 				session.connect();
 			}
-			session.post('Profiler.enable', () =>
-				session.post('Profiler.setSamplingInterval', { interval: 200 }, () => session.post('Profiler.start', () => process.send?.({ trace: 'profiling' }))),
-			);
+			if (process.env.BENCH_ALLOC === '1')
+				session.post('HeapProfiler.enable', () =>
+					session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }, () => process.send?.({ trace: 'profiling' })),
+				);
+			else
+				session.post('Profiler.enable', () =>
+					session.post('Profiler.setSamplingInterval', { interval: 200 }, () => session.post('Profiler.start', () => process.send?.({ trace: 'profiling' }))),
+				);
 			break;
 		case 'profile-stop':
-			session.post('Profiler.stop', (_error, { profile }) => {
+			session.post(process.env.BENCH_ALLOC === '1' ? 'HeapProfiler.stopSampling' : 'Profiler.stop', (_error, { profile }) => {
 				writeFileSync(message.file, JSON.stringify(profile));
 				process.send?.({ trace: 'profiled' });
 			});

@@ -100,7 +100,9 @@ export function claimsFor(interaction: StartingInteraction, context: BotContext,
 	const guildId = botServerId(interaction);
 	const settings = guildId ? context.guilds.get(guildId) : undefined;
 	const envDefault = kind === 'image' ? config.QUOTA_IMAGES : config.QUOTA_VIDEO_SECONDS;
-	const { limit } = memberLimit(settings, { userId: interaction.user.id, roleIds: roleIdsOf(interaction) }, unit, envDefault);
+	// A member's roles are read only where the server sets limits by role: discord.js builds them per read.
+	const roleIds = settings && Object.keys(settings.roles).length > 0 ? roleIdsOf(interaction) : [];
+	const { limit } = memberLimit(settings, { userId: interaction.user.id, roleIds }, unit, envDefault);
 	const claims: Claim[] = [{ subject: memberSubject(interaction.user.id, guildId), limit, scope: 'member' }];
 	// The owner's cap per server (environment) bounds what the server's admins set.
 	const ownerCap = kind === 'image' ? config.QUOTA_SERVER_IMAGES : config.QUOTA_SERVER_VIDEO_SECONDS;

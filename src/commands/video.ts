@@ -1,5 +1,5 @@
 import { botServerId } from './access.js';
-import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { ApplicationCommandOptionType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
 import { API_MAX_SECONDS } from '../services/relaydance/model-catalog.js';
 import {
@@ -10,7 +10,9 @@ import {
 	planVideo,
 	REFERENCE_KINDS,
 	FRAME_ROLES,
+	type FrameRole,
 	type ReferenceInput,
+	type ReferenceKind,
 	type VideoOptions,
 } from '../services/jobs/video-request.js';
 import { acceptJob } from './accept.js';
@@ -61,20 +63,20 @@ for (const kind of REFERENCE_KINDS) {
 	}
 }
 
+/** An attachment option that carries a reference: `image3` is the third image. */
+const REFERENCE_OPTION = new RegExp(`^(${REFERENCE_KINDS.join('|')})(\\d+)$`);
+
 function readOptions(interaction: ChatInputCommandInteraction, context: BotContext): VideoOptions {
 	const defaults = videoDefaults(context, botServerId(interaction));
 	const { options } = interaction;
+	// One pass over what was given (most requests carry no file), not a lookup per attachment option.
 	const references: ReferenceInput[] = [];
-	for (const kind of REFERENCE_KINDS) {
-		for (let slot = 1; slot <= MAX_REFERENCES[kind]; slot++) {
-			const attachment = options.getAttachment(`${kind}${slot}`);
-			if (!attachment) continue;
-			references.push(referenceFrom(kind, slot, attachment));
-		}
-	}
-	for (const [slot, role] of FRAME_ROLES.entries()) {
-		const attachment = options.getAttachment(role);
-		if (attachment) references.push({ ...referenceFrom('image', slot + 1, attachment), role });
+	for (const option of options.data) {
+		if (option.type !== ApplicationCommandOptionType.Attachment || !option.attachment) continue;
+		const frame = FRAME_ROLES.indexOf(option.name as FrameRole);
+		if (frame >= 0) references.push({ ...referenceFrom('image', frame + 1, option.attachment), role: FRAME_ROLES[frame] });
+		const reference = REFERENCE_OPTION.exec(option.name);
+		if (reference) references.push(referenceFrom(reference[1] as ReferenceKind, Number(reference[2]), option.attachment));
 	}
 	return {
 		prompt: options.getString('prompt', true),

@@ -64,6 +64,14 @@ export function emptySettings(): GuildSettings {
 	return { memberDefault: {}, roles: {}, grants: {}, budget: {}, channels: [], defaults: {}, blocklist: [] };
 }
 
+/** What `get` answers for a server with no settings: one frozen copy, read on every command, never built per call. */
+const NO_SETTINGS: GuildSettings = deepFreeze(emptySettings());
+
+function deepFreeze<T extends object>(value: T): T {
+	for (const inner of Object.values(value)) if (inner && typeof inner === 'object') deepFreeze(inner as object);
+	return Object.freeze(value);
+}
+
 /**
  * Every server's settings, held in memory (loaded once at start) and written behind each change,
  * so a command reads them without a store round trip and they survive restarts.
@@ -91,10 +99,10 @@ export class GuildSettingsStore {
 		return this;
 	}
 
-	/** A server's settings (the empty ones when it has none); never null for a guild id, `undefined` for DMs. */
-	get(guildId: string | null): GuildSettings | undefined {
+	/** A server's settings (the empty ones, frozen, when it has none); never null for a guild id, `undefined` for DMs. Read only: change them with `update`. */
+	get(guildId: string | null): Readonly<GuildSettings> | undefined {
 		if (!guildId) return undefined;
-		return this.byGuild.get(guildId) ?? emptySettings();
+		return this.byGuild.get(guildId) ?? NO_SETTINGS;
 	}
 
 	/** Every server that has settings. */

@@ -126,7 +126,7 @@ export class QuotaService implements QuotaBook {
 	/** Takes the live records a scan of the store found (see `scanStore`). Call once, before serving. */
 	load(records: Iterable<[userId: string, record: QuotaRecord]>): this {
 		for (const [userId, record] of records) {
-			const charges = { ...record.charges };
+			const charges = Object.assign(newCharges(), record.charges);
 			if (record.used) charges.legacy = (charges.legacy ?? 0) + record.used;
 			this.records.set(userId, { windowStart: record.windowStart, charges, used: sum(charges) });
 		}
@@ -243,7 +243,7 @@ export class QuotaService implements QuotaBook {
 		const record = this.records.get(userId);
 		if (record && this.now() < record.windowStart + this.windowMs) return record;
 		if (record) this.records.delete(userId);
-		return { windowStart: this.now(), charges: {} as Record<string, number>, used: 0 };
+		return { windowStart: this.now(), charges: newCharges(), used: 0 };
 	}
 
 	/** Queues the user's record for the store; the writer reports a failed write. */
@@ -265,6 +265,15 @@ export class QuotaService implements QuotaBook {
 			resetsAt: new Date(record.windowStart + this.windowMs),
 		};
 	}
+}
+
+/**
+ * An empty record of charges by job id. Without a prototype V8 keeps it as a hash table from the
+ * start: a literal `{}` given a fresh job id (a UUID) as its first key grows a new hidden class per
+ * job, which made each reservation slower as a process served more members.
+ */
+function newCharges(): Record<string, number> {
+	return Object.create(null) as Record<string, number>;
 }
 
 function sum(charges: Record<string, number>): number {
