@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client, Events, GatewayIntentBits, REST, Status } from 'discord.js';
 import { commands, messageCommands } from './commands/index.js';
 import { applicationIdOf, ConfigError, DISCORD_API_DEFAULT, type Config } from './config.js';
-import { Cluster } from './services/cluster/cluster.js';
+import type { Cluster } from './services/cluster/cluster.js';
 import { FencedJobWriter } from './services/cluster/fenced-job-writer.js';
 import { SHOWING_MS } from './services/cluster/fenced-records.js';
 import type { ClusterSignals } from './services/cluster/signals.js';
@@ -84,7 +84,8 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 	}
 	const store = await openStore(config.STORE_URL);
 	// On Redis, every process decides quotas, active jobs and the queue together.
-	const cluster = isRedisUrl(config.STORE_URL) ? new Cluster(config, logger) : undefined;
+	// Loaded only there: BullMQ, ioredis and the queue UI are about 30 MB of memory one process never uses.
+	const cluster: Cluster | undefined = isRedisUrl(config.STORE_URL) ? new (await import('./services/cluster/cluster.js')).Cluster(config, logger) : undefined;
 	if (cluster) {
 		try {
 			await cluster.check();
@@ -304,7 +305,7 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 					metrics,
 					logger,
 					...(config.OPS_TOKEN && {
-						page: setUpOperatorPage({
+						page: await setUpOperatorPage({
 							token: config.OPS_TOKEN,
 							jobs,
 							dispatch: context.dispatch,

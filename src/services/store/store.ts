@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import KeyvRedis from '@keyv/redis';
+import type KeyvRedis from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
 import { Keyv } from 'keyv';
 
@@ -44,7 +44,9 @@ export async function openStore(url: string): Promise<Keyv> {
 	if (isRedisUrl(url)) {
 		// The adapter's own throwOnErrors: Keyv's does not reach it, and a failed write must reject
 		// (a job's `submitting` record is written before its submit), not be dropped with an event.
-		const keyv = new Keyv({ store: new KeyvRedis(url, { throwOnErrors: true, connectionTimeout: REDIS_CONNECT_MS }), namespace: NAMESPACE, throwOnErrors: true });
+		// Imported here: one process on SQLite never loads a Redis client.
+		const { default: RedisAdapter } = await import('@keyv/redis');
+		const keyv = new Keyv({ store: new RedisAdapter(url, { throwOnErrors: true, connectionTimeout: REDIS_CONNECT_MS }), namespace: NAMESPACE, throwOnErrors: true });
 		keyv.on('error', () => {});
 		// Fail at start, with the reason, rather than hang while the client keeps reconnecting.
 		let timer: NodeJS.Timeout | undefined;

@@ -4,9 +4,8 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express from 'express';
+import { QUEUES_PATH } from './operator-page.js';
 
-/** Where bull-board lives on the ops port. */
-export const QUEUES_PATH = '/queues';
 
 /**
  * BullMQ's own UI for the shared queue (bull-board), as a plain request handler: the operator page

@@ -4,10 +4,12 @@ import { send, type OpsHandler } from '../ops-server.js';
 import { ActionRefused } from './action-refused.js';
 import type { OperatorActions } from './actions.js';
 import { sameOrigin, type Caller, type OpsAuth } from './auth.js';
-import { QUEUES_PATH } from './bull-board.js';
 import type { Snapshots } from './snapshot.js';
 import { escapeHtml, loadStaticFiles } from './static-files.js';
 import { OverviewStream } from './stream.js';
+
+/** Where bull-board lives on the ops port. */
+export const QUEUES_PATH = '/queues';
 
 export interface OperatorPageOptions {
 	auth: OpsAuth;

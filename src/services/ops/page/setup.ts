@@ -8,7 +8,6 @@ import type { JobViews } from '../../jobs/job-view.js';
 import type { OpsHandler } from '../ops-server.js';
 import { OperatorActions } from './actions.js';
 import { OpsAuth } from './auth.js';
-import { bullBoard } from './bull-board.js';
 import type { IntakePause } from './intake-pause.js';
 import { operatorPage } from './operator-page.js';
 import { Redeliverer } from './redeliver.js';
@@ -34,7 +33,7 @@ export interface OperatorPageParts {
 }
 
 /** The operator page's handler for the ops server, built from the bot's services. */
-export function setUpOperatorPage(parts: OperatorPageParts): OpsHandler {
+export async function setUpOperatorPage(parts: OperatorPageParts): Promise<OpsHandler> {
 	const logger = parts.logger.child({ component: 'operator-page' });
 	const snapshots = new Snapshots({
 		jobs: async () => (await parts.jobs.scan()).jobs,
@@ -51,7 +50,8 @@ export function setUpOperatorPage(parts: OperatorPageParts): OpsHandler {
 		auth: new OpsAuth(parts.token),
 		snapshots,
 		actions: new OperatorActions(parts.dispatch, parts.intake, redeliverer, logger),
-		...(parts.cluster && { queues: bullBoard(parts.cluster.queue) }),
+		// bull-board (and Express under it) is loaded only on Redis, where there is a queue to show.
+		...(parts.cluster && { queues: (await import('./bull-board.js')).bullBoard(parts.cluster.queue) }),
 		logger,
 	});
 }
