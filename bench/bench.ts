@@ -124,6 +124,8 @@ async function capacity(): Promise<void> {
 		await sleep(STEADY_WINDOW_MS);
 		const steadyRate = (relaydance.stats.requests - steadyStart) / (STEADY_WINDOW_MS / 1000);
 		const steadyStats = await bot.ask('stats');
+		// BENCH_CAPACITY_SNAPSHOT=1: a heap snapshot of the bot with every job in flight (/tmp/bot.heapsnapshot), to see what a job holds.
+		if (process.env.BENCH_CAPACITY_SNAPSHOT === '1') await bot.ask('snapshot');
 		const peak = Math.max(burstStats.rssPeak, rampStats.rssPeak, steadyStats.rssPeak);
 		const scraped = await scraper?.stop();
 		if (scraped) {

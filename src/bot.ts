@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Events, GatewayIntentBits, REST, Status } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Options, REST, Status } from 'discord.js';
 import { commands, messageCommands } from './commands/index.js';
 import { applicationIdOf, ConfigError, DISCORD_API_DEFAULT, type Config } from './config.js';
 import type { Cluster } from './services/cluster/cluster.js';
@@ -101,6 +101,13 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		...(config.SHARD_COUNT === 'auto' ? { shards: 'auto' as const } : { shardCount: config.SHARD_COUNT, shards: config.SHARD_IDS ?? [...Array(config.SHARD_COUNT).keys()] }),
 		rest: { api: config.DISCORD_API_URL, agent: discordAgent() },
 		allowedMentions: { parse: [] },
+		// Every interaction would otherwise keep its member and user cached for good. The bot reads
+		// them only from the interaction itself (roles included), so it keeps none but its own.
+		makeCache: Options.cacheWithLimits({
+			...Options.DefaultMakeCacheSettings,
+			GuildMemberManager: { maxSize: 0, keepOverLimit: (member) => member.id === member.client.user.id },
+			UserManager: { maxSize: 0, keepOverLimit: (user) => user.id === user.client.user.id },
+		}),
 	});
 	// Jobs resumed at start may post with the bot token before login() would set it.
 	client.rest.setToken(config.DISCORD_TOKEN);

@@ -1,3 +1,5 @@
+import { hash } from 'node:crypto';
+
 /**
  * Sends the latest of a stream of message edits, at most one per `intervalMs` (counting from the
  * deferral), skipping any edit identical to the last one sent: Discord rate-limits webhook edits
@@ -28,7 +30,8 @@ export class ThrottledEditor<T> {
 
 	push(payload: T): void {
 		if (this.closed) return;
-		const key = JSON.stringify(payload);
+		// A digest, not the JSON itself: every job in flight keeps its last one (over 1 KB of JSON each).
+		const key = hash('sha1', JSON.stringify(payload), 'base64');
 		if (key === this.lastKey) {
 			this.pending = undefined;
 			return;
