@@ -46,10 +46,12 @@ async function burst(discord: DiscordStandIn, count: number, prompt: string, opt
 	return handles;
 }
 
-function latencyRow(label: string, values: number[], floor?: number[], plain?: number[]): Array<string | number> {
+function latencyRow(label: string, rounds: number[][], floor?: number[][], plain?: number[][]): Array<string | number> {
+	const values = rounds.flat();
 	const p99 = percentile(values, 99);
-	const ratio = (other?: number[]) => (other ? `${fmt(p99 / percentile(other, 99), 2)}×` : '—');
-	return [label, values.length, fmt(percentile(values, 50)), fmt(p99), fmt(Math.max(...values)), `${fmt((p99 / 3000) * 100)} %`, ratio(floor), ratio(plain)];
+	const ratio = (other?: number[][]) => (other ? `${fmt(p99 / percentile(other.flat(), 99), 2)}×` : '—');
+	const perRound = rounds.length > 10 ? '—' : rounds.map((round) => fmt(percentile(round, 50), 0)).join(' ');
+	return [label, values.length, fmt(percentile(values, 50)), fmt(p99), fmt(Math.max(...values)), `${fmt((p99 / 3000) * 100)} %`, ratio(floor), ratio(plain), perRound];
 }
 
 async function firstResponse(): Promise<void> {
@@ -63,17 +65,17 @@ async function firstResponse(): Promise<void> {
 	const rows: Array<Array<string | number>> = [];
 	for (const size of [1, 100, 500]) {
 		const rounds = size === 1 ? 30 : size === 100 ? 5 : 3;
-		const measured = { floor: [] as number[], plain: [] as number[], bot: [] as number[] };
+		const measured = { floor: [] as number[][], plain: [] as number[][], bot: [] as number[][] };
 		for (let round = 0; round < rounds; round++) {
 			const floorHandles = await burst(floorDiscord, size, 'floor');
-			measured.floor.push(...floorHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY));
+			measured.floor.push(floorHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY));
 			floorHandles.forEach((handle) => floorDiscord.forget(handle));
 			const plainHandles = await burst(plainDiscord, size, 'a lighthouse at dusk, plain');
-			measured.plain.push(...plainHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY));
+			measured.plain.push(plainHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY));
 			await Promise.all(plainHandles.map((handle) => handle.finished(120_000)));
 			plainHandles.forEach((handle) => plainDiscord.forget(handle));
 			const botHandles = await burst(discord, size, 'a lighthouse at dusk, bench');
-			measured.bot.push(...botHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY));
+			measured.bot.push(botHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY));
 			await Promise.all(botHandles.map((handle) => handle.finished(120_000)));
 			botHandles.forEach((handle) => discord.forget(handle));
 		}
@@ -83,7 +85,7 @@ async function firstResponse(): Promise<void> {
 			latencyRow(`bot × ${size}`, measured.bot, measured.floor, measured.plain),
 		);
 	}
-	table(['clients at once', 'n', 'p50', 'p99', 'max', 'p99 / 3,000 ms', 'p99 / floor p99', 'p99 / plain p99'], rows);
+	table(['clients at once', 'n', 'p50', 'p99', 'max', 'p99 / 3,000 ms', 'p99 / floor p99', 'p99 / plain p99', 'p50 of each round'], rows);
 	await Promise.all([bot.stop(), floor.stop(), plain.stop()]);
 	await Promise.all([discord.close(), floorDiscord.close(), plainDiscord.close(), relaydance.stop()]);
 }
