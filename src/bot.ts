@@ -105,8 +105,8 @@ export async function createBot(config: Config, logger: Logger, role: Role = 'al
 		// them only from the interaction itself (roles included), so it keeps none but its own.
 		makeCache: Options.cacheWithLimits({
 			...Options.DefaultMakeCacheSettings,
-			GuildMemberManager: { maxSize: 0, keepOverLimit: (member) => member.id === member.client.user.id },
-			UserManager: { maxSize: 0, keepOverLimit: (user) => user.id === user.client.user.id },
+			GuildMemberManager: { maxSize: 0, keepOverLimit: (member) => member.id === member.client.user?.id },
+			UserManager: { maxSize: 0, keepOverLimit: (user) => user.id === user.client.user?.id },
 		}),
 	});
 	// Jobs resumed at start may post with the bot token before login() would set it.
