@@ -1,8 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordStandIn, textOf, type DiscordStandIn } from '../stand-ins/discord/stand-in.js';
 import { startRelayDanceSimulator, type RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
@@ -66,6 +67,19 @@ describe('npm start', () => {
 		run.child.kill('SIGTERM');
 		expect(await run.exit).toBe(0);
 		expect(run.output().stdout).not.toContain('sk-process-test');
+	});
+
+	it('loads no Redis client, queue or queue UI when it runs on SQLite', async () => {
+		const loads = join(mkdtempSync(join(tmpdir(), 'rd-loads-')), 'loads.txt');
+		const recorder = fileURLToPath(new URL('./support/record-loads.mjs', import.meta.url));
+		const run = runScript('dist/index.js', { ...botEnv(), OPS_PORT: '0', OPS_TOKEN: 'ops-loads-test-token-0123', NODE_OPTIONS: `--import=${recorder}`, RECORD_LOADS_FILE: loads });
+		await Promise.race([discord.whenBotConnected(), run.exit.then(() => Promise.reject(new Error(run.output().stderr)))]);
+		run.child.kill('SIGTERM');
+		expect(await run.exit).toBe(0);
+		const packages = new Set([...readFileSync(loads, 'utf8').matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].map((match) => match[1]));
+		expect(packages).toContain('discord.js');
+		expect(packages).toContain('@keyv/sqlite');
+		for (const name of ['bullmq', 'ioredis', '@keyv/redis', '@redis/client', '@bull-board/api', '@bull-board/express', 'express']) expect(packages).not.toContain(name);
 	});
 
 	it('stops the start with a clear message when the webhook port is taken', async () => {
