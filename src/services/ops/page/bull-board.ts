@@ -6,7 +6,6 @@ import type { Queue } from 'bullmq';
 import express from 'express';
 import { QUEUES_PATH } from './operator-page.js';
 
-
 /**
  * BullMQ's own UI for the shared queue (bull-board), as a plain request handler: the operator page
  * puts it behind the same login. Its pages carry their own scripts, so they get no page CSP.
