@@ -21,6 +21,7 @@ import { openStore } from '../src/services/store/store.js';
 import { WriteBehind } from '../src/services/store/write-behind.js';
 import { freePort } from '../stand-ins/free-port.js';
 import { fmt, MB, percentile, root, startBot, startFloor, startPlain, startSimulatorProcess } from './harness.js';
+import { settle } from './settle.js';
 import { chaos } from './chaos.js';
 import { scaleParts } from './scale.js';
 import { opsCost, scrapeEvery, scrapeSummary } from './ops-cost.js';
@@ -41,6 +42,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Sends `count` /video commands at once, each from its own member; resolves when each has its first response. */
 async function burst(discord: DiscordStandIn, count: number, prompt: string, options: { attachmentSizeLimit?: number } = {}): Promise<InteractionHandle[]> {
+	await settle();
 	const handles = await Promise.all(Array.from({ length: count }, () => discord.invoke('video', { prompt }, { userId: snowflake(), ...options })));
 	await Promise.all(handles.map((handle) => handle.waitFor((handle) => handle.callback !== undefined || handle.rejections.length > 0, 120_000)));
 	return handles;

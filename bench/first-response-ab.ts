@@ -9,7 +9,7 @@
  * variants.json: `[{ "label": "no flags", "dist": "dist", "nodeArgs": [], "env": {} }]`, where
  * `dist` is a build of the bot (another commit: `git archive <commit> | tar -x -C <dir>`, link
  * node_modules into it, `npx tsc -p tsconfig.build.json` there); with none, the build in dist/ as
- * `npm start` runs it. BENCH_SIZES (default "100,500") and BENCH_ROUNDS (default 3) pick the bursts.
+ * `npm start` runs it. BENCH_SIZES (default "100,500") and BENCH_ROUNDS (default 3, or one count per size: "30,5,3") pick the bursts.
  *
  * BENCH_SPLIT=1 preloads `bench/trace-callbacks.mjs` into the plain bot and every variant, and
  * prints each first response split into legs (p50 / p99, ms): the stand-in writing the packet, the
@@ -28,6 +28,7 @@ import { snowflake } from '../stand-ins/discord/payloads.js';
 import { startDiscordStandIn, type DiscordStandIn, type InteractionHandle } from '../stand-ins/discord/stand-in.js';
 import { startFlags } from '../scripts/start-flags.js';
 import { fmt, percentile, Probed, root, startFloor, startSimulatorProcess } from './harness.js';
+import { gcSince, settle } from './settle.js';
 
 interface Variant {
 	label: string;
@@ -38,7 +39,9 @@ interface Variant {
 
 const variants: Variant[] = process.argv[2] ? (JSON.parse(readFileSync(process.argv[2], 'utf8')) as Variant[]) : [{ label: 'bot', nodeArgs: startFlags() }];
 const sizes = (process.env.BENCH_SIZES ?? '100,500').split(',').map(Number);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Rounds per burst size: one number for every size, or one per size ("30,5,3", as part 1 runs them). */
+const roundsBySize = (process.env.BENCH_ROUNDS ?? '3').split(',').map(Number);
+const roundsOf = (index: number) => roundsBySize[Math.min(index, roundsBySize.length - 1)]!;
 const split = process.env.BENCH_SPLIT === '1';
 const tracer = split || process.env.BENCH_PROFILE ? ['--import', './bench/trace-callbacks.mjs'] : [];
 
@@ -99,7 +102,11 @@ const windows = new Map<string, number[][]>();
 /** When the stand-in's write of each INTERACTION_CREATE reached the socket (its `invoke` resolved). */
 const written = new Map<string, number>();
 
-async function burst(discord: DiscordStandIn, count: number, prompt: string): Promise<InteractionHandle[]> {
+/** This process's GC during each burst, ms, by burst size and variant: what the stand-ins' own collection added to the readings. */
+const standInGc = new Map<string, number[]>();
+
+async function burst(discord: DiscordStandIn, count: number, prompt: string, label: string): Promise<InteractionHandle[]> {
+	const from = await settle();
 	const handles = await Promise.all(
 		Array.from({ length: count }, async () => {
 			const handle = await discord.invoke('video', { prompt }, { userId: snowflake() });
@@ -108,6 +115,8 @@ async function burst(discord: DiscordStandIn, count: number, prompt: string): Pr
 		}),
 	);
 	await Promise.all(handles.map((handle) => handle.waitFor((handle) => handle.callback !== undefined || handle.rejections.length > 0, 120_000)));
+	const key = `${count} ${label}`;
+	standInGc.set(key, [...(standInGc.get(key) ?? []), gcSince(from)]);
 	return handles;
 }
 
@@ -128,7 +137,7 @@ async function measure(discord: DiscordStandIn, size: number, prompt: string, wa
 	const profileDir = process.env.BENCH_PROFILE;
 	if (traced && profileDir) await ask(traced.process, { trace: 'profile-start' }, answered('profiling'));
 	if (traced && split) await ask(traced.process, { trace: 'mark' }, answered('marked'));
-	const handles = await burst(discord, size, prompt);
+	const handles = await burst(discord, size, prompt, traced?.label ?? 'floor');
 	if (traced && split) {
 		const window = await ask(traced.process, { trace: 'window' }, (reply) => (reply.trace === 'window' ? reply.window : undefined));
 		const rows = windows.get(key) ?? [[], [], [], [], []];
@@ -159,7 +168,8 @@ for (const variant of variants) bots.push({ variant, ...(await startVariant(vari
 
 console.log(`| burst | variant | n | p50 | p99 | max | p99 / floor | p99 / plain | p50 / plain | per-round p50 |`);
 console.log('|---|---|---|---|---|---|---|---|---|---|');
-for (const size of sizes) {
+for (const [sizeIndex, size] of sizes.entries()) {
+	const rounds = roundsOf(sizeIndex);
 	const measured = new Map<string, number[][]>();
 	const add = (label: string, values: number[]) => measured.set(label, [...(measured.get(label) ?? []), values]);
 	for (let round = 0; round < rounds; round++) {
@@ -187,6 +197,8 @@ if (split) {
 	console.log('|---|---|---|---|---|---|---|');
 	for (const [key, [cpu, gc, count, handler, message]] of windows) console.log(`| ${key} | ${fmt(percentile(cpu!, 50), 0)} | ${fmt(percentile(gc!, 50), 0)} | ${fmt(percentile(count!, 50), 0)} | ${fmt(percentile(handler!, 50), 0)} | ${fmt(percentile(message!, 50), 0)} | ${cpu!.map((value) => fmt(value, 0)).join(' ')} |`);
 }
+console.log(`\nThis process's GC during each burst (ms, the stand-ins' own; \`settle()\` collects before each):`);
+for (const [key, values] of standInGc) console.log(`- ${key}: ${values.map((value) => fmt(value, 0)).join(' ')}`);
 await Promise.all([floor.floor.stop(), plain.plain.stop(), ...bots.map(({ bot }) => bot.stop())]);
 await Promise.all([floor.discord.close(), plain.discord.close(), ...bots.map(({ discord }) => discord.close()), relaydance.stop()]);
 process.exit(0);

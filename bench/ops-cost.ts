@@ -11,6 +11,7 @@ import type { DiscordStandIn, InteractionHandle } from '../stand-ins/discord/sta
 import { freePort } from '../stand-ins/free-port.js';
 import { fmt, MB, percentile, startBot, startPlain, startSimulatorProcess, type ProbeStats, type Probed } from './harness.js';
 import type { Report } from './scale.js';
+import { settle } from './settle.js';
 
 /** What a run of scrapes measured: each scrape's time (request sent → whole body read) and body size. */
 export interface ScrapeTally {
@@ -69,6 +70,7 @@ export function scrapeSummary(tally: ScrapeTally, steadyFrom?: number): string {
 }
 
 async function burst(discord: DiscordStandIn, count: number, prompt: string): Promise<InteractionHandle[]> {
+	await settle();
 	const handles = await Promise.all(Array.from({ length: count }, () => discord.invoke('video', { prompt }, { userId: snowflake() })));
 	await Promise.all(handles.map((handle) => handle.waitFor((handle) => handle.callback !== undefined || handle.rejections.length > 0, 120_000)));
 	return handles;

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startFlags } from '../scripts/start-flags.js';
+import { settle } from './settle.js';
 import { connectionOf } from '../src/services/cluster/cluster.js';
 import { heartbeatSchema } from '../src/services/cluster/heartbeat.js';
 import { QUEUE_NAME, QUEUE_PREFIX, WORKER_HEARTBEAT_PREFIX } from '../src/services/cluster/names.js';
@@ -202,6 +203,7 @@ export async function startWorkers(count: number, env: Record<string, string>, t
  * world's guild when it gives none); resolves when each has its first response or a refusal.
  */
 export async function burst(discord: DiscordStandIn, count: number, prompt: string, guildOf: (index: number) => string | undefined = () => undefined): Promise<InteractionHandle[]> {
+	await settle();
 	const handles = await Promise.all(
 		Array.from({ length: count }, (_, index) => {
 			const guildId = guildOf(index);
