@@ -9,7 +9,7 @@
  * variants.json: `[{ "label": "no flags", "dist": "dist", "nodeArgs": [], "env": {} }]`, where
  * `dist` is a build of the bot (another commit: `git archive <commit> | tar -x -C <dir>`, link
  * node_modules into it, `npx tsc -p tsconfig.build.json` there); with none, the build in dist/ as
- * `npm start` runs it. BENCH_SIZES (default "100,500") and BENCH_ROUNDS (default 3, or one count per size: "30,5,3") pick the bursts.
+ * `npm start` runs it. BENCH_SIZES (default "100,500") and BENCH_ROUNDS (default 3, or one count per size: BENCH_SIZES=1,100,500 with BENCH_ROUNDS=30,5,3 runs part 1's rounds) pick the bursts.
  *
  * BENCH_SPLIT=1 preloads `bench/trace-callbacks.mjs` into the plain bot and every variant, and
  * prints each first response split into legs (p50 / p99, ms): the stand-in writing the packet, the

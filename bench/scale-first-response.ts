@@ -3,6 +3,7 @@
  * gateway process per shard and one worker, all on Redis, beside the floor client measured in the
  * same run.
  */
+import type { Redis } from 'ioredis';
 import { shardOf } from '../stand-ins/discord/gateway.js';
 import { startDiscordStandIn, type DiscordStandIn } from '../stand-ins/discord/stand-in.js';
 import { fmt, percentile, startFloor, startPlain, startSimulatorProcess } from './harness.js';
@@ -30,14 +31,15 @@ export async function scaleFirstResponse({ print, table }: Report): Promise<void
 		for (const shards of SHARD_COUNTS) {
 			// The floor and the plain bot start afresh beside each set of gateways, so all three are as
 			// warm as each other: one burst of warm-up each, then the runs.
-			const { floor, discord: floorDiscord } = await startFloor();
-			const { plain, discord: plainDiscord } = await startPlain(relaydance);
-			const redis = await freshRedis(BENCH_DBS.firstResponse);
-			const discord = await startDiscordStandIn({ shards, keepFiles: false });
-			const guilds = await spreadGuilds(discord, shards);
-			const env = botEnv(discord, relaydance.apiUrl, BENCH_DBS.firstResponse, { MAX_CONCURRENT_TASKS: '1000000', WORKER_CONCURRENCY: '10000', POLL_INTERVAL_MS: '500', EDIT_INTERVAL_MS: '4000' });
+			const started: { floor?: Awaited<ReturnType<typeof startFloor>>; plain?: Awaited<ReturnType<typeof startPlain>>; redis?: Redis; discord?: DiscordStandIn } = {};
 			const processes: RoleProcess[] = [];
 			try {
+				const { discord: floorDiscord } = (started.floor = await startFloor());
+				const { discord: plainDiscord } = (started.plain = await startPlain(relaydance));
+				started.redis = await freshRedis(BENCH_DBS.firstResponse);
+				const discord = (started.discord = await startDiscordStandIn({ shards, keepFiles: false }));
+				const guilds = await spreadGuilds(discord, shards);
+				const env = botEnv(discord, relaydance.apiUrl, BENCH_DBS.firstResponse, { MAX_CONCURRENT_TASKS: '1000000', WORKER_CONCURRENCY: '10000', POLL_INTERVAL_MS: '500', EDIT_INTERVAL_MS: '4000' });
 				processes.push(...(await startWorkers(1, env)));
 				const gateways = Array.from({ length: shards }, (_, shard) => new RoleProcess('gateway', { ...env, LOG_LEVEL: 'info', SHARD_COUNT: String(shards), SHARD_IDS: String(shard) }));
 				processes.push(...gateways);
@@ -65,10 +67,11 @@ export async function scaleFirstResponse({ print, table }: Report): Promise<void
 					console.log(`scale-first-response: ${shards} shard(s), run ${run}: bot p99 ${fmt(percentile(botMs, 99))} ms, floor p99 ${fmt(percentile(floorMs, 99))} ms`);
 				}
 			} finally {
-				await Promise.all([...processes.map((child) => child.stop()), floor.stop(), plain.stop()]);
-				await Promise.all([discord.close(), floorDiscord.close(), plainDiscord.close()]);
-				await redis.flushdb();
-				await redis.quit();
+				const { floor, plain, redis, discord } = started;
+				await Promise.all([...processes.map((child) => child.stop()), floor?.floor.stop(), plain?.plain.stop()]);
+				await Promise.all([discord?.close(), floor?.discord.close(), plain?.discord.close()]);
+				await redis?.flushdb();
+				await redis?.quit();
 			}
 		}
 	} finally {
