@@ -14,14 +14,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FormData, request } from 'undici';
 import { snowflake } from '../stand-ins/discord/payloads.js';
-import type { DiscordStandIn, InteractionHandle } from '../stand-ins/discord/stand-in.js';
+import type { DiscordStandIn } from '../stand-ins/discord/stand-in.js';
 import { startRelayDanceSimulator, type RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
 import { QuotaService } from '../src/services/quota/quota.js';
 import { openStore } from '../src/services/store/store.js';
 import { WriteBehind } from '../src/services/store/write-behind.js';
 import { freePort } from '../stand-ins/free-port.js';
-import { fmt, MB, percentile, root, startBot, startFloor, startPlain, startSimulatorProcess } from './harness.js';
-import { settle } from './settle.js';
+import { burst, fmt, MB, percentile, root, startBot, startFloor, startPlain, startSimulatorProcess } from './harness.js';
 import { chaos } from './chaos.js';
 import { scaleParts } from './scale.js';
 import { opsCost, scrapeEvery, scrapeSummary } from './ops-cost.js';
@@ -39,14 +38,6 @@ function table(header: string[], rows: Array<Array<string | number>>): void {
 	print();
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Sends `count` /video commands at once, each from its own member; resolves when each has its first response. */
-async function burst(discord: DiscordStandIn, count: number, prompt: string, options: { attachmentSizeLimit?: number } = {}): Promise<InteractionHandle[]> {
-	await settle();
-	const handles = await Promise.all(Array.from({ length: count }, () => discord.invoke('video', { prompt }, { userId: snowflake(), ...options })));
-	await Promise.all(handles.map((handle) => handle.waitFor((handle) => handle.callback !== undefined || handle.rejections.length > 0, 120_000)));
-	return handles;
-}
 
 function latencyRow(label: string, rounds: number[][], floor?: number[][], plain?: number[][]): Array<string | number> {
 	const values = rounds.flat();

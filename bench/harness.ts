@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFlags } from '../scripts/start-flags.js';
-import { startDiscordStandIn, type DiscordStandIn } from '../stand-ins/discord/stand-in.js';
+import { snowflake } from '../stand-ins/discord/payloads.js';
+import { startDiscordStandIn, type DiscordStandIn, type InteractionHandle } from '../stand-ins/discord/stand-in.js';
 import type { RelayDanceSimulator } from '../stand-ins/relaydance/simulator.js';
+import { settle } from './settle.js';
 /** What `bench/probe.mjs` reports from inside the bot process. */
 export interface ProbeStats {
 	rssNow: number;
@@ -110,6 +112,22 @@ export async function startPlain(relaydance: Pick<RelayDanceSimulator, 'apiUrl'>
 	const child = spawn(process.execPath, ['bench/plain-bot.mjs', discord.apiUrl, relaydance.apiUrl, discord.botToken], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 	await discord.whenBotConnected();
 	return { plain: new Probed(child), discord };
+}
+
+/**
+ * Sends `count` /video commands at once, each from its own member, placed by `guildOf(index)` (the
+ * world's guild when it gives none); resolves when each has its first response or a refusal.
+ */
+export async function burst(discord: DiscordStandIn, count: number, prompt: string, guildOf: (index: number) => string | undefined = () => undefined): Promise<InteractionHandle[]> {
+	await settle();
+	const handles = await Promise.all(
+		Array.from({ length: count }, (_, index) => {
+			const guildId = guildOf(index);
+			return discord.invoke('video', { prompt }, { userId: snowflake(), ...(guildId && { guildId }) });
+		}),
+	);
+	await Promise.all(handles.map((handle) => handle.waitFor((handle) => handle.callback !== undefined || handle.rejections.length > 0, 120_000)));
+	return handles;
 }
 
 export function percentile(values: number[], p: number): number {

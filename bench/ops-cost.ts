@@ -6,12 +6,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
-import { snowflake } from '../stand-ins/discord/payloads.js';
-import type { DiscordStandIn, InteractionHandle } from '../stand-ins/discord/stand-in.js';
+import type { DiscordStandIn } from '../stand-ins/discord/stand-in.js';
 import { freePort } from '../stand-ins/free-port.js';
-import { fmt, MB, percentile, startBot, startPlain, startSimulatorProcess, type ProbeStats, type Probed } from './harness.js';
+import { burst, fmt, MB, percentile, startBot, startPlain, startSimulatorProcess, type ProbeStats, type Probed } from './harness.js';
 import type { Report } from './scale.js';
-import { settle } from './settle.js';
 
 /** What a run of scrapes measured: each scrape's time (request sent → whole body read) and body size. */
 export interface ScrapeTally {
@@ -67,13 +65,6 @@ export function scrapeSummary(tally: ScrapeTally, steadyFrom?: number): string {
 	const steady = steadyFrom === undefined ? [] : tally.ms.filter((_, index) => tally.at[index]! >= steadyFrom);
 	const split = steady.length > 0 ? ` (the ${steady.length} once all were in flight: ${times(steady)})` : '';
 	return `${tally.count} scrapes of /metrics (${tally.failed} failed): ${times(tally.ms)}${split}; body ${kb(Math.min(...tally.bytes))} → ${kb(Math.max(...tally.bytes))}`;
-}
-
-async function burst(discord: DiscordStandIn, count: number, prompt: string): Promise<InteractionHandle[]> {
-	await settle();
-	const handles = await Promise.all(Array.from({ length: count }, () => discord.invoke('video', { prompt }, { userId: snowflake() })));
-	await Promise.all(handles.map((handle) => handle.waitFor((handle) => handle.callback !== undefined || handle.rejections.length > 0, 120_000)));
-	return handles;
 }
 
 /** Sends one burst, waits for every job to finish, and answers the first responses. */

@@ -6,8 +6,8 @@
 import type { Redis } from 'ioredis';
 import { shardOf } from '../stand-ins/discord/gateway.js';
 import { startDiscordStandIn, type DiscordStandIn } from '../stand-ins/discord/stand-in.js';
-import { fmt, percentile, startFloor, startPlain, startSimulatorProcess } from './harness.js';
-import { BENCH_DBS, botEnv, burst, freshRedis, RoleProcess, startWorkers } from './scale-processes.js';
+import { burst, fmt, percentile, startFloor, startPlain, startSimulatorProcess } from './harness.js';
+import { BENCH_DBS, botEnv, freshRedis, RoleProcess, startWorkers } from './scale-processes.js';
 import type { Report } from './scale.js';
 
 const SHARD_COUNTS = [1, 2, 4];

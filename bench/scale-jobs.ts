@@ -8,8 +8,8 @@ import { Queue } from 'bullmq';
 import { connectionOf } from '../src/services/cluster/cluster.js';
 import { QUEUE_NAME, QUEUE_PREFIX } from '../src/services/cluster/names.js';
 import { startDiscordStandIn } from '../stand-ins/discord/stand-in.js';
-import { fmt, MB, startSimulatorProcess, type ProbeStats } from './harness.js';
-import { BENCH_DBS, botEnv, burst, freshRedis, keyCensus, RoleProcess, runningByHeartbeat, startWorkers, usedMemory, type RelayDanceCounts } from './scale-processes.js';
+import { burst, fmt, MB, startSimulatorProcess, type ProbeStats } from './harness.js';
+import { BENCH_DBS, botEnv, freshRedis, keyCensus, RoleProcess, runningByHeartbeat, startWorkers, usedMemory, type RelayDanceCounts } from './scale-processes.js';
 import type { Report } from './scale.js';
 
 const WORKERS = 4;

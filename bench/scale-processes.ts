@@ -7,12 +7,10 @@ import { spawn } from 'node:child_process';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startFlags } from '../scripts/start-flags.js';
-import { settle } from './settle.js';
 import { connectionOf } from '../src/services/cluster/cluster.js';
 import { heartbeatSchema } from '../src/services/cluster/heartbeat.js';
 import { QUEUE_NAME, QUEUE_PREFIX, WORKER_HEARTBEAT_PREFIX } from '../src/services/cluster/names.js';
-import { snowflake } from '../stand-ins/discord/payloads.js';
-import type { DiscordStandIn, InteractionHandle } from '../stand-ins/discord/stand-in.js';
+import type { DiscordStandIn } from '../stand-ins/discord/stand-in.js';
 import { Probed, root } from './harness.js';
 
 /**
@@ -196,22 +194,6 @@ export async function startWorkers(count: number, env: Record<string, string>, t
 		await queue.close();
 	}
 	return workers;
-}
-
-/**
- * Sends `count` /video commands at once, each from its own member, placed by `guildOf(index)` (the
- * world's guild when it gives none); resolves when each has its first response or a refusal.
- */
-export async function burst(discord: DiscordStandIn, count: number, prompt: string, guildOf: (index: number) => string | undefined = () => undefined): Promise<InteractionHandle[]> {
-	await settle();
-	const handles = await Promise.all(
-		Array.from({ length: count }, (_, index) => {
-			const guildId = guildOf(index);
-			return discord.invoke('video', { prompt }, { userId: snowflake(), ...(guildId && { guildId }) });
-		}),
-	);
-	await Promise.all(handles.map((handle) => handle.waitFor((handle) => handle.callback !== undefined || handle.rejections.length > 0, 120_000)));
-	return handles;
 }
 
 /**
