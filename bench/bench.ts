@@ -20,7 +20,7 @@ import { QuotaService } from '../src/services/quota/quota.js';
 import { openStore } from '../src/services/store/store.js';
 import { WriteBehind } from '../src/services/store/write-behind.js';
 import { freePort } from '../stand-ins/free-port.js';
-import { burst, fmt, MB, percentile, root, startBot, startFloor, startPlain, startSimulatorProcess } from './harness.js';
+import { burst, floorBurst, fmt, MB, percentile, root, startBot, startFloor, startPlain, startSimulatorProcess } from './harness.js';
 import { chaos } from './chaos.js';
 import { scaleParts } from './scale.js';
 import { opsCost, scrapeEvery, scrapeSummary } from './ops-cost.js';
@@ -58,11 +58,9 @@ async function firstResponse(): Promise<void> {
 	const rows: Array<Array<string | number>> = [];
 	for (const size of [1, 100, 500]) {
 		const rounds = size === 1 ? 30 : size === 100 ? 5 : 3;
-		const measured = { floor: [] as number[][], plain: [] as number[][], bot: [] as number[][] };
+		const measured = { floor: [] as number[][], plain: [] as number[][], bot: [] as number[][], floorAgain: [] as number[][] };
 		for (let round = 0; round < rounds; round++) {
-			const floorHandles = await burst(floorDiscord, size, 'floor');
-			measured.floor.push(floorHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY));
-			floorHandles.forEach((handle) => floorDiscord.forget(handle));
+			measured.floor.push(await floorBurst(floorDiscord, size));
 			const plainHandles = await burst(plainDiscord, size, 'a lighthouse at dusk, plain');
 			measured.plain.push(plainHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY));
 			await Promise.all(plainHandles.map((handle) => handle.finished(120_000)));
@@ -71,9 +69,12 @@ async function firstResponse(): Promise<void> {
 			measured.bot.push(botHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY));
 			await Promise.all(botHandles.map((handle) => handle.finished(120_000)));
 			botHandles.forEach((handle) => discord.forget(handle));
+			// The floor once more, after the bot: what the same client scores against itself, round by round.
+			measured.floorAgain.push(await floorBurst(floorDiscord, size));
 		}
 		rows.push(
 			latencyRow(`floor × ${size}`, measured.floor),
+			latencyRow(`floor again × ${size}`, measured.floorAgain, measured.floor),
 			latencyRow(`plain × ${size}`, measured.plain, measured.floor),
 			latencyRow(`bot × ${size}`, measured.bot, measured.floor, measured.plain),
 		);

@@ -109,7 +109,7 @@ export async function startFloor(): Promise<{ floor: Probed; discord: DiscordSta
 /** The plain way: a one-file discord.js bot doing the same job (`bench/plain-bot.mjs`), against its own Discord stand-in. */
 export async function startPlain(relaydance: Pick<RelayDanceSimulator, 'apiUrl'>): Promise<{ plain: Probed; discord: DiscordStandIn }> {
 	const discord = await startDiscordStandIn({ keepFiles: false });
-	const child = spawn(process.execPath, ['bench/plain-bot.mjs', discord.apiUrl, relaydance.apiUrl, discord.botToken], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+	const child = spawn(process.execPath, [...(process.env.BENCH_PLAIN_IMPORT ? ['--import', process.env.BENCH_PLAIN_IMPORT] : []), 'bench/plain-bot.mjs', discord.apiUrl, relaydance.apiUrl, discord.botToken], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 	await discord.whenBotConnected();
 	return { plain: new Probed(child), discord };
 }
@@ -128,6 +128,13 @@ export async function burst(discord: DiscordStandIn, count: number, prompt: stri
 	);
 	await Promise.all(handles.map((handle) => handle.waitFor((handle) => handle.callback !== undefined || handle.rejections.length > 0, 120_000)));
 	return handles;
+}
+
+/** A burst at the floor client (`startFloor`): each first response in ms, the handles let go. */
+export async function floorBurst(discord: DiscordStandIn, count: number): Promise<number[]> {
+	const handles = await burst(discord, count, 'floor');
+	handles.forEach((handle) => discord.forget(handle));
+	return handles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY);
 }
 
 export function percentile(values: number[], p: number): number {

@@ -94,7 +94,7 @@ export class RoleProcess extends Probed {
 		env: Record<string, string>,
 	) {
 		super(
-			spawn(process.execPath, [...startFlags(), '--expose-gc', '--import', './bench/probe.mjs', '--import', COUNTER, 'dist/index.js', role], {
+			spawn(process.execPath, [...startFlags(), '--expose-gc', '--import', './bench/probe.mjs', '--import', COUNTER, ...(role === 'gateway' && process.env.BENCH_GATEWAY_IMPORT ? ['--import', process.env.BENCH_GATEWAY_IMPORT] : []), 'dist/index.js', role], {
 				cwd: root,
 				stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
 				env: { PATH: process.env.PATH, ...env },
