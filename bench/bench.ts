@@ -69,7 +69,7 @@ async function firstResponse(): Promise<void> {
 			measured.bot.push(botHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY));
 			await Promise.all(botHandles.map((handle) => handle.finished(120_000)));
 			botHandles.forEach((handle) => discord.forget(handle));
-			// The floor once more, after the bot: what the same client scores against itself, round by round.
+			// The floor once more, after the bot: its row's p99 (all rounds) against the floor's is the same client against itself.
 			measured.floorAgain.push(await floorBurst(floorDiscord, size));
 		}
 		rows.push(

@@ -14,7 +14,12 @@ import { burst, floorBurst, fmt, percentile, startFloor, startPlain, startSimula
 import { BENCH_DBS, botEnv, freshRedis, RoleProcess, startWorkers } from './scale-processes.js';
 import type { Report } from './scale.js';
 
-const SHARD_COUNTS = process.env.BENCH_SHARDS?.split(',').map(Number) ?? [1, 2, 4];
+/** BENCH_SHARDS, or 1, 2 and 4. */
+function shardCounts(): number[] {
+	const counts = process.env.BENCH_SHARDS?.split(',').map(Number) ?? [1, 2, 4];
+	if (counts.length === 0 || !counts.every((count) => Number.isInteger(count) && count > 0)) throw new Error(`BENCH_SHARDS=${process.env.BENCH_SHARDS}: shard counts, e.g. "1,2,4"`);
+	return counts;
+}
 /** Guilds the commands are spread over, the same number on every shard. */
 const GUILDS = 8;
 const TARGET_RATIO = 1.2;
@@ -22,6 +27,7 @@ const TARGET_RATIO = 1.2;
 export async function scaleFirstResponse({ print, table }: Report): Promise<void> {
 	const size = Number(process.env.BENCH_SCALE_BURST ?? 500);
 	const runs = Number(process.env.BENCH_SCALE_RUNS ?? 5);
+	const counts = shardCounts();
 	print(`## Scale 3. First response over gateway shards (INTERACTION_CREATE sent → callback received), ms`);
 	print(
 		`${size} /video commands at once, each from its own member, spread evenly over ${GUILDS} guilds and so over every shard (\`(guild_id >> 22) % shards\`). Per shard count: one \`node dist/index.js gateway\` process per shard (SHARD_COUNT=N, SHARD_IDS=i) and one worker, on Redis database ${BENCH_DBS.firstResponse}; the simulator in its own process (100 ms queued, 400 ms running, polled every 500 ms, as part 1). The floor client and the plain bot start afresh with each shard count, beside the new gateways. After one burst of warm-up each (not counted), each run sends the burst to the floor client (one process, one connection, its own stand-in), then to the plain bot (\`bench/plain-bot.mjs\`, one process, not sharded), then to the bot, waits for the bot's jobs to finish, and sends it to the floor client once more (\"floor again\": the same client against itself, which shows how far a run swings with nothing changed). Target: the bot's p99 ≤ ${TARGET_RATIO}× the floor's p99 of the same run, in every run.`,
@@ -33,7 +39,7 @@ export async function scaleFirstResponse({ print, table }: Report): Promise<void
 	let plainMet = 0;
 	let floorMet = 0;
 	try {
-		for (const shards of SHARD_COUNTS) {
+		for (const shards of counts) {
 			// The floor and the plain bot start afresh beside each set of gateways, so all three are as
 			// warm as each other: one burst of warm-up each, then the runs.
 			const started: { floor?: Awaited<ReturnType<typeof startFloor>>; plain?: Awaited<ReturnType<typeof startPlain>>; redis?: Redis; discord?: DiscordStandIn } = {};

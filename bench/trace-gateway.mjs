@@ -2,17 +2,19 @@
  * Preloaded into gateway processes by scale 3 (`BENCH_GATEWAY_IMPORT=./bench/trace-gateway.mjs`), or
  * into the plain bot (`BENCH_PLAIN_IMPORT`), their own code untouched: where a burst's first
  * responses spend their time, leg by leg. For each burst it appends one line to
- * `/tmp/trace-gateway.jsonl` (TRACE_GATEWAY_FILE): per leg, how many and when (min / p50 / p99 /
- * max, ms from the burst's first gateway message in that process):
+ * `/tmp/trace-gateway.jsonl`: per leg, how many and when (min / p50 / p99 / max, ms from the
+ * burst's first gateway message in that process):
  *
  * - `ws`: a gateway message reached the socket handler;
- * - `admission`: the admission script went to Redis; `redisRead`: a read of the Redis socket while
- *   admissions were unanswered; `admitted`: an admission's answer was handed back;
+ * - `admission`: the admission script went to Redis; `redisRead`: a read of the Redis socket (of
+ *   any reply) while admissions were unanswered; `admitted`: an admission's answer was handed back;
  * - `defer`: `deferReply` was called; `dispatch`: the callback was handed to undici's Agent;
  *   `create`: undici made the request (after any wait for a pooled socket); `write`: it was written;
  * - the process's GC pauses over the burst.
  *
- * A burst ends when nothing was stamped for 1.5 s. Plain JavaScript, as the built bot runs.
+ * A burst ends when nothing was stamped for 1.5 s; one with no `deferReply` (the gateway's own
+ * start: READY, GUILD_CREATE) is not written. In scale 3 the first burst written is the warm-up.
+ * Plain JavaScript, as the built bot runs.
  */
 import { subscribe } from 'node:diagnostics_channel';
 import { appendFileSync } from 'node:fs';
@@ -20,7 +22,7 @@ import { createRequire } from 'node:module';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 
 const require = createRequire(`${process.cwd()}/package.json`);
-const file = process.env.TRACE_GATEWAY_FILE ?? '/tmp/trace-gateway.jsonl';
+const file = '/tmp/trace-gateway.jsonl';
 const LEGS = ['ws', 'admission', 'redisRead', 'admitted', 'defer', 'dispatch', 'create', 'write'];
 const fresh = () => ({ ...Object.fromEntries(LEGS.map((leg) => [leg, []])), gc: [] });
 let legs = fresh();
@@ -42,6 +44,11 @@ function percentile(values, p) {
 }
 
 function write() {
+	if (legs.defer.length === 0) {
+		legs = fresh();
+		first = 0;
+		return;
+	}
 	const line = { pid: process.pid, burst: burst++ };
 	for (const leg of LEGS) {
 		const values = legs[leg];
@@ -76,7 +83,7 @@ try {
 				this.stream.traced = true;
 				this.stream.prependListener('data', () => first && legs.admitted.length < legs.admission.length && stamp('redisRead'));
 			}
-			command.promise?.then(() => stamp('admitted'), () => {});
+			command.promise?.then(() => first && stamp('admitted'), () => {});
 		}
 		return sendCommand.call(this, command, ...rest);
 	};
