@@ -89,7 +89,9 @@ export class Cluster {
 		// Auto-pipelined: the commands of one turn of the event loop go out in one write. A burst's
 		// admissions were one socket write each, about a fifth of a gateway's CPU while it reads the
 		// burst (bench/RESULTS.md, issue 13's sixth session). A command waits at most for the batch
-		// ahead of it, which itself times out within the second, so an answer still comes within two.
+		// ahead of it, which itself times out within the second, so an answer still comes within two
+		// (three when Redis lost its script cache while also stalling: the batch waits for the
+		// script's resend). A batch cut off by a closed connection fails as "Redis away" at once.
 		this.redis = new Redis({ ...connection, maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_MS, enableAutoPipelining: true });
 		this.subscriber = new Redis(connection);
 		this.records = new Redis(connection);
@@ -216,6 +218,8 @@ export class Cluster {
 		this.epoch?.stop();
 		this.launchedJobs?.stop();
 		await this.reconciler?.stop();
+		// QUIT is never batched: a ping first lets the batch still waiting for its turn go out.
+		await this.redis.ping().catch(() => {});
 		await Promise.allSettled([this.queue.close(), this.redis.quit(), this.subscriber.quit(), this.records.quit()]);
 	}
 }
