@@ -20,7 +20,7 @@ import { QuotaService } from '../src/services/quota/quota.js';
 import { openStore } from '../src/services/store/store.js';
 import { WriteBehind } from '../src/services/store/write-behind.js';
 import { freePort } from '../stand-ins/free-port.js';
-import { burst, floorBurst, fmt, MB, percentile, root, startBot, startFloor, startPlain, startSimulatorProcess } from './harness.js';
+import { burst, floorBurst, fmt, jobBurst, MB, percentile, responseTimes, root, startBot, startFloor, startPlain, startSimulatorProcess } from './harness.js';
 import { chaos } from './chaos.js';
 import { scaleParts } from './scale.js';
 import { opsCost, scrapeEvery, scrapeSummary } from './ops-cost.js';
@@ -61,14 +61,8 @@ async function firstResponse(): Promise<void> {
 		const measured = { floor: [] as number[][], plain: [] as number[][], bot: [] as number[][], floorAgain: [] as number[][] };
 		for (let round = 0; round < rounds; round++) {
 			measured.floor.push(await floorBurst(floorDiscord, size));
-			const plainHandles = await burst(plainDiscord, size, 'a lighthouse at dusk, plain');
-			measured.plain.push(plainHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY));
-			await Promise.all(plainHandles.map((handle) => handle.finished(120_000)));
-			plainHandles.forEach((handle) => plainDiscord.forget(handle));
-			const botHandles = await burst(discord, size, 'a lighthouse at dusk, bench');
-			measured.bot.push(botHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY));
-			await Promise.all(botHandles.map((handle) => handle.finished(120_000)));
-			botHandles.forEach((handle) => discord.forget(handle));
+			measured.plain.push(responseTimes(await jobBurst(plainDiscord, size, 'a lighthouse at dusk, plain')));
+			measured.bot.push(responseTimes(await jobBurst(discord, size, 'a lighthouse at dusk, bench')));
 			// The floor once more, after the bot: its row's p99 (all rounds) against the floor's is the same client against itself.
 			measured.floorAgain.push(await floorBurst(floorDiscord, size));
 		}

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { snowflake } from '../stand-ins/discord/payloads.js';
 import { startDiscordStandIn, type DiscordStandIn, type InteractionHandle } from '../stand-ins/discord/stand-in.js';
 import { startFlags } from '../scripts/start-flags.js';
-import { fmt, percentile, Probed, root, startFloor, startSimulatorProcess } from './harness.js';
+import { fmt, percentile, Probed, responseTimes, root, startFloor, startSimulatorProcess } from './harness.js';
 import { gcSince, settle } from './settle.js';
 
 interface Variant {
@@ -151,7 +151,7 @@ async function measure(discord: DiscordStandIn, size: number, prompt: string, wa
 		for (const handle of handles) legsOf(handle, trace[handle.id])?.forEach((value, index) => rows[index]!.push(value));
 		legs.set(key, rows);
 	}
-	const values = handles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY);
+	const values = responseTimes(handles);
 	if (waitForJobs) await Promise.all(handles.map((handle) => handle.finished(120_000)));
 	for (const handle of handles) {
 		discord.forget(handle);

@@ -130,11 +130,24 @@ export async function burst(discord: DiscordStandIn, count: number, prompt: stri
 	return handles;
 }
 
+/** Each handle's first response in ms (infinite when there was none). */
+export function responseTimes(handles: InteractionHandle[]): number[] {
+	return handles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY);
+}
+
 /** A burst at the floor client (`startFloor`): each first response in ms, the handles let go. */
 export async function floorBurst(discord: DiscordStandIn, count: number): Promise<number[]> {
 	const handles = await burst(discord, count, 'floor');
 	handles.forEach((handle) => discord.forget(handle));
-	return handles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY);
+	return responseTimes(handles);
+}
+
+/** A burst at a bot (`burst`), waited out until every job has finished; the handles, let go. */
+export async function jobBurst(discord: DiscordStandIn, count: number, prompt: string, guildOf?: (index: number) => string | undefined): Promise<InteractionHandle[]> {
+	const handles = await burst(discord, count, prompt, guildOf);
+	await Promise.all(handles.map((handle) => handle.finished(120_000)));
+	handles.forEach((handle) => discord.forget(handle));
+	return handles;
 }
 
 export function percentile(values: number[], p: number): number {

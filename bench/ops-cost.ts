@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import type { DiscordStandIn } from '../stand-ins/discord/stand-in.js';
 import { freePort } from '../stand-ins/free-port.js';
-import { burst, fmt, MB, percentile, startBot, startPlain, startSimulatorProcess, type ProbeStats, type Probed } from './harness.js';
+import { fmt, jobBurst, MB, percentile, responseTimes, startBot, startPlain, startSimulatorProcess, type ProbeStats, type Probed } from './harness.js';
 import type { Report } from './scale.js';
 
 /** What a run of scrapes measured: each scrape's time (request sent → whole body read) and body size. */
@@ -69,10 +69,7 @@ export function scrapeSummary(tally: ScrapeTally, steadyFrom?: number): string {
 
 /** Sends one burst, waits for every job to finish, and answers the first responses. */
 async function measure(discord: DiscordStandIn, size: number, prompt: string): Promise<number[]> {
-	const handles = await burst(discord, size, prompt);
-	await Promise.all(handles.map((handle) => handle.finished(120_000)));
-	handles.forEach((handle) => discord.forget(handle));
-	return handles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY);
+	return responseTimes(await jobBurst(discord, size, prompt));
 }
 
 interface Side {

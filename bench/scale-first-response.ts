@@ -10,7 +10,7 @@
 import type { Redis } from 'ioredis';
 import { shardOf } from '../stand-ins/discord/gateway.js';
 import { startDiscordStandIn, type DiscordStandIn } from '../stand-ins/discord/stand-in.js';
-import { burst, floorBurst, fmt, percentile, startFloor, startPlain, startSimulatorProcess } from './harness.js';
+import { floorBurst, fmt, jobBurst, percentile, responseTimes, startFloor, startPlain, startSimulatorProcess } from './harness.js';
 import { BENCH_DBS, botEnv, freshRedis, RoleProcess, startWorkers } from './scale-processes.js';
 import type { Report } from './scale.js';
 
@@ -59,15 +59,10 @@ export async function scaleFirstResponse({ print, table }: Report): Promise<void
 				await warmUp(floorDiscord, plainDiscord, discord, size, guilds);
 				for (let run = 1; run <= runs; run++) {
 					const floorMs = await floorBurst(floorDiscord, size);
-					const plainHandles = await burst(plainDiscord, size, 'a lighthouse at dusk, plain');
-					const plainMs = plainHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY);
-					await Promise.all(plainHandles.map((handle) => handle.finished(120_000)));
-					plainHandles.forEach((handle) => plainDiscord.forget(handle));
-					const botHandles = await burst(discord, size, 'a lighthouse at dusk, sharded', (index) => guilds[index % guilds.length]);
-					const botMs = botHandles.map((handle) => handle.firstResponseMs ?? Number.POSITIVE_INFINITY);
+					const plainMs = responseTimes(await jobBurst(plainDiscord, size, 'a lighthouse at dusk, plain'));
+					const botHandles = await jobBurst(discord, size, 'a lighthouse at dusk, sharded', (index) => guilds[index % guilds.length]);
+					const botMs = responseTimes(botHandles);
 					const deferred = botHandles.filter((handle) => handle.callback?.type === 5).length;
-					await Promise.all(botHandles.map((handle) => handle.finished(120_000)));
-					botHandles.forEach((handle) => discord.forget(handle));
 					// The floor again, after the bot: the same client against itself, so a run shows what its own swing is.
 					const againMs = await floorBurst(floorDiscord, size);
 					const ratio = percentile(botMs, 99) / percentile(floorMs, 99);
@@ -97,12 +92,8 @@ export async function scaleFirstResponse({ print, table }: Report): Promise<void
 
 async function warmUp(floorDiscord: DiscordStandIn, plainDiscord: DiscordStandIn, discord: DiscordStandIn, size: number, guilds: string[]): Promise<void> {
 	await floorBurst(floorDiscord, size);
-	const plainHandles = await burst(plainDiscord, size, 'warming up, plain');
-	await Promise.all(plainHandles.map((handle) => handle.finished(120_000)));
-	plainHandles.forEach((handle) => plainDiscord.forget(handle));
-	const botHandles = await burst(discord, size, 'warming up', (index) => guilds[index % guilds.length]);
-	await Promise.all(botHandles.map((handle) => handle.finished(120_000)));
-	botHandles.forEach((handle) => discord.forget(handle));
+	await jobBurst(plainDiscord, size, 'warming up, plain');
+	await jobBurst(discord, size, 'warming up', (index) => guilds[index % guilds.length]);
 }
 
 /**
