@@ -98,18 +98,18 @@ export async function startSimulatorProcess(env: Record<string, string>): Promis
 	return { apiUrl, stop: () => new Probed(child).stop() };
 }
 
-/** The floor client: a bare gateway client that only defers. */
-export async function startFloor(): Promise<{ floor: Probed; discord: DiscordStandIn }> {
+/** The floor client: a bare gateway client that only defers; given `redisUrl`, after one script there (`bench/floor-client.mjs`). */
+export async function startFloor(redisUrl?: string): Promise<{ floor: Probed; discord: DiscordStandIn }> {
 	const discord = await startDiscordStandIn({ keepFiles: false });
-	const child = spawn(process.execPath, ['bench/floor-client.mjs', discord.apiUrl], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+	const child = spawn(process.execPath, ['bench/floor-client.mjs', discord.apiUrl, ...(redisUrl ? [redisUrl] : [])], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 	await discord.whenBotConnected();
 	return { floor: new Probed(child), discord };
 }
 
-/** The plain way: a one-file discord.js bot doing the same job (`bench/plain-bot.mjs`), against its own Discord stand-in. */
-export async function startPlain(relaydance: Pick<RelayDanceSimulator, 'apiUrl'>): Promise<{ plain: Probed; discord: DiscordStandIn }> {
+/** The plain way: a one-file discord.js bot doing the same job (`bench/plain-bot.mjs`), against its own Discord stand-in; given `redisUrl`, with its quota there. */
+export async function startPlain(relaydance: Pick<RelayDanceSimulator, 'apiUrl'>, redisUrl?: string): Promise<{ plain: Probed; discord: DiscordStandIn }> {
 	const discord = await startDiscordStandIn({ keepFiles: false });
-	const child = spawn(process.execPath, [...(process.env.BENCH_PLAIN_IMPORT ? ['--import', process.env.BENCH_PLAIN_IMPORT] : []), 'bench/plain-bot.mjs', discord.apiUrl, relaydance.apiUrl, discord.botToken], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+	const child = spawn(process.execPath, [...(process.env.BENCH_PLAIN_IMPORT ? ['--import', process.env.BENCH_PLAIN_IMPORT] : []), 'bench/plain-bot.mjs', discord.apiUrl, relaydance.apiUrl, discord.botToken, ...(redisUrl ? [redisUrl] : [])], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 	await discord.whenBotConnected();
 	return { plain: new Probed(child), discord };
 }
