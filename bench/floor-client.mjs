@@ -4,15 +4,16 @@
  *
  * Given a Redis URL it is the floor of a Redis gateway instead: before each callback it runs one
  * script (the member's count up, the job written, in one round trip, auto-pipelined as the bot's
- * admissions are), and nothing else. No Redis gateway can answer sooner than that.
+ * admissions are), and nothing else. A Redis gateway that admits before it defers, as the bot does,
+ * cannot answer sooner than that.
  * Usage: node bench/floor-client.mjs <api base, e.g. http://127.0.0.1:1234/api> [redis URL]
  */
-import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
 import WebSocket from 'ws';
 
 const api = `${process.argv[2]}/v10`;
-const redis = process.argv[3] ? new Redis(process.argv[3], { enableAutoPipelining: true }) : undefined;
+// Loaded only when asked for, so the floor without Redis is the same process it always was.
+const redis = process.argv[3] ? new (await import('ioredis')).Redis(process.argv[3], { enableAutoPipelining: true }) : undefined;
 redis?.defineCommand('admit', { numberOfKeys: 2, lua: "redis.call('HINCRBY', KEYS[1], ARGV[1], 1) return redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])" });
 const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
 const gateway = await (await request(`${api}/gateway/bot`, { dispatcher })).body.json();

@@ -9,10 +9,10 @@
  * Usage: node bench/plain-bot.mjs <Discord API base> <RelayDance base URL, …/v1> <bot token> [redis URL]
  */
 import { AttachmentBuilder, Client, Events, GatewayIntentBits, MessageFlags } from 'discord.js';
-import { Redis } from 'ioredis';
 
 const [api, relaydance, token, redisUrl] = process.argv.slice(2);
-const redis = redisUrl ? new Redis(redisUrl) : undefined;
+// Loaded only when asked for, so the plain bot without Redis is the same process it always was.
+const redis = redisUrl ? new (await import('ioredis')).Redis(redisUrl) : undefined;
 redis?.defineCommand('take', {
 	numberOfKeys: 2,
 	lua: "local used = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2]) if used > tonumber(ARGV[3]) then redis.call('HINCRBY', KEYS[1], ARGV[1], -ARGV[2]) return 0 end redis.call('HSET', KEYS[2], ARGV[4], ARGV[5]) return 1",

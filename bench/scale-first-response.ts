@@ -5,8 +5,8 @@
  * after the bot (the same client against itself).
  *
  * BENCH_SHARDS picks the shard counts (default "1,2,4"). BENCH_GATEWAY_IMPORT=./bench/trace-gateway.mjs
- * preloads that tracer into each gateway (BENCH_PLAIN_IMPORT into the plain bot) and writes each
- * burst's legs, from the gateway message to the callback written, to /tmp/trace-gateway.jsonl.
+ * preloads that tracer into each gateway (BENCH_PLAIN_IMPORT into both plain bots, told apart by pid)
+ * and writes each burst's legs, from the gateway message to the callback written, to /tmp/trace-gateway.jsonl.
  */
 import type { Redis } from 'ioredis';
 import { shardOf } from '../stand-ins/discord/gateway.js';
@@ -33,7 +33,7 @@ export async function scaleFirstResponse({ print, table }: Report): Promise<void
 	const counts = shardCounts();
 	print(`## Scale 3. First response over gateway shards (INTERACTION_CREATE sent → callback received), ms`);
 	print(
-		`${size} /video commands at once, each from its own member, spread evenly over ${GUILDS} guilds and so over every shard (\`(guild_id >> 22) % shards\`). Per shard count: one \`node dist/index.js gateway\` process per shard (SHARD_COUNT=N, SHARD_IDS=i) and one worker, on Redis database ${BENCH_DBS.firstResponse}; the simulator in its own process (100 ms queued, 400 ms running, polled every 500 ms, as part 1). Beside them, each in one process with its own stand-in and started afresh with each shard count: the floor client; the floor on Redis (the same client running one auto-pipelined script before each callback, the least any Redis gateway can do before deferring); the plain bot (\`bench/plain-bot.mjs\`, no store); and the plain bot on Redis (the same file taking each member's seconds in one script before deferring, ioredis untuned). After one burst of warm-up each (not counted), each run sends the burst to each of them in that order, then to the bot, waits for the bot's jobs to finish, and sends it to the floor client once more ("floor again": the same client against itself, which shows how far a run swings with nothing changed). Target: the bot's p99 ≤ ${TARGET_RATIO}× the floor's p99 of the same run, in every run.`,
+		`${size} /video commands at once, each from its own member, spread evenly over ${GUILDS} guilds and so over every shard (\`(guild_id >> 22) % shards\`). Per shard count: one \`node dist/index.js gateway\` process per shard (SHARD_COUNT=N, SHARD_IDS=i) and one worker, on Redis database ${BENCH_DBS.firstResponse}; the simulator in its own process (100 ms queued, 400 ms running, polled every 500 ms, as part 1). Beside them, each in one process with its own stand-in and started afresh with each shard count: the floor client; the floor on Redis (the same client running one auto-pipelined script before each callback, the least a Redis gateway that admits before it defers can do); the plain bot (\`bench/plain-bot.mjs\`, no store); and the plain bot on Redis (the same file taking each member's seconds in one script before deferring, ioredis untuned). After one burst of warm-up each (not counted), each run sends the burst to each of them in that order, then to the bot, waits for the bot's jobs to finish, and sends it to the floor client once more ("floor again": the same client against itself, which shows how far a run swings with nothing changed). Target: the bot's p99 ≤ ${TARGET_RATIO}× the floor's p99 of the same run, in every run.`,
 	);
 	print();
 	const relaydance = await startSimulatorProcess({ SIM_QUEUED_MS: '100', SIM_DURATION_MS: '400' });
