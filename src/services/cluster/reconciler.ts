@@ -57,17 +57,22 @@ export interface SweepReport {
  * finish: an unfinished record in no BullMQ state (its gateway died between writing and queueing
  * it, or Redis lost the queue) is queued again under a fresh BullMQ id (the failed set never blocks
  * it) and resumed from its state by the runner's rules; a reservation or an active-job slot whose
- * job is final or gone is given back. Anything changed less than one interval ago is left for the
- * next sweep: it may be a job on its way into the queue.
+ * job is final or gone is given back. Anything changed less than one interval ago, or found missing
+ * only now, is left for a later sweep: it may be a job on its way into the queue.
  */
 export class Reconciler {
 	private readonly redis: LeaseRedis;
 	private timer: NodeJS.Timeout | undefined;
 	private sweeping: Promise<unknown> = Promise.resolve();
-	/** Reservations and slots whose job was missing at the last sweep: given back if still missing at this one. */
-	private suspects = new Set<string>();
-	/** Admitted jobs without a record at the last sweep: written and queued if still without one at this one. */
-	private unwritten = new Set<string>();
+	/**
+	 * Reservations and slots whose job was missing, with when a sweep first found them so: given back
+	 * when a sweep at least half an interval later still finds them so (the next one, on time). Time,
+	 * not a count of sweeps: sweeps queued behind a slow one run back to back, and a gateway still
+	 * writing its record must not lose it, or its charge, to two sweeps a millisecond apart.
+	 */
+	private suspects = new Map<string, number>();
+	/** Admitted jobs without a record, with when a sweep first found them so: written and queued as `suspects` are given back. */
+	private unwritten = new Map<string, number>();
 
 	constructor(
 		redis: Redis,
@@ -111,9 +116,9 @@ export class Reconciler {
 	async sweep(now = Date.now()): Promise<SweepReport> {
 		const held = await this.heldByLiveWorkers();
 		const requeued = (await this.writeAdmittedOrphans(now)) + (await this.requeueOrphans(held, now));
-		const suspects = new Set<string>();
-		const refunded = await this.refundOrphanReservations(held, suspects);
-		const released = await this.releaseOrphanSlots(held, suspects);
+		const suspects = new Map<string, number>();
+		const refunded = await this.refundOrphanReservations(held, suspects, now);
+		const released = await this.releaseOrphanSlots(held, suspects, now);
 		this.suspects = suspects;
 		return { requeued, refunded, released };
 	}
@@ -142,13 +147,14 @@ export class Reconciler {
 	/**
 	 * A job let in (slot and quota taken) whose gateway died after deferring it and before writing
 	 * its record: the admission kept it (`ADMITTED_KEY`), so it is written from there and queued, as
-	 * its gateway would have done, once two sweeps have found no record. An entry whose record exists
-	 * is dropped; so is one whose reservation is gone (Discord refused the deferral: nothing to run).
+	 * its gateway would have done, once two sweeps (at least half an interval apart) have found no
+	 * record. An entry whose record exists is dropped; so is one whose reservation is gone (Discord
+	 * refused the deferral: nothing to run).
 	 */
 	private async writeAdmittedOrphans(now: number): Promise<number> {
 		const entries = await this.redis.hgetall(ADMITTED_KEY);
 		const ids = Object.keys(entries);
-		const unwritten = new Set<string>();
+		const unwritten = new Map<string, number>();
 		let written = 0;
 		for (let start = 0; start < ids.length; start += CHUNK) {
 			const chunk = ids.slice(start, start + CHUNK);
@@ -158,10 +164,7 @@ export class Reconciler {
 					await this.redis.hdel(ADMITTED_KEY, id);
 					continue;
 				}
-				if (!this.unwritten.has(id)) {
-					unwritten.add(id);
-					continue;
-				}
+				if (this.stillRecent(this.unwritten, unwritten, id, now)) continue;
 				const job = admittedRecord(entries[id]!);
 				const quotaKey = job && quotaHashPrefix(job.kind === 'image' ? IMAGES : VIDEO_SECONDS) + job.quota.userId;
 				if (job && quotaKey && (await this.redis.hexists(quotaKey, id)) === 1) {
@@ -195,8 +198,8 @@ export class Reconciler {
 		this.logger.info({ jobId: job.id, state: job.state, queuedAs }, 're-queued a job found in no queue');
 	}
 
-	/** A reservation whose job is gone (two sweeps running) or failed is refunded. */
-	private async refundOrphanReservations(held: Set<string>, suspects: Set<string>): Promise<number> {
+	/** A reservation whose job is gone (at two sweeps, half an interval apart or more) or failed is refunded. */
+	private async refundOrphanReservations(held: Set<string>, suspects: Map<string, number>, now: number): Promise<number> {
 		let refunded = 0;
 		for (const prefix of this.options.quotaPrefixes) {
 			for (const key of await scanKeys(this.redis, `${prefix}*`)) {
@@ -205,10 +208,7 @@ export class Reconciler {
 				for (const [index, id] of ids.entries()) {
 					const job = records[index];
 					if (job && job.state !== 'failed') continue;
-					if (!job && !this.suspects.has(`${key}|${id}`)) {
-						suspects.add(`${key}|${id}`);
-						continue;
-					}
+					if (!job && this.stillRecent(this.suspects, suspects, `${key}|${id}`, now)) continue;
 					if ((await this.redis.forgetCharge(key, id)) > 0) {
 						refunded++;
 						this.logger.info({ jobId: id, key }, 'refunded a reservation whose job is gone');
@@ -219,8 +219,8 @@ export class Reconciler {
 		return refunded;
 	}
 
-	/** A member's active-job slot held by a job that is final or gone (two sweeps running) is released. */
-	private async releaseOrphanSlots(held: Set<string>, suspects: Set<string>): Promise<number> {
+	/** A member's active-job slot held by a job that is final or gone (at two sweeps, half an interval apart or more) is released. */
+	private async releaseOrphanSlots(held: Set<string>, suspects: Map<string, number>, now: number): Promise<number> {
 		let released = 0;
 		for (const key of await scanKeys(this.redis, `${ACTIVE_JOBS_PREFIX}*`)) {
 			const ids = (await this.redis.zrange(key, '0', '-1')).filter((id) => !held.has(id));
@@ -228,14 +228,23 @@ export class Reconciler {
 			for (const [index, id] of ids.entries()) {
 				const job = records[index];
 				if (job && !FINAL_STATES.has(job.state)) continue;
-				if (!job && !this.suspects.has(`${key}|${id}`)) {
-					suspects.add(`${key}|${id}`);
-					continue;
-				}
+				if (!job && this.stillRecent(this.suspects, suspects, `${key}|${id}`, now)) continue;
 				released += await this.redis.zrem(key, id);
 			}
 		}
 		return released;
+	}
+
+	/**
+	 * Whether `name`, missing something at this sweep, was first found so less than half an interval
+	 * ago (or only now): then it is carried into `next` with that first time, and left for a later
+	 * sweep. Half, so that the next sweep on time acts whatever its jitter.
+	 */
+	private stillRecent(last: Map<string, number>, next: Map<string, number>, name: string, now: number): boolean {
+		const since = last.get(name) ?? now;
+		if (now - since >= this.options.intervalMs / 2) return false;
+		next.set(name, since);
+		return true;
 	}
 
 	/** Jobs some live worker holds now (its heartbeat's list): left alone whatever BullMQ says. */
