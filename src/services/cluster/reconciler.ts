@@ -236,12 +236,14 @@ export class Reconciler {
 	}
 
 	/**
-	 * Whether `name`, missing something at this sweep, was first found so less than half an interval
-	 * ago (or only now): then it is carried into `next` with that first time, and left for a later
-	 * sweep. Half, so that the next sweep on time acts whatever its jitter.
+	 * Whether `name`, missing something at this sweep (which began at `now`), was first found so less
+	 * than half an interval ago, or only now: then it is carried into `next` with that first time, and
+	 * left for a later sweep. A first sighting is stamped when it is made, not when its sweep began,
+	 * so a sweep that ran long and the one queued right behind it do not count as two looks. Half an
+	 * interval, so that the next sweep on time acts (unless the first sighting came late in a long sweep).
 	 */
 	private stillRecent(last: Map<string, number>, next: Map<string, number>, name: string, now: number): boolean {
-		const since = last.get(name) ?? now;
+		const since = last.get(name) ?? Math.max(now, Date.now());
 		if (now - since >= this.options.intervalMs / 2) return false;
 		next.set(name, since);
 		return true;
